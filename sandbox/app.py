@@ -1,0 +1,149 @@
+"""`create_app(settings, clock=None)`: the aiohttp application and its resources' lifetimes.
+
+Resources live in one `cleanup_ctx` generator: the store opens first and closes last, the
+dispatcher and timers start after it and stop before it (in-flight attempts get up to 5 s).
+Each provider is a sub-app at `/<name>`, the control API at `/_sandbox`. One middleware renders
+every error in the shape of the provider whose URL space it happened in, so a partner never sees
+a foreign error envelope — and never a bare 500.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+from aiohttp import web
+
+from sandbox.clock import Clock
+from sandbox.contracts import DEFAULT_DIR as CONTRACTS_DIR
+from sandbox.contracts import Contracts
+from sandbox.control.routes import make_app as make_control_app
+from sandbox.engine import Sandbox
+from sandbox.errors import MethodNotAllowed, NotFound, PayloadTooLarge, SandboxError, Unauthorized
+from sandbox.idempotency import encode
+from sandbox.ids import Ids
+from sandbox.keys import SANDBOX
+from sandbox.partner.receiver import routes as receiver_routes
+from sandbox.providers import PROVIDERS
+from sandbox.providers.base import Provider
+from sandbox.scenarios import DEFAULT_DIR as SCENARIOS_DIR
+from sandbox.scenarios import Scenarios
+from sandbox.settings import Settings
+from sandbox.signing import equal
+from sandbox.store import Store, get_meta, set_meta
+
+log = logging.getLogger("sandbox")
+
+SETTINGS: web.AppKey[Settings] = web.AppKey("settings")
+
+
+def _first_segment(path: str) -> str:
+    return path.lstrip("/").split("/", 1)[0]
+
+
+def render_error(request: web.Request, error: SandboxError) -> web.Response:
+    """The error in the shape of whoever owns the URL: a provider's envelope, else the control shape."""
+    sb: Sandbox | None = request.app.get(SANDBOX)
+    request_id = "req_" + (sb.ids.alnum(20) if sb else "startup")
+    provider = sb.providers.get(_first_segment(request.path)) if sb else None
+    if provider is not None:
+        return provider.render_error(error, request_id)
+    body = {"error": {"code": error.code, "message": error.message, "details": error.details, **error.extra},
+            "request_id": request_id}
+    return web.Response(status=error.status, body=encode(body), content_type="application/json", charset="utf-8")
+
+
+@web.middleware
+async def errors_middleware(request: web.Request, handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except SandboxError as error:
+        return render_error(request, error)
+    except web.HTTPException as exc:
+        if exc.status == 404:
+            return render_error(request, NotFound(f"no such path: {request.method} {request.path}"))
+        if exc.status == 405:
+            return render_error(request, MethodNotAllowed(f"{request.method} is not allowed on {request.path}"))
+        if exc.status == 413:
+            return render_error(request, PayloadTooLarge("request body is too large"))
+        raise
+    except (asyncio.CancelledError, ConnectionResetError):
+        raise
+    except Exception:  # a bug: log it with its traceback and still answer in the provider's shape
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return render_error(request, SandboxError("internal error (a sandbox bug)", code="INTERNAL", status=500))
+
+
+@web.middleware
+async def admin_middleware(request: web.Request, handler) -> web.StreamResponse:
+    """Beyond loopback the control API and inspector need the admin token."""
+    settings = request.app[SETTINGS]
+    if request.path.startswith("/_sandbox") and not settings.loopback_only:
+        token = settings.admin_token or ""
+        header = request.headers.get("Authorization", "")
+        presented = header[7:] if header.lower().startswith("bearer ") else request.query.get("admin_token", "")
+        if not token or not presented or not equal(presented, token):
+            raise Unauthorized("the control API needs Authorization: Bearer $SANDBOX_ADMIN_TOKEN")
+    return await handler(request)
+
+
+@web.middleware
+async def api_fault_middleware(request: web.Request, handler) -> web.StreamResponse:
+    """Injected API faults (SPEC §6): answer 500/503, or hang past the client's timeout."""
+    sb: Sandbox = request.app[SANDBOX]
+    provider = _first_segment(request.path)
+    if sb.api_rules_present and provider in sb.providers:
+        rule = await sb.take_api_fault(provider, request.method, request.path)
+        if rule is not None:
+            if rule.action == "api_timeout":
+                await asyncio.sleep((rule.params.delay_ms or 0) / 1000)  # network time, not sandbox time
+                raise SandboxError("injected fault: upstream timed out", code="SERVICE_UNAVAILABLE", status=504,
+                                   fault_rule=rule.id)
+            status = rule.params.status or 500
+            code = "SERVICE_UNAVAILABLE" if status == 503 else "INTERNAL"
+            raise SandboxError(f"injected fault: HTTP {status}", code=code, status=status, fault_rule=rule.id)
+    return await handler(request)
+
+
+def create_app(settings: Settings, clock: Clock | None = None, *, providers: Sequence[Provider] = PROVIDERS,
+               contracts_dir: Path = CONTRACTS_DIR, scenarios_dir: Path = SCENARIOS_DIR) -> web.Application:
+    """The whole sandbox as one aiohttp application."""
+    app = web.Application(middlewares=[errors_middleware, admin_middleware, api_fault_middleware])
+    app[SETTINGS] = settings
+    contracts = Contracts(contracts_dir)
+    scenarios = Scenarios(scenarios_dir)
+
+    async def lifetime(app: web.Application):
+        store = await Store.open(settings.db)
+        try:
+            boot = await store.write(_next_boot)
+            ids = Ids(settings.seed, boot)
+            sb = Sandbox(settings, store, clock or Clock(time_scale=settings.time_scale), ids, contracts, scenarios,
+                         {p.name: p for p in providers})
+            await sb.load()
+            for provider in providers:
+                if provider.on_start:
+                    await provider.on_start(sb)
+            app[SANDBOX] = sb
+            await sb.start_workers()
+            try:
+                yield
+            finally:
+                await sb.stop_workers()
+        finally:
+            await store.close()
+
+    app.cleanup_ctx.append(lifetime)
+    for provider in providers:
+        app.add_subapp(f"/{provider.name}", provider.make_app())
+    app.add_subapp("/_sandbox", make_control_app())
+    app.add_routes(receiver_routes)
+    return app
+
+
+def _next_boot(db) -> int:
+    boot = get_meta(db, "boot", -1) + 1
+    set_meta(db, "boot", boot)
+    return boot

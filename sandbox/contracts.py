@@ -1,0 +1,104 @@
+"""JSON Schema contracts: loaded from `contracts/` and compiled once at start (SPEC §7).
+
+Layout: `contracts/<provider>/<kind>/<name>.schema.json`, kinds `requests`, `responses`,
+`webhooks` and `browser`. Validators are built once, as stripe-mock does, because compiling a
+schema per request would cost more than the request itself.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from jsonschema import Draft202012Validator, FormatChecker
+
+from sandbox import PROJECT_ROOT
+
+KINDS = ("requests", "responses", "webhooks", "browser")
+SUFFIX = ".schema.json"
+DEFAULT_DIR = PROJECT_ROOT / "contracts"
+
+
+class UnknownContract(KeyError):
+    """No contract has that provider, kind and name."""
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """One violation: a JSON pointer to the offending field and what is wrong with it."""
+
+    field: str
+    issue: str
+
+    def as_dict(self) -> dict:
+        return {"field": self.field, "issue": self.issue}
+
+
+def _pointer(path) -> str:
+    return "/" + "/".join(str(part) for part in path) if path else "/"
+
+
+class Contracts:
+    """Every contract under one directory, compiled."""
+
+    def __init__(self, root: Path = DEFAULT_DIR) -> None:
+        self.root = Path(root)
+        self._schemas: dict[tuple[str, str, str], dict] = {}
+        self._validators: dict[tuple[str, str, str], Draft202012Validator] = {}
+        checker = FormatChecker()
+        for path in sorted(self.root.glob(f"*/*/*{SUFFIX}")):
+            provider, kind, name = path.parent.parent.name, path.parent.name, path.name[: -len(SUFFIX)]
+            if kind not in KINDS:
+                continue
+            schema = json.loads(path.read_text(encoding="utf-8"))
+            Draft202012Validator.check_schema(schema)
+            self._schemas[(provider, kind, name)] = schema
+            self._validators[(provider, kind, name)] = Draft202012Validator(schema, format_checker=checker)
+
+    def names(self) -> list[tuple[str, str, str]]:
+        return sorted(self._schemas)
+
+    def schema(self, provider: str, kind: str, name: str) -> dict:
+        try:
+            return self._schemas[(provider, kind, name)]
+        except KeyError as exc:
+            raise UnknownContract(f"{provider}/{kind}/{name}") from exc
+
+    def has(self, provider: str, kind: str, name: str) -> bool:
+        return (provider, kind, name) in self._validators
+
+    def errors(self, provider: str, kind: str, name: str, instance) -> list[Issue]:
+        """Every violation, the deepest field first per branch, sorted by field for stable output."""
+        try:
+            validator = self._validators[(provider, kind, name)]
+        except KeyError as exc:
+            raise UnknownContract(f"{provider}/{kind}/{name}") from exc
+        found = []
+        for error in validator.iter_errors(instance):
+            path = list(error.absolute_path)
+            if error.validator == "required":
+                # Name the missing field itself, not its parent object.
+                missing = error.message.split("'")[1] if "'" in error.message else ""
+                path = [*path, missing] if missing else path
+                found.append(Issue(_pointer(path), "is required"))
+            elif error.validator == "additionalProperties":
+                found.append(Issue(_pointer(path), error.message))
+            else:
+                found.append(Issue(_pointer(path), error.message))
+        return sorted(found, key=lambda issue: issue.field)
+
+    def check(self, provider: str, kind: str, name: str, instance) -> None:
+        """Raise `ContractViolation` listing every issue, or return quietly."""
+        issues = self.errors(provider, kind, name, instance)
+        if issues:
+            raise ContractViolation(provider, kind, name, issues)
+
+
+class ContractViolation(ValueError):
+    """An instance does not satisfy its contract."""
+
+    def __init__(self, provider: str, kind: str, name: str, issues: list[Issue]) -> None:
+        self.issues = issues
+        summary = "; ".join(f"{i.field}: {i.issue}" for i in issues[:5])
+        super().__init__(f"{provider}/{kind}/{name}: {summary}")

@@ -1,0 +1,1 @@
+"""The control API under `/_sandbox` and the inspector (SPEC §9)."""

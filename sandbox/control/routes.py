@@ -1,0 +1,325 @@
+"""The control API (SPEC §9): JSON in and out, for scripts, CI and the inspector.
+
+On loopback it needs no token; bound to any other address every call needs
+`Authorization: Bearer $SANDBOX_ADMIN_TOKEN` (checked in `sandbox.app`'s middleware).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from sandbox import __version__
+from sandbox.bodies import read_json
+from sandbox.clock import from_ms, iso, parse_iso
+from sandbox.contracts import UnknownContract
+from sandbox.delivery.faults import FaultRule, add_rule, delete_rule, has_api_rules, list_rules
+from sandbox.delivery.outbox import attempt_dict, list_deliveries, list_events, resend
+from sandbox.engine import Sandbox
+from sandbox.errors import NotFound, ValidationFailed
+from sandbox.keys import SANDBOX
+from sandbox.partner.receiver import set_behaviour
+from sandbox.store import list_intents, read_timeline, reset
+
+routes = web.RouteTableDef()
+
+
+def _sb(request: web.Request) -> Sandbox:
+    return request.config_dict[SANDBOX]
+
+
+def _json(value, status: int = 200) -> web.Response:
+    import json
+    return web.json_response(value, status=status, dumps=lambda v: json.dumps(v, ensure_ascii=False))
+
+
+def _model(model: type[BaseModel], body: dict | None):
+    try:
+        return model.model_validate(body or {})
+    except ValidationError as exc:
+        details = [{"field": "/" + "/".join(str(p) for p in e["loc"]), "issue": e["msg"]} for e in exc.errors()]
+        raise ValidationFailed("request does not match the control API", details=details) from exc
+
+
+def _provider(sb: Sandbox, name: str) -> str:
+    if name not in sb.providers:
+        raise NotFound(f"unknown provider {name!r}; known: {', '.join(sb.providers)}")
+    return name
+
+
+def _limit(request: web.Request, default: int = 50, most: int = 500) -> int:
+    text = request.query.get("limit", str(default))
+    if not text.isdigit() or not 1 <= int(text) <= most:
+        raise ValidationFailed("invalid limit", details=[{"field": "limit", "issue": f"must be 1 to {most}"}])
+    return int(text)
+
+
+@routes.get("/health")
+async def health(request: web.Request) -> web.Response:
+    return _json({"status": "ok", "version": __version__})
+
+
+def effective_config(sb: Sandbox) -> dict:
+    s = sb.settings
+    return {
+        "version": __version__, "base_url": sb.base_url, "host": s.host, "port": s.port, "db": s.db, "seed": s.seed,
+        "time_scale": sb.clock.time_scale, "strict": s.strict, "max_in_flight": s.max_in_flight,
+        "admin_token_required": not s.loopback_only,
+        "providers": {name: p.describe(sb) for name, p in sb.providers.items()},
+        "partner": {"payin": f"{sb.base_url}/partner/liqx/payin", "payout": f"{sb.base_url}/partner/liqx/payout"},
+        "inspector": f"{sb.base_url}/_sandbox/ui/",
+        "scenarios": sb.scenarios.names(),
+    }
+
+
+@routes.get("/config")
+async def config(request: web.Request) -> web.Response:
+    return _json(effective_config(_sb(request)))
+
+
+class ResetBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    provider: str | None = None
+
+
+@routes.post("/reset")
+async def reset_state(request: web.Request) -> web.Response:
+    sb = _sb(request)
+    body, _ = await read_json(request, allow_empty=True)
+    provider = _model(ResetBody, body).provider
+    if provider is not None:
+        _provider(sb, provider)
+    await sb.store.write(reset, provider)
+    await sb.forget_endpoints(provider)
+    for name, p in sb.providers.items():
+        if p.on_start and provider in (None, name):
+            await p.on_start(sb)
+    sb.api_rules_present = await sb.store.read(has_api_rules)
+    return _json({"reset": provider or "all"})
+
+
+def _intent_summary(row) -> dict:
+    return {"provider": row.provider, "id": row.id, "external_ref": row.external_ref, "status": row.status,
+            "scenario": row.scenario, "created_at": iso(from_ms(row.created_ms)),
+            "updated_at": iso(from_ms(row.updated_ms)), "object": {k: v for k, v in row.data.items() if not k.startswith("_")}}
+
+
+@routes.get("/intents")
+async def intents(request: web.Request) -> web.Response:
+    sb = _sb(request)
+    provider = request.query.get("provider") or None
+    if provider:
+        _provider(sb, provider)
+    rows = await sb.store.read(list_intents, provider, _limit(request))
+    return _json({"data": [_intent_summary(r) for r in rows]})
+
+
+def _timeline(db: sqlite3.Connection, provider: str, intent_id: str) -> dict | None:
+    from sandbox.store import get_intent
+    row = get_intent(db, provider, intent_id)
+    if row is None:
+        return None
+    entries = read_timeline(db, provider, intent_id)
+    attempts = {(a["delivery_id"], a["n"]): attempt_dict(a) for a in db.execute(
+        "SELECT a.* FROM attempts a JOIN events e ON e.id = a.event_id WHERE e.provider = ? AND e.intent_id = ?",
+        (provider, intent_id)).fetchall()}
+    for entry in entries:
+        entry["at"] = iso(from_ms(entry["at_ms"]))
+        if entry["kind"] == "attempt":
+            entry["attempt"] = attempts.get((entry.get("delivery_id"), entry.get("n")))
+    deliveries = list_deliveries(db, None, provider, None, intent_id=intent_id)
+    return {"intent": _intent_summary(row), "timeline": entries, "deliveries": deliveries}
+
+
+@routes.get("/intents/{provider}/{intent_id}/timeline")
+async def timeline(request: web.Request) -> web.Response:
+    sb = _sb(request)
+    provider = _provider(sb, request.match_info["provider"])
+    found = await sb.store.read(_timeline, provider, request.match_info["intent_id"])
+    if found is None:
+        raise NotFound(f"{provider} intent {request.match_info['intent_id']!r} not found")
+    return _json(found)
+
+
+class TransitionBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    to: str = Field(min_length=1)
+
+
+@routes.post("/intents/{provider}/{intent_id}/transition")
+async def transition(request: web.Request) -> web.Response:
+    sb = _sb(request)
+    provider = _provider(sb, request.match_info["provider"])
+    body, _ = await read_json(request)
+    to = _model(TransitionBody, body).to
+    result = await sb.providers[provider].transition(sb, request.match_info["intent_id"], to)
+    return _json({"provider": provider, "object": result})
+
+
+@routes.get("/events")
+async def events(request: web.Request) -> web.Response:
+    sb = _sb(request)
+    q = request.query
+    rows = await sb.store.read(list_events, q.get("provider") or None, q.get("intent_id") or None,
+                               q.get("type") or None, _limit(request, 100))
+    return _json({"data": rows})
+
+
+@routes.get("/deliveries")
+async def deliveries(request: web.Request) -> web.Response:
+    sb = _sb(request)
+    q = request.query
+    rows = await sb.store.read(list_deliveries, q.get("event_id") or None, q.get("provider") or None,
+                               q.get("status") or None, q.get("intent_id") or None, _limit(request, 100))
+    return _json({"data": rows})
+
+
+@routes.post("/events/{event_id}/resend")
+async def resend_event(request: web.Request) -> web.Response:
+    sb = _sb(request)
+    delivery_id = await sb.commit(resend, request.match_info["event_id"], sb.clock.now_ms())
+    if delivery_id is None:
+        raise NotFound(f"event {request.match_info['event_id']!r} not found")
+    return _json({"event_id": request.match_info["event_id"], "delivery_id": delivery_id, "trigger": "manual"}, 202)
+
+
+@routes.get("/faults")
+async def faults(request: web.Request) -> web.Response:
+    return _json({"data": await _sb(request).store.read(list_rules)})
+
+
+@routes.post("/faults")
+async def add_fault(request: web.Request) -> web.Response:
+    sb = _sb(request)
+    body, _ = await read_json(request)
+    rule = _model(FaultRule, body)
+    if rule.provider is not None:
+        _provider(sb, rule.provider)
+    rule.id = f"flt_{sb.ids.alnum(16)}"
+    await sb.store.write(add_rule, rule, "api", sb.clock.now_ms())
+    sb.api_rules_present = sb.api_rules_present or rule.is_api
+    return _json(rule.model_dump(), 201)
+
+
+@routes.delete("/faults/{rule_id}")
+async def remove_fault(request: web.Request) -> web.Response:
+    sb = _sb(request)
+    if not await sb.store.write(delete_rule, request.match_info["rule_id"]):
+        raise NotFound(f"fault rule {request.match_info['rule_id']!r} not found")
+    return _json({"deleted": request.match_info["rule_id"]})
+
+
+@routes.get("/clock")
+async def clock(request: web.Request) -> web.Response:
+    return _json(_sb(request).clock.state())
+
+
+class AdvanceBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    seconds: float = Field(ge=0, le=10 * 365 * 86400)
+
+
+@routes.post("/clock/advance")
+async def advance(request: web.Request) -> web.Response:
+    sb = _sb(request)
+    body, _ = await read_json(request)
+    sb.clock.advance(_model(AdvanceBody, body).seconds)
+    return _json(sb.clock.state())
+
+
+class ClockBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    now: str | None = None
+    time_scale: float | None = Field(None, ge=0, le=1_000_000)
+
+
+@routes.put("/clock")
+async def set_clock(request: web.Request) -> web.Response:
+    sb = _sb(request)
+    body, _ = await read_json(request)
+    parsed = _model(ClockBody, body)
+    try:
+        now = parse_iso(parsed.now) if parsed.now else None
+    except ValueError as exc:
+        raise ValidationFailed("now must be ISO 8601", details=[{"field": "/now", "issue": str(exc)}]) from exc
+    sb.clock.set(now, parsed.time_scale)
+    return _json(sb.clock.state())
+
+
+@routes.get("/endpoints/{provider}")
+async def endpoint(request: web.Request) -> web.Response:
+    sb = _sb(request)
+    provider = _provider(sb, request.match_info["provider"])
+    url, secrets = sb.endpoint(provider)
+    return _json({"provider": provider, "url": url, "secret": secrets[0] if secrets else None,
+                  "secrets": secrets})
+
+
+class EndpointBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    url: str | None = Field(None, pattern=r"^https?://")
+    secret: str | None = Field(None, min_length=1)
+
+
+@routes.put("/endpoints/{provider}")
+async def set_endpoint(request: web.Request) -> web.Response:
+    sb = _sb(request)
+    provider = _provider(sb, request.match_info["provider"])
+    body, _ = await read_json(request)
+    parsed = _model(EndpointBody, body)
+    await sb.set_endpoint(provider, parsed.url, parsed.secret)
+    return await endpoint(request)
+
+
+@routes.post("/endpoints/{provider}/rotate-secret")
+async def rotate(request: web.Request) -> web.Response:
+    sb = _sb(request)
+    provider = _provider(sb, request.match_info["provider"])
+    await sb.rotate_secret(provider)
+    return await endpoint(request)
+
+
+class ReceiverBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    status: int = Field(500, ge=100, le=599)
+    times: int = Field(1, ge=0)
+    delay_ms: int = Field(0, ge=0, le=120_000)
+
+
+@routes.put("/receiver/{provider}")
+async def receiver(request: web.Request) -> web.Response:
+    sb = _sb(request)
+    provider = _provider(sb, request.match_info["provider"])
+    body, _ = await read_json(request)
+    behaviour = _model(ReceiverBody, body).model_dump()
+    return _json({"provider": provider, **await set_behaviour(sb, provider, behaviour)})
+
+
+@routes.get("/contracts")
+async def contracts(request: web.Request) -> web.Response:
+    sb = _sb(request)
+    return _json({"data": [{"provider": p, "kind": k, "name": n, "url": f"{sb.base_url}/_sandbox/contracts/{p}/{k}/{n}"}
+                           for p, k, n in sb.contracts.names()]})
+
+
+@routes.get("/contracts/{provider}/{kind}/{name}")
+async def contract(request: web.Request) -> web.Response:
+    m = request.match_info
+    try:
+        schema = _sb(request).contracts.schema(m["provider"], m["kind"], m["name"].removesuffix(".schema.json"))
+    except UnknownContract as exc:
+        raise NotFound(f"no contract {m['provider']}/{m['kind']}/{m['name']}") from exc
+    return _json(schema)
+
+
+@routes.get("/scenarios")
+async def scenarios(request: web.Request) -> web.Response:
+    return _json({"data": [s.model_dump(exclude_none=True) for s in _sb(request).scenarios.all()]})
+
+
+def make_app() -> web.Application:
+    app = web.Application()
+    app.add_routes(routes)
+    return app

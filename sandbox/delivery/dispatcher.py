@@ -1,0 +1,281 @@
+"""The dispatcher: due deliveries → sign → POST → attempt row → reschedule (SPEC §5).
+
+One loop claims due rows (bounded by free slots, default 256 in flight) and runs each attempt as
+its own task, so one slow receiver never stalls the others. Every attempt is signed afresh with
+its own timestamp; the event id and body never change. Results are written back in one
+transaction per attempt. The loop sleeps on the sandbox clock until the next due row, and is woken
+by new deliveries and by clock changes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sqlite3
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+
+import aiohttp
+
+from sandbox.clock import Clock
+from sandbox.contracts import Contracts
+from sandbox.delivery.faults import take_webhook_rules
+from sandbox.delivery.outbox import release_held
+from sandbox.delivery.policy import RetryPolicy, WebhookDialect
+from sandbox.ids import Ids
+from sandbox.signing import wrong_secret
+from sandbox.store import Store, add_timeline, dumps
+
+log = logging.getLogger("sandbox.dispatcher")
+
+RESPONSE_KEEP = 8 * 1024
+STALE_SECONDS = 600
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What the dispatcher needs of one provider."""
+
+    dialect: WebhookDialect
+    policy: Callable[[], RetryPolicy]
+
+
+@dataclass(slots=True)
+class Claimed:
+    delivery_id: int
+    event_id: str
+    provider: str
+    intent_id: str | None
+    external_ref: str | None
+    event_type: str
+    body: str
+    url: str | None
+    secret: str | None
+    trigger: str
+    attempt: int
+    faults: list[str]
+
+
+class Dispatcher:
+    """Runs deliveries from the outbox until stopped."""
+
+    def __init__(self, store: Store, clock: Clock, targets: Mapping[str, Target], contracts: Contracts,
+                 endpoint: Callable[[str], tuple[str, list[str]]], ids: Ids, max_in_flight: int = 256) -> None:
+        self.store, self.clock, self.targets, self.contracts = store, clock, targets, contracts
+        self.endpoint, self.ids = endpoint, ids
+        self.max_in_flight = max_in_flight
+        self._wake = asyncio.Event()
+        self._tasks: set[asyncio.Task] = set()
+        self._loop_task: asyncio.Task | None = None
+        self._session: aiohttp.ClientSession | None = None
+        self._stopping = False
+
+    def wake(self) -> None:
+        """Look for due rows now (new deliveries were committed)."""
+        self._wake.set()
+
+    async def start(self) -> None:
+        await self.store.write(_recover, {name: t.policy().at_most_once for name, t in self.targets.items()},
+                               self.clock.now_ms())
+        connector = aiohttp.TCPConnector(limit=self.max_in_flight, limit_per_host=0, force_close=False)
+        self._session = aiohttp.ClientSession(connector=connector, auto_decompress=False)
+        self._loop_task = asyncio.create_task(self._run(), name="dispatcher")
+
+    async def stop(self, grace_s: float = 5.0) -> None:
+        """Stop claiming, give in-flight attempts up to `grace_s` to finish, then close."""
+        self._stopping = True
+        self.wake()
+        if self._loop_task:
+            self._loop_task.cancel()
+            await asyncio.gather(self._loop_task, return_exceptions=True)
+        if self._tasks:
+            _, pending = await asyncio.wait(self._tasks, timeout=grace_s)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        if self._session:
+            await self._session.close()
+
+    async def idle(self) -> bool:
+        """True when nothing is in flight and nothing is due now (tests use this after advancing the clock)."""
+        if self._tasks:
+            return False
+        due = await self.store.read(_next_due_ms)
+        return due is None or due > self.clock.now_ms()
+
+    async def drain(self, timeout_s: float = 10.0) -> None:
+        """Wait (in real time) until everything due on the sandbox clock has been attempted."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            self.wake()
+            await asyncio.sleep(0.005)
+            if await self.idle():
+                return
+        raise TimeoutError("deliveries still due or in flight")
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            self._wake.clear()
+            free = self.max_in_flight - len(self._tasks)
+            claimed: list[Claimed] = []
+            if free > 0:
+                try:
+                    claimed = await self.store.write(_claim_due, self.clock.now_ms(), free)
+                except Exception:  # the store is closing or broken: log, back off, never die silently
+                    log.exception("claiming deliveries failed")
+                    await asyncio.sleep(0.5)
+                    continue
+            for item in claimed:
+                task = asyncio.create_task(self._attempt(item))
+                self._tasks.add(task)
+                task.add_done_callback(self._finished)
+            if claimed and len(claimed) == free:
+                continue
+            next_due = None if len(self._tasks) >= self.max_in_flight else await self.store.read(_next_due_ms)
+            await self.clock.wait_until(next_due, self._wake)
+
+    def _finished(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        self._wake.set()
+
+    async def _attempt(self, item: Claimed) -> None:
+        try:
+            await self._attempt_inner(item)
+        except Exception as exc:  # never let one bad delivery kill the loop; keep the row retryable
+            log.exception("delivery %s failed unexpectedly", item.delivery_id)
+            await self.store.write(_release_after_crash, item.delivery_id, repr(exc), self.clock.now_ms())
+
+    async def _attempt_inner(self, item: Claimed) -> None:
+        target = self.targets[item.provider]
+        policy = target.policy()
+        body = item.body.encode("utf-8")
+        name = target.dialect.contract_name(item.event_type)
+        issues = self.contracts.errors(item.provider, "webhooks", name, json.loads(item.body))
+        if issues:
+            await self.store.write(_mark_violation, item, [i.as_dict() for i in issues], self.clock.now_ms())
+            return
+        url, secrets = self.endpoint(item.provider)
+        url = item.url or url
+        if item.secret:
+            secrets = [item.secret]
+        facts = {"event_type": item.event_type, "intent_id": item.intent_id, "external_ref": item.external_ref}
+        rules = await self.store.write(take_webhook_rules, item.provider, facts, item.attempt)
+        faults = list(item.faults)
+        for rule in rules:
+            if rule.action == "delay":
+                await self.clock.wait_until(self.clock.now_ms() + (rule.params.delay_ms or 0))
+            faults.append(rule.action)
+        now = self.clock.now()
+        at = now - timedelta(seconds=STALE_SECONDS) if "stale_timestamp" in faults else now
+        sign_with = [wrong_secret(s) for s in secrets] or [wrong_secret(None)] if "bad_signature" in faults else secrets
+        signed = target.dialect.sign(body, sign_with, at, item.attempt, item.event_id)
+        headers = {"Content-Type": "application/json", "User-Agent": "liqx-sandbox-webhooks/1", **signed.headers}
+        if "missing_signature" in faults:
+            for header in target.dialect.signature_headers:
+                headers.pop(header, None)
+        trigger = item.trigger if item.attempt == 1 else "retry"
+        record = {"url": url, "headers": headers, "signature_input": signed.signature_input, "faults": faults,
+                  "trigger": trigger, "status": None, "response": None, "error": None, "duration_ms": 0.0}
+        if "drop" in faults or not url:
+            record["error"] = "dropped by fault rule" if "drop" in faults else "no webhook URL configured"
+        else:
+            started = time.perf_counter()
+            try:
+                timeout = aiohttp.ClientTimeout(total=policy.timeout_s)
+                async with self._session.post(url, data=body, headers=headers, allow_redirects=False,
+                                              timeout=timeout) as response:
+                    record["status"] = response.status
+                    chunk = await response.content.read(RESPONSE_KEEP)
+                    record["response"] = chunk.decode("utf-8", errors="replace")
+            except TimeoutError:
+                record["error"] = f"timeout after {policy.timeout_s:g} s"
+            except aiohttp.ClientError as exc:
+                record["error"] = f"{type(exc).__name__}: {exc}"
+            record["duration_ms"] = round((time.perf_counter() - started) * 1000, 3)
+        ok = record["status"] is not None and 200 <= record["status"] < 300
+        delay = None if ok else policy.delay_after(item.attempt)
+        if delay is not None and policy.jitter_ratio:
+            delay += self.ids.jitter(delay * policy.jitter_ratio)
+        await self.store.write(_record_attempt, item, record, ok, delay, self.clock.now_ms())
+
+
+def _recover(db: sqlite3.Connection, at_most_once: dict[str, bool], now_ms: int) -> None:
+    """After a crash: retry what was in flight, except for at-most-once providers, which say `unknown`."""
+    rows = db.execute("SELECT id, provider FROM deliveries WHERE status = 'in_flight'").fetchall()
+    for row in rows:
+        if at_most_once.get(row["provider"], False):
+            db.execute("UPDATE deliveries SET status = 'unknown', next_ms = NULL, updated_ms = ?,"
+                       " last_error = 'in flight when the server stopped' WHERE id = ?", (now_ms, row["id"]))
+        else:
+            db.execute("UPDATE deliveries SET status = 'pending', next_ms = ?, updated_ms = ? WHERE id = ?",
+                       (now_ms, now_ms, row["id"]))
+
+
+def _claim_due(db: sqlite3.Connection, now_ms: int, limit: int) -> list[Claimed]:
+    rows = db.execute(
+        "SELECT d.*, e.type AS event_type, e.body AS body FROM deliveries d JOIN events e ON e.id = d.event_id"
+        " WHERE d.status = 'pending' AND d.next_ms <= ? ORDER BY d.next_ms, d.id LIMIT ?", (now_ms, limit),
+    ).fetchall()
+    if not rows:
+        return []
+    db.executemany("UPDATE deliveries SET status = 'in_flight' WHERE id = ?", [(r["id"],) for r in rows])
+    refs = {}
+    for r in rows:
+        if r["intent_id"] and r["intent_id"] not in refs:
+            found = db.execute("SELECT external_ref FROM intents WHERE provider = ? AND id = ?",
+                               (r["provider"], r["intent_id"])).fetchone()
+            refs[r["intent_id"]] = found["external_ref"] if found else None
+    return [Claimed(r["id"], r["event_id"], r["provider"], r["intent_id"], refs.get(r["intent_id"]), r["event_type"],
+                    r["body"], r["url"], r["secret"], r["trigger"], r["attempts"] + 1, json.loads(r["faults"]))
+            for r in rows]
+
+
+def _next_due_ms(db: sqlite3.Connection) -> int | None:
+    row = db.execute("SELECT MIN(next_ms) AS due FROM deliveries WHERE status = 'pending'").fetchone()
+    return row["due"]
+
+
+def _record_attempt(db: sqlite3.Connection, item: Claimed, record: dict, ok: bool, delay_s: float | None,
+                    now_ms: int) -> None:
+    db.execute(
+        "INSERT INTO attempts (delivery_id, event_id, n, trigger, url, request_headers, request_body, signature_input,"
+        " status, response_body, duration_ms, error, faults, at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (item.delivery_id, item.event_id, item.attempt, record["trigger"], record["url"], dumps(record["headers"]),
+         item.body, record["signature_input"], record["status"], record["response"], record["duration_ms"],
+         record["error"], json.dumps(record["faults"]), now_ms),
+    )
+    if ok:
+        status, next_ms = "delivered", None
+    elif delay_s is None:
+        status, next_ms = "failed", None
+    else:
+        status, next_ms = "pending", now_ms + int(delay_s * 1000)
+    db.execute("UPDATE deliveries SET status = ?, attempts = ?, next_ms = ?, last_error = ?, updated_ms = ? WHERE id = ?",
+               (status, item.attempt, next_ms, record["error"] or (None if ok else f"HTTP {record['status']}"),
+                now_ms, item.delivery_id))
+    if ok:
+        release_held(db, item.provider, item.intent_id, item.event_id, now_ms)
+    if item.intent_id:
+        add_timeline(db, item.provider, item.intent_id, "attempt", now_ms, {
+            "event_id": item.event_id, "delivery_id": item.delivery_id, "n": item.attempt, "trigger": record["trigger"],
+            "status": record["status"], "error": record["error"], "outcome": status, "faults": record["faults"],
+            "duration_ms": record["duration_ms"],
+        })
+
+
+def _mark_violation(db: sqlite3.Connection, item: Claimed, issues: list[dict], now_ms: int) -> None:
+    error = "contract_violation: " + "; ".join(f"{i['field']} {i['issue']}" for i in issues[:10])
+    db.execute("UPDATE deliveries SET status = 'contract_violation', next_ms = NULL, last_error = ?, updated_ms = ?"
+               " WHERE id = ?", (error, now_ms, item.delivery_id))
+    if item.intent_id:
+        add_timeline(db, item.provider, item.intent_id, "contract_violation", now_ms,
+                     {"event_id": item.event_id, "delivery_id": item.delivery_id, "issues": issues})
+    log.error("webhook %s violates its contract: %s", item.event_id, error)
+
+
+def _release_after_crash(db: sqlite3.Connection, delivery_id: int, error: str, now_ms: int) -> None:
+    db.execute("UPDATE deliveries SET status = 'pending', next_ms = ?, last_error = ?, updated_ms = ? WHERE id = ?"
+               " AND status = 'in_flight'", (now_ms + 1000, error, now_ms, delivery_id))

@@ -1,0 +1,198 @@
+"""The sandbox's services in one place: store, clock, ids, contracts, scenarios, dispatcher, timers.
+
+Providers, the control API and the partner side reach everything through one `Sandbox` object
+(`request.config_dict[SANDBOX]`). It also owns the credentials and webhook endpoints, which are
+persisted so a restart keeps what a partner already configured.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sandbox.clock import Clock
+from sandbox.contracts import Contracts
+from sandbox.delivery.dispatcher import Dispatcher, Target
+from sandbox.delivery.faults import FaultRule, add_rule, has_api_rules, take_api_rule
+from sandbox.delivery.policy import RetryPolicy
+from sandbox.ids import Ids
+from sandbox.jobs import JobRunner
+from sandbox.scenarios import Scenario, Scenarios
+from sandbox.settings import Settings
+from sandbox.store import Store, add_timeline, get_meta, set_meta
+
+if TYPE_CHECKING:
+    from sandbox.providers.base import Provider
+
+T = TypeVar("T")
+
+ROTATION_GRACE_MS = 24 * 3600 * 1000
+
+
+class Sandbox:
+    """Everything a request handler or background task needs."""
+
+    def __init__(self, settings: Settings, store: Store, clock: Clock, ids: Ids, contracts: Contracts,
+                 scenarios: Scenarios, providers: Mapping[str, Provider]) -> None:
+        self.settings, self.store, self.clock, self.ids = settings, store, clock, ids
+        self.contracts, self.scenarios, self.providers = contracts, scenarios, providers
+        self.base_url = settings.public_url or f"http://{settings.host}:{settings.port}"
+        self.credentials: dict[str, dict[str, str]] = {}
+        self._endpoints: dict[str, dict[str, Any]] = {}
+        self.api_rules_present = False
+        targets = {name: Target(p.dialect, self._policy_getter(name)) for name, p in providers.items()}
+        self.dispatcher = Dispatcher(store, clock, targets, contracts, self.endpoint, ids, settings.max_in_flight)
+        self.jobs = JobRunner(store, clock, {name: self._job_handler(p) for name, p in providers.items()})
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    async def load(self) -> None:
+        """Fill in credentials (persisted on first start) and stored endpoint overrides."""
+        generated = {name: p.default_credentials(self.ids) for name, p in self.providers.items()}
+        stored = await self.store.write(_load_credentials, generated)
+        for name in self.providers:
+            configured = self.settings.provider(name).model_dump(exclude={"delivery", "webhook_url"}, exclude_none=True)
+            self.credentials[name] = {**stored[name], **configured}
+        self._endpoints = await self.store.read(_load_endpoints, list(self.providers))
+        self.api_rules_present = await self.store.read(has_api_rules)
+
+    async def start_workers(self) -> None:
+        await self.dispatcher.start()
+        await self.jobs.start()
+
+    async def stop_workers(self) -> None:
+        await self.jobs.stop()
+        await self.dispatcher.stop()
+
+    # --- writing ------------------------------------------------------------------------------
+
+    async def commit(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run a write transaction, then wake the dispatcher and timers for what it may have queued."""
+        result = await self.store.write(fn, *args)
+        self.dispatcher.wake()
+        self.jobs.wake()
+        return result
+
+    async def settle(self, timeout_s: float = 10.0) -> None:
+        """Wait (real time) until every due timer has fired and every due delivery was attempted."""
+        import asyncio
+        import time
+
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            self.jobs.wake()
+            self.dispatcher.wake()
+            await asyncio.sleep(0.005)
+            if await self.jobs.idle() and await self.dispatcher.idle():
+                await asyncio.sleep(0.005)
+                if await self.jobs.idle() and await self.dispatcher.idle():
+                    return
+        raise TimeoutError("timers or deliveries still due")
+
+    # --- endpoints and secrets ----------------------------------------------------------------
+
+    def default_webhook_url(self, provider: str) -> str:
+        return f"{self.base_url}/api/webhooks/{provider}"
+
+    def endpoint(self, provider: str) -> tuple[str, list[str]]:
+        """Where a provider's webhooks go and the secrets to sign with (two during a rotation)."""
+        override = self._endpoints.get(provider) or {}
+        url = override.get("url") or self.settings.provider(provider).webhook_url or self.default_webhook_url(provider)
+        secret = override.get("secret") or self.credentials.get(provider, {}).get("webhook_secret")
+        secrets = [secret] if secret else []
+        previous, until = override.get("previous_secret"), override.get("previous_until_ms")
+        if previous and until and self.clock.now_ms() < until:
+            secrets.append(previous)
+        return url, secrets
+
+    async def set_endpoint(self, provider: str, url: str | None, secret: str | None) -> None:
+        entry = dict(self._endpoints.get(provider) or {})
+        if url is not None:
+            entry["url"] = url
+        if secret is not None:
+            entry["secret"] = secret
+        await self.store.write(set_meta, f"endpoint:{provider}", entry)
+        self._endpoints[provider] = entry
+
+    async def rotate_secret(self, provider: str) -> str:
+        """A new signing secret; the old one keeps signing beside it for 24 sandbox hours."""
+        _, secrets = self.endpoint(provider)
+        entry = dict(self._endpoints.get(provider) or {})
+        entry["previous_secret"] = secrets[0] if secrets else None
+        entry["previous_until_ms"] = self.clock.now_ms() + ROTATION_GRACE_MS
+        entry["secret"] = self.providers[provider].default_credentials(self.ids).get("webhook_secret") or self.ids.hex(64)
+        await self.store.write(set_meta, f"endpoint:{provider}", entry)
+        self._endpoints[provider] = entry
+        return entry["secret"]
+
+    async def forget_endpoints(self, provider: str | None) -> None:
+        names = [provider] if provider else list(self._endpoints)
+        for name in names:
+            self._endpoints.pop(name, None)
+            await self.store.write(_delete_meta, f"endpoint:{name}")
+
+    # --- scenarios and faults -----------------------------------------------------------------
+
+    def scenario(self, name: str | None, provider: str) -> Scenario | None:
+        """The named scenario for this provider (raises UnknownScenario), or None for `happy`/none."""
+        if not name:
+            return None
+        return self.scenarios.get(name, provider)
+
+    def attach_scenario(self, db: sqlite3.Connection, provider: str, intent_id: str, scenario: Scenario | None,
+                        now_ms: int) -> None:
+        """Inside a create transaction: the scenario's fault rules become rules scoped to this intent."""
+        if scenario is None:
+            return
+        add_timeline(db, provider, intent_id, "scenario", now_ms, {"name": scenario.name, "description": scenario.description})
+        for template in scenario.faults:
+            rule = template.model_copy(deep=True)
+            rule.id = f"flt_{self.ids.alnum(16)}"
+            rule.provider = provider
+            rule.match.intent_id = intent_id
+            add_rule(db, rule, "scenario", now_ms)
+            add_timeline(db, provider, intent_id, "fault_rule", now_ms, {"rule": rule.model_dump(exclude_none=True)})
+
+    async def take_api_fault(self, provider: str, method: str, path: str) -> FaultRule | None:
+        if not self.api_rules_present:
+            return None
+        rule = await self.store.write(take_api_rule, provider, method, path)
+        if rule is None:
+            self.api_rules_present = await self.store.read(has_api_rules)
+        return rule
+
+    # --- internals ----------------------------------------------------------------------------
+
+    def _policy_getter(self, name: str) -> Callable[[], RetryPolicy]:
+        def policy() -> RetryPolicy:
+            base = self.providers[name].policy
+            configured = self.settings.provider(name).delivery
+            delays = tuple(configured.retry_delays_s) if configured.retry_delays_s is not None else base.retry_delays_s
+            timeout = configured.timeout_s if configured.timeout_s is not None else base.timeout_s
+            return RetryPolicy(delays, timeout, base.jitter_ratio)
+        return policy
+
+    def _job_handler(self, provider: Provider):
+        async def handle(job) -> None:
+            await provider.run_job(self, job)
+        return handle
+
+
+def _load_credentials(db: sqlite3.Connection, generated: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    out = {}
+    for name, fresh in generated.items():
+        stored = get_meta(db, f"credentials:{name}") or {}
+        merged = {**fresh, **stored}
+        if merged != stored:
+            set_meta(db, f"credentials:{name}", merged)
+        out[name] = merged
+    return out
+
+
+def _load_endpoints(db: sqlite3.Connection, names: list[str]) -> dict[str, dict]:
+    return {name: get_meta(db, f"endpoint:{name}") or {} for name in names}
+
+
+def _delete_meta(db: sqlite3.Connection, key: str) -> None:
+    db.execute("DELETE FROM meta WHERE key = ?", (key,))

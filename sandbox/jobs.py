@@ -1,0 +1,94 @@
+"""Timers on the sandbox clock: expiries, settlements and scenario outcomes, stored as rows.
+
+A timer is a `jobs` row written in the same transaction as the state change that set it, so a
+restart finds it again. The runner hands each due job to its provider's `run_job`; handlers check
+the intent's current state first, which makes a job that ran just before a crash harmless to
+run again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sqlite3
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+
+from sandbox.clock import Clock
+from sandbox.store import Store
+
+log = logging.getLogger("sandbox.jobs")
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    id: int
+    provider: str
+    intent_id: str
+    kind: str
+    due_ms: int
+    payload: dict
+
+
+JobHandler = Callable[[Job], Awaitable[None]]
+
+
+class JobRunner:
+    """Fires due jobs one at a time, in due order."""
+
+    def __init__(self, store: Store, clock: Clock, handlers: Mapping[str, JobHandler]) -> None:
+        self.store, self.clock, self.handlers = store, clock, handlers
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task | None = None
+        self._busy = False
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="jobs")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def idle(self) -> bool:
+        if self._busy:
+            return False
+        due = await self.store.read(_next_due_ms)
+        return due is None or due > self.clock.now_ms()
+
+    async def _run(self) -> None:
+        while True:
+            self._wake.clear()
+            jobs = await self.store.read(_due, self.clock.now_ms())
+            for job in jobs:
+                self._busy = True
+                try:
+                    handler = self.handlers.get(job.provider)
+                    if handler is not None:
+                        await handler(job)
+                except Exception:  # a broken job must not stop the timers of every other intent
+                    log.exception("job %s (%s %s) failed", job.id, job.provider, job.kind)
+                finally:
+                    await self.store.write(_finish, job.id)
+                    self._busy = False
+            if jobs:
+                continue
+            await self.clock.wait_until(await self.store.read(_next_due_ms), self._wake)
+
+
+def _due(db: sqlite3.Connection, now_ms: int) -> list[Job]:
+    rows = db.execute("SELECT * FROM jobs WHERE done = 0 AND due_ms <= ? ORDER BY due_ms, id LIMIT 100",
+                      (now_ms,)).fetchall()
+    return [Job(r["id"], r["provider"], r["intent_id"], r["kind"], r["due_ms"], json.loads(r["payload"])) for r in rows]
+
+
+def _next_due_ms(db: sqlite3.Connection) -> int | None:
+    return db.execute("SELECT MIN(due_ms) AS due FROM jobs WHERE done = 0").fetchone()["due"]
+
+
+def _finish(db: sqlite3.Connection, job_id: int) -> None:
+    db.execute("UPDATE jobs SET done = 1 WHERE id = ?", (job_id,))

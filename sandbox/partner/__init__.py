@@ -1,0 +1,1 @@
+"""The partner side: the built-in webhook receiver and the Partner CRM simulator pages (SPEC §8)."""

@@ -1,0 +1,149 @@
+"""The built-in webhook receiver (SPEC §8): what a careful partner's endpoint does, durably.
+
+It verifies the provider's signature with the configured secret, stores a receipt (raw body,
+headers, signature validity, event id, intent id / external ref) and counts repeated deliveries
+of one event id on that receipt. Told to fail (`PUT /_sandbox/receiver/{provider}`), it answers
+the chosen status for its next N requests *without* storing a receipt, as a partner that
+crashed before persisting would; that is how the provider's retries are rehearsed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+
+from aiohttp import web
+
+from sandbox.bodies import read_raw
+from sandbox.clock import from_ms, iso, parse_iso, to_ms
+from sandbox.engine import Sandbox
+from sandbox.errors import NotFound, ValidationFailed
+from sandbox.keys import SANDBOX
+from sandbox.store import dumps, get_meta, set_meta
+
+routes = web.RouteTableDef()
+SIGNIFICANT_HEADERS = ("content-type", "user-agent")
+
+
+def _provider(sb: Sandbox, name: str):
+    provider = sb.providers.get(name)
+    if provider is None:
+        raise NotFound(f"unknown provider {name!r}")
+    return provider
+
+
+def _take_behaviour(db: sqlite3.Connection, provider: str) -> dict | None:
+    """The next instructed answer, spending one of its `times`."""
+    behaviour = get_meta(db, f"receiver:{provider}")
+    if not behaviour or behaviour.get("times", 0) <= 0:
+        return None
+    behaviour["times"] -= 1
+    set_meta(db, f"receiver:{provider}", behaviour)
+    return behaviour
+
+
+def _store_receipt(db: sqlite3.Connection, provider: str, facts: dict, headers: dict, body: str,
+                   valid: bool | None, now_ms: int) -> dict:
+    event_id = facts.get("event_id")
+    if event_id is not None:
+        row = db.execute("SELECT seq, count FROM receipts WHERE provider = ? AND event_id = ?",
+                         (provider, event_id)).fetchone()
+        if row is not None:
+            db.execute("UPDATE receipts SET count = count + 1, last_ms = ? WHERE seq = ?", (now_ms, row["seq"]))
+            return {"receipt_id": row["seq"], "duplicate": True, "count": row["count"] + 1}
+    cursor = db.execute(
+        "INSERT INTO receipts (provider, event_id, intent_id, external_ref, type, headers, body, signature_valid,"
+        " received_ms, last_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (provider, event_id, facts.get("intent_id"), facts.get("external_ref"), facts.get("type"), dumps(headers),
+         body, None if valid is None else int(valid), now_ms, now_ms),
+    )
+    return {"receipt_id": cursor.lastrowid, "duplicate": False, "count": 1}
+
+
+@routes.post("/api/webhooks/{provider}")
+async def receive(request: web.Request) -> web.Response:
+    sb: Sandbox = request.config_dict[SANDBOX]
+    name = request.match_info["provider"]
+    provider = _provider(sb, name)
+    raw = await read_raw(request)
+    behaviour = await sb.store.write(_take_behaviour, name)
+    if behaviour:
+        if behaviour.get("delay_ms"):
+            await asyncio.sleep(behaviour["delay_ms"] / 1000)  # a slow endpoint is real network time
+        status = int(behaviour.get("status") or 500)
+        return web.json_response({"received": False, "instructed": True}, status=status)
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return web.json_response({"received": False, "error": "body is not JSON"}, status=400)
+    facts = provider.dialect.describe(body) if isinstance(body, dict) else {}
+    if provider.receiver_secrets is not None:
+        secrets = await provider.receiver_secrets(sb, body)
+    else:
+        secrets = sb.endpoint(name)[1]
+    now = sb.clock.now()
+    results = [provider.dialect.verify(raw, request.headers, secret, now) for secret in (secrets or [None])]
+    valid = None if all(r is None for r in results) else any(r is True for r in results)
+    headers = dict(request.headers)
+    stored = await sb.store.write(_store_receipt, name, facts, headers, raw.decode("utf-8"), valid, to_ms(now))
+    return web.json_response({"received": True, "signature_valid": valid, **stored})
+
+
+def _receipt(row: sqlite3.Row) -> dict:
+    return {
+        "receipt_id": row["seq"], "provider": row["provider"], "event_id": row["event_id"], "type": row["type"],
+        "intent_id": row["intent_id"], "external_ref": row["external_ref"],
+        "signature_valid": None if row["signature_valid"] is None else bool(row["signature_valid"]),
+        "received_at": iso(from_ms(row["received_ms"])), "last_received_at": iso(from_ms(row["last_ms"])),
+        "deliveries": row["count"], "duplicates": row["count"] - 1,
+        "headers": json.loads(row["headers"]), "body": json.loads(row["body"]), "raw_body": row["body"],
+    }
+
+
+def read_receipts(db: sqlite3.Connection, provider: str, filters: dict, limit: int) -> list[dict]:
+    clauses, params = ["provider = ?"], [provider]
+    for column in ("intent_id", "external_ref", "type"):
+        if filters.get(column):
+            clauses.append(f"{column} = ?")
+            params.append(filters[column])
+    if filters.get("since_ms") is not None:
+        clauses.append("received_ms >= ?")
+        params.append(filters["since_ms"])
+    rows = db.execute(f"SELECT * FROM receipts WHERE {' AND '.join(clauses)} ORDER BY seq DESC LIMIT ?",
+                      (*params, limit)).fetchall()
+    return [_receipt(row) for row in rows]
+
+
+@routes.get("/api/webhooks/{provider}/events")
+async def events(request: web.Request) -> web.Response:
+    """The bounded read: newest first, `limit` default 20, at most 100."""
+    sb: Sandbox = request.config_dict[SANDBOX]
+    name = request.match_info["provider"]
+    _provider(sb, name)
+    query = request.query
+    issues = []
+    limit_text = query.get("limit", "20")
+    limit = int(limit_text) if limit_text.isdigit() else 0
+    if not 1 <= limit <= 100:
+        issues.append({"field": "limit", "issue": "must be an integer from 1 to 100"})
+    since_ms = None
+    if query.get("since"):
+        try:
+            since_ms = to_ms(parse_iso(query["since"]))
+        except ValueError:
+            issues.append({"field": "since", "issue": "must be an ISO 8601 timestamp"})
+    if issues:
+        raise ValidationFailed("invalid query parameters", details=issues)
+    filters = {k: query.get(k) for k in ("intent_id", "external_ref", "type")}
+    filters["since_ms"] = since_ms
+    rows = await sb.store.read(read_receipts, name, filters, limit)
+    return web.json_response({"data": rows, "limit": limit, "count": len(rows)},
+                             dumps=lambda v: json.dumps(v, ensure_ascii=False))
+
+
+async def set_behaviour(sb: Sandbox, provider: str, behaviour: dict) -> dict:
+    """How the receiver answers its next requests: `{"status", "times", "delay_ms"}`."""
+    _provider(sb, provider)
+    await sb.store.write(set_meta, f"receiver:{provider}", behaviour)
+    return behaviour

@@ -1,0 +1,5 @@
+"""The impersonated providers. The core never imports these; `app.py` wires them in."""
+
+from sandbox.providers import liqx
+
+PROVIDERS = (liqx.PROVIDER,)

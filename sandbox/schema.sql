@@ -1,0 +1,152 @@
+-- The sandbox's durable state. Times ending in _ms are sandbox-clock epoch milliseconds.
+PRAGMA journal_mode = WAL;
+
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+-- One row per intent / payment / checkout / payment link; `data` is the provider's own object.
+CREATE TABLE IF NOT EXISTS intents (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    provider     TEXT NOT NULL,
+    id           TEXT NOT NULL,
+    external_ref TEXT,
+    status       TEXT NOT NULL,
+    scenario     TEXT,
+    data         TEXT NOT NULL,
+    created_ms   INTEGER NOT NULL,
+    updated_ms   INTEGER NOT NULL,
+    UNIQUE (provider, id)
+);
+CREATE INDEX IF NOT EXISTS intents_by_ref ON intents (provider, external_ref);
+CREATE INDEX IF NOT EXISTS intents_by_provider ON intents (provider, seq);
+
+-- Everything that happened to an intent, in order: API calls, transitions, browser events,
+-- webhook events, attempts and faults. The inspector reads it back as one timeline.
+CREATE TABLE IF NOT EXISTS timeline (
+    seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+    provider  TEXT NOT NULL,
+    intent_id TEXT NOT NULL,
+    kind      TEXT NOT NULL,
+    at_ms     INTEGER NOT NULL,
+    data      TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS timeline_by_intent ON timeline (provider, intent_id, seq);
+
+-- Webhook events: the body is serialised once, so every retry and duplicate carries the same bytes.
+CREATE TABLE IF NOT EXISTS events (
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    id         TEXT NOT NULL UNIQUE,
+    provider   TEXT NOT NULL,
+    intent_id  TEXT,
+    type       TEXT NOT NULL,
+    body       TEXT NOT NULL,
+    created_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_by_intent ON events (provider, intent_id, seq);
+
+-- The outbox: one row per delivery of an event to a URL (duplicates and manual resends are rows too).
+CREATE TABLE IF NOT EXISTS deliveries (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id    TEXT NOT NULL,
+    provider    TEXT NOT NULL,
+    intent_id   TEXT,
+    url         TEXT,
+    secret      TEXT,
+    status      TEXT NOT NULL,      -- pending | in_flight | delivered | failed | dropped | held | unknown | contract_violation
+    trigger     TEXT NOT NULL,      -- scheduled | duplicate | manual
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    next_ms     INTEGER,
+    faults      TEXT NOT NULL DEFAULT '[]',
+    last_error  TEXT,
+    created_ms  INTEGER NOT NULL,
+    updated_ms  INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (status, next_ms);
+CREATE INDEX IF NOT EXISTS deliveries_by_event ON deliveries (event_id);
+
+CREATE TABLE IF NOT EXISTS attempts (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    delivery_id      INTEGER NOT NULL,
+    event_id         TEXT NOT NULL,
+    n                INTEGER NOT NULL,
+    trigger          TEXT NOT NULL,  -- scheduled | retry | duplicate | manual
+    url              TEXT,
+    request_headers  TEXT NOT NULL,
+    request_body     TEXT NOT NULL,
+    signature_input  TEXT,
+    status           INTEGER,
+    response_body    TEXT,
+    duration_ms      REAL,
+    error            TEXT,
+    faults           TEXT NOT NULL DEFAULT '[]',
+    at_ms            INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS attempts_by_delivery ON attempts (delivery_id, n);
+CREATE INDEX IF NOT EXISTS attempts_by_event ON attempts (event_id);
+
+-- Hosted widget sessions: a bearer token that opens one intent's widget page.
+CREATE TABLE IF NOT EXISTS sessions (
+    token      TEXT PRIMARY KEY,
+    provider   TEXT NOT NULL,
+    intent_id  TEXT NOT NULL,
+    session_id TEXT NOT NULL,
+    data       TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    expires_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sessions_by_intent ON sessions (provider, intent_id);
+
+-- Timers: expiries, settlements and scenario outcomes, fired by the job runner on the sandbox clock.
+CREATE TABLE IF NOT EXISTS jobs (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    provider  TEXT NOT NULL,
+    intent_id TEXT NOT NULL,
+    kind      TEXT NOT NULL,
+    due_ms    INTEGER NOT NULL,
+    payload   TEXT NOT NULL DEFAULT '{}',
+    done      INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS jobs_due ON jobs (done, due_ms);
+
+-- Fault rules (SPEC §6): posted ones and those a scenario attaches to an intent.
+CREATE TABLE IF NOT EXISTS faults (
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    id         TEXT NOT NULL UNIQUE,
+    provider   TEXT,
+    rule       TEXT NOT NULL,
+    remaining  INTEGER,              -- NULL: until deleted
+    source     TEXT NOT NULL,        -- api | scenario | receiver
+    created_ms INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS idempotency (
+    provider     TEXT NOT NULL,
+    key          TEXT NOT NULL,
+    request_hash TEXT NOT NULL,
+    status       INTEGER NOT NULL,
+    body         BLOB NOT NULL,
+    created_ms   INTEGER NOT NULL,
+    PRIMARY KEY (provider, key)
+);
+
+-- The built-in receiver's durable receipts (SPEC §8).
+CREATE TABLE IF NOT EXISTS receipts (
+    seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+    provider        TEXT NOT NULL,
+    event_id        TEXT,
+    intent_id       TEXT,
+    external_ref    TEXT,
+    type            TEXT,
+    headers         TEXT NOT NULL,
+    body            TEXT NOT NULL,
+    signature_valid INTEGER,
+    count           INTEGER NOT NULL DEFAULT 1,   -- deliveries of this event id received (duplicates counted)
+    received_ms     INTEGER NOT NULL,
+    last_ms         INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS receipts_by_intent ON receipts (provider, intent_id, seq);
+CREATE INDEX IF NOT EXISTS receipts_by_ref ON receipts (provider, external_ref, seq);
+CREATE INDEX IF NOT EXISTS receipts_by_event ON receipts (provider, event_id);
+CREATE INDEX IF NOT EXISTS receipts_by_type ON receipts (provider, type, seq);

@@ -1,0 +1,139 @@
+"""Effective configuration: CLI flags > `SANDBOX_*` environment > `--config sandbox.toml` > defaults.
+
+Each source is read into a plain nested dict, the dicts are merged in precedence order, and the
+result is validated once by pydantic, so a typo in any source fails at start with a clear message
+rather than at the first request. Values left unset here (API keys, webhook secrets) are filled in
+by the app from the database, so a restart keeps the credentials a partner already configured.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+PROVIDER_NAMES = ("liqx", "rozo", "inqud", "mizu")
+
+# Environment names per provider beyond the three every provider has (SPEC §1).
+_EXTRA_ENV = {"inqud": ("api_id", "api_secret", "project_id"), "rozo": ("app_id",)}
+
+
+class DeliveryPolicy(BaseModel):
+    """How a provider retries: delays (sandbox seconds) after each failed attempt, and a timeout."""
+
+    model_config = ConfigDict(extra="forbid")
+    retry_delays_s: list[float] | None = None
+    timeout_s: float | None = None
+
+
+class ProviderSettings(BaseModel):
+    """One provider's credentials and webhook endpoint; unset values get provider defaults."""
+
+    model_config = ConfigDict(extra="forbid")
+    api_key: str | None = None
+    api_id: str | None = None
+    api_secret: str | None = None
+    project_id: str | None = None
+    app_id: str | None = None
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    #: Sandbox seconds between "paid" and "settled" where a provider has such a step.
+    settlement_delay_s: float | None = Field(None, ge=0)
+    delivery: DeliveryPolicy = Field(default_factory=DeliveryPolicy)
+
+
+class Settings(BaseModel):
+    """Everything `sandbox serve` can be told."""
+
+    model_config = ConfigDict(extra="forbid")
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)
+    db: str = "./.sandbox/sandbox.db"
+    seed: int | None = None
+    time_scale: float = Field(1.0, ge=0)
+    admin_token: str | None = None
+    strict: bool = False
+    max_in_flight: int = Field(256, ge=1)
+    public_url: str | None = None
+    providers: dict[str, ProviderSettings] = Field(
+        default_factory=lambda: {name: ProviderSettings() for name in PROVIDER_NAMES}
+    )
+
+    def provider(self, name: str) -> ProviderSettings:
+        return self.providers.setdefault(name, ProviderSettings())
+
+    @property
+    def loopback_only(self) -> bool:
+        """True when only this machine can reach the server, so the control API needs no token."""
+        return self.host in ("127.0.0.1", "localhost", "::1") or self.host.startswith("127.")
+
+
+class ConfigError(ValueError):
+    """The configuration cannot be used; the message says which source and field."""
+
+
+def _merge(base: dict, override: dict) -> dict:
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        elif value is not None:
+            out[key] = value
+    return out
+
+
+def from_environment(environ: dict[str, str]) -> dict[str, Any]:
+    """Read the `SANDBOX_*` variables of SPEC §1 into the settings' shape."""
+    found: dict[str, Any] = {}
+    for field in ("host", "port", "db", "seed", "time_scale", "admin_token", "public_url", "max_in_flight"):
+        value = environ.get(f"SANDBOX_{field.upper()}")
+        if value not in (None, ""):
+            found[field] = value
+    if environ.get("SANDBOX_STRICT"):
+        found["strict"] = environ["SANDBOX_STRICT"].lower() in ("1", "true", "yes", "on")
+    providers: dict[str, dict] = {}
+    for name in PROVIDER_NAMES:
+        keys = ("webhook_url", "webhook_secret", "api_key", *_EXTRA_ENV.get(name, ()))
+        for key in keys:
+            value = environ.get(f"SANDBOX_{name.upper()}_{key.upper()}")
+            if value not in (None, ""):
+                providers.setdefault(name, {})[key] = value
+    if providers:
+        found["providers"] = providers
+    return found
+
+
+def from_file(path: str | Path) -> dict[str, Any]:
+    """Read a TOML config file; its layout mirrors `Settings` (`[providers.liqx]` tables)."""
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"config file not found: {path}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
+
+
+def load_settings(
+    flags: dict[str, Any] | None = None,
+    environ: dict[str, str] | None = None,
+    config_file: str | Path | None = None,
+) -> Settings:
+    """Merge the sources in precedence order and validate the result."""
+    environ = dict(os.environ) if environ is None else environ
+    config_file = config_file or environ.get("SANDBOX_CONFIG")
+    merged: dict[str, Any] = {}
+    if config_file:
+        merged = _merge(merged, from_file(config_file))
+    merged = _merge(merged, from_environment(environ))
+    merged = _merge(merged, {k: v for k, v in (flags or {}).items() if v is not None})
+    try:
+        settings = Settings.model_validate(merged)
+    except ValidationError as exc:
+        raise ConfigError(f"invalid configuration: {exc}") from exc
+    for name in PROVIDER_NAMES:
+        settings.provider(name)
+    return settings
