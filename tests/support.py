@@ -1,0 +1,143 @@
+"""Test support: a real sandbox server on a real port, real webhook receivers, and a browser.
+
+Everything here is real: the server is the full aiohttp app bound to a loopback socket, the
+receivers are aiohttp servers, and the browser is Debian's Chromium driven by Playwright. Time is
+the sandbox's manual clock (scale 0), moved with `advance()`, never slept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import aiohttp
+from aiohttp import web
+
+from sandbox.app import create_app
+from sandbox.clock import Clock
+from sandbox.engine import Sandbox
+from sandbox.keys import SANDBOX
+from sandbox.settings import Settings, load_settings
+
+START = datetime(2026, 11, 22, 9, 0, 0, tzinfo=UTC)
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+def free_socket(host: str = "127.0.0.1") -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, 0))
+    return sock
+
+
+@dataclass
+class Running:
+    """A sandbox server under test."""
+
+    app: web.Application
+    runner: web.AppRunner
+    base_url: str
+    clock: Clock
+    http: aiohttp.ClientSession
+
+    @property
+    def sb(self) -> Sandbox:
+        return self.app[SANDBOX]
+
+    def key(self, provider: str, name: str = "api_key") -> str:
+        return self.sb.credentials[provider][name]
+
+    async def advance(self, seconds: float) -> None:
+        """Move sandbox time and wait until every timer and delivery it made due has run."""
+        self.clock.advance(seconds)
+        await self.sb.settle()
+
+    async def settle(self) -> None:
+        await self.sb.settle()
+
+    async def request(self, method: str, path: str, **kwargs) -> tuple[int, dict | str, aiohttp.ClientResponse]:
+        async with self.http.request(method, self.base_url + path, **kwargs) as response:
+            text = await response.text()
+            try:
+                import json
+                body = json.loads(text)
+            except ValueError:
+                body = text
+            return response.status, body, response
+
+    async def control(self, method: str, path: str, body: dict | None = None) -> dict:
+        status, data, _ = await self.request(method, "/_sandbox" + path, json=body)
+        assert status < 300, (status, data)
+        return data
+
+
+async def start_sandbox(tmp_path: Path, *, clock: Clock | None = None, settings: Settings | None = None,
+                        **overrides) -> Running:
+    sock = free_socket()
+    port = sock.getsockname()[1]
+    flags = {"port": port, "db": str(tmp_path / "sandbox.db"), "seed": 1234, **overrides}
+    settings = settings or load_settings(flags, environ={})
+    settings.port = port
+    clock = clock or Clock(START, time_scale=0)
+    app = create_app(settings, clock)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.SockSite(runner, sock).start()
+    http = aiohttp.ClientSession()
+    return Running(app, runner, f"http://127.0.0.1:{port}", clock, http)
+
+
+async def stop_sandbox(running: Running) -> None:
+    await running.http.close()
+    await running.runner.cleanup()
+
+
+@dataclass
+class Receiver:
+    """A partner's webhook endpoint: records every request and answers from a script of statuses."""
+
+    url: str = ""
+    requests: list[dict] = field(default_factory=list)
+    script: list[int] = field(default_factory=list)
+    runner: web.AppRunner | None = None
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def handle(self, request: web.Request) -> web.Response:
+        raw = await request.read()
+        self.requests.append({"path": request.path, "headers": dict(request.headers), "raw": raw})
+        self.arrived.set()
+        status = self.script.pop(0) if self.script else 200
+        return web.json_response({"ok": 200 <= status < 300}, status=status)
+
+    async def wait_for(self, count: int, timeout: float = 10.0) -> list[dict]:
+        """Wait (real time, bounded) until `count` requests have arrived."""
+        async def enough():
+            while len(self.requests) < count:
+                self.arrived.clear()
+                await self.arrived.wait()
+        await asyncio.wait_for(enough(), timeout)
+        return self.requests
+
+
+async def start_receiver() -> Receiver:
+    receiver = Receiver()
+    app = web.Application()
+    app.router.add_post("/{tail:.*}", receiver.handle)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    sock = free_socket()
+    await web.SockSite(runner, sock).start()
+    receiver.runner = runner
+    receiver.url = f"http://127.0.0.1:{sock.getsockname()[1]}/hooks"
+    return receiver
+
+
+def browser_required() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
