@@ -37,7 +37,10 @@ class Sandbox:
                  scenarios: Scenarios, providers: Mapping[str, Provider]) -> None:
         self.settings, self.store, self.clock, self.ids = settings, store, clock, ids
         self.contracts, self.scenarios, self.providers = contracts, scenarios, providers
-        self.base_url = settings.public_url or f"http://{settings.host}:{settings.port}"
+        # A wildcard bind is reached through loopback from this machine (the built-in receiver, pages).
+        host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
+        host = f"[{host}]" if ":" in host else host
+        self.base_url = (settings.public_url or f"http://{host}:{settings.port}").rstrip("/")
         self.credentials: dict[str, dict[str, str]] = {}
         self._endpoints: dict[str, dict[str, Any]] = {}
         self.api_rules_present = False
