@@ -6,7 +6,14 @@ import os
 
 import pytest
 
-from tests.support import CHROMIUM, CHROMIUM_ARGS, browser_required, start_receiver, start_sandbox, stop_sandbox
+from tests.support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    browser_required,
+    start_receiver,
+    start_sandbox,
+    stop_sandbox,
+)
 
 
 @pytest.fixture
