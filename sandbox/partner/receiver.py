@@ -4,7 +4,11 @@ It verifies the provider's signature with the configured secret, stores a receip
 headers, signature validity, event id, intent id / external ref) and counts repeated deliveries
 of one event id on that receipt. Told to fail (`PUT /_sandbox/receiver/{provider}`), it answers
 the chosen status for its next N requests *without* storing a receipt, as a partner that
-crashed before persisting would; that is how the provider's retries are rehearsed.
+crashed before persisting would; that is how the provider's retries are rehearsed. An instructed
+2xx with a delay is a slow but working endpoint: it waits, then stores the receipt as usual.
+
+A receipt's `signature_valid` says whether any delivery of that event id verified: a retry that
+arrives correctly signed after a badly signed first attempt authenticates the event.
 """
 
 from __future__ import annotations
@@ -50,7 +54,9 @@ def _store_receipt(db: sqlite3.Connection, provider: str, facts: dict, headers: 
         row = db.execute("SELECT seq, count FROM receipts WHERE provider = ? AND event_id = ?",
                          (provider, event_id)).fetchone()
         if row is not None:
-            db.execute("UPDATE receipts SET count = count + 1, last_ms = ? WHERE seq = ?", (now_ms, row["seq"]))
+            db.execute("UPDATE receipts SET count = count + 1, last_ms = ?,"
+                       " signature_valid = CASE WHEN ? = 1 THEN 1 ELSE signature_valid END WHERE seq = ?",
+                       (now_ms, int(bool(valid)), row["seq"]))
             return {"receipt_id": row["seq"], "duplicate": True, "count": row["count"] + 1}
     cursor = db.execute(
         "INSERT INTO receipts (provider, event_id, intent_id, external_ref, type, headers, body, signature_valid,"
@@ -63,6 +69,7 @@ def _store_receipt(db: sqlite3.Connection, provider: str, facts: dict, headers: 
 
 @routes.post("/api/webhooks/{provider}")
 async def receive(request: web.Request) -> web.Response:
+    """Verify, store durably, count duplicates; or answer as instructed by the control API."""
     sb: Sandbox = request.config_dict[SANDBOX]
     name = request.match_info["provider"]
     provider = _provider(sb, name)
@@ -72,7 +79,8 @@ async def receive(request: web.Request) -> web.Response:
         if behaviour.get("delay_ms"):
             await asyncio.sleep(behaviour["delay_ms"] / 1000)  # a slow endpoint is real network time
         status = int(behaviour.get("status") or 500)
-        return web.json_response({"received": False, "instructed": True}, status=status)
+        if not 200 <= status < 300:
+            return web.json_response({"received": False, "instructed": True}, status=status)
     try:
         body = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
@@ -102,6 +110,7 @@ def _receipt(row: sqlite3.Row) -> dict:
 
 
 def read_receipts(db: sqlite3.Connection, provider: str, filters: dict, limit: int) -> list[dict]:
+    """Receipts of one provider matching every given filter, newest first, at most `limit`."""
     clauses, params = ["provider = ?"], [provider]
     for column in ("intent_id", "external_ref", "type"):
         if filters.get(column):
