@@ -58,6 +58,8 @@ class Settings(BaseModel):
     strict: bool = False
     max_in_flight: int = Field(256, ge=1)
     public_url: str | None = None
+    #: Client timeout of the Partner CRM simulator's demo proxy when it calls the LIQX API (real seconds).
+    partner_proxy_timeout_s: float = Field(10.0, gt=0, le=600)
     providers: dict[str, ProviderSettings] = Field(
         default_factory=lambda: {name: ProviderSettings() for name in PROVIDER_NAMES}
     )
@@ -88,7 +90,8 @@ def _merge(base: dict, override: dict) -> dict:
 def from_environment(environ: dict[str, str]) -> dict[str, Any]:
     """Read the `SANDBOX_*` variables of SPEC §1 into the settings' shape."""
     found: dict[str, Any] = {}
-    for field in ("host", "port", "db", "seed", "time_scale", "admin_token", "public_url", "max_in_flight"):
+    for field in ("host", "port", "db", "seed", "time_scale", "admin_token", "public_url", "max_in_flight",
+                  "partner_proxy_timeout_s"):
         value = environ.get(f"SANDBOX_{field.upper()}")
         if value not in (None, ""):
             found[field] = value
