@@ -1,5 +1,5 @@
 """The impersonated providers. The core never imports these; `app.py` wires them in."""
 
-from sandbox.providers import liqx
+from sandbox.providers import liqx, mizu
 
-PROVIDERS = (liqx.PROVIDER,)
+PROVIDERS = (liqx.PROVIDER, mizu.PROVIDER)

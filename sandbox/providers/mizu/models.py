@@ -1,0 +1,255 @@
+"""Mizu payment links and payments: creation, the 0 → 1 → 4 / 0 → 2 state machine and its webhook.
+
+Only Mizu's webhook is public (SPEC §4). The payment-link API here is provisional: a link is made
+by the partner (`POST /mizu/api/v1/payment-links`) and is reusable; each visit of its pay page
+opens a payment record with status 0 (Pending) and a pay window. "I have paid" moves it to 1
+(User Marked as Paid, unverified); the on-chain confirmation follows on the sandbox clock (4,
+Confirmed) and only that emits `payment_intent.successed`. A payment left unpaid past its window
+becomes 2 (Timeout) and sends nothing, as documented.
+
+Links and payments are both rows of `intents` (`_kind` tells them apart). Their numeric ids come
+from one sequence, so each number names exactly one row and the control API takes the same
+numbers a partner sees. Every function is synchronous over one connection and runs as one
+transaction (`sb.commit`).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sandbox.clock import iso, to_ms
+from sandbox.delivery.outbox import Outgoing, emit
+from sandbox.errors import InvalidState, NotFound, ValidationFailed
+from sandbox.ids import Ids
+from sandbox.providers.mizu.events import EVENT_TYPE, event_id_for, webhook_body
+from sandbox.scenarios import Scenario
+from sandbox.store import (
+    IntentRow,
+    add_job,
+    add_timeline,
+    cancel_jobs,
+    get_intent,
+    get_meta,
+    insert_intent,
+    set_meta,
+    update_intent,
+)
+
+NAME = "mizu"
+PENDING, MARKED_PAID, TIMEOUT, CONFIRMED = 0, 1, 2, 4
+STATUS_NAMES = {PENDING: "Pending", MARKED_PAID: "User Marked as Paid", TIMEOUT: "Timeout", CONFIRMED: "Confirmed"}
+#: Which moves the payment engine makes: status -> allowed next statuses.
+GRAPH = {PENDING: {MARKED_PAID, TIMEOUT, CONFIRMED}, MARKED_PAID: {TIMEOUT, CONFIRMED}}
+TERMINAL = {TIMEOUT, CONFIRMED}
+#: Control-API words for a status, besides the bare numbers.
+STATUS_WORDS = {"PAID": MARKED_PAID, "MARKED_PAID": MARKED_PAID, "TIMEOUT": TIMEOUT, "CONFIRMED": CONFIRMED}
+PAY_WINDOW_S = 30 * 60
+SETTLEMENT_DELAY_S = 10.0
+LINK_STATUS = "active"
+
+#: Supported chains and their address / transaction-hash family. All EVM for now, so the published
+#: "0x + 64 hex" hash holds; a non-EVM chain would add a family here and a branch in the contracts.
+CHAINS = {"ethereum": "evm", "polygon": "evm", "arbitrum": "evm", "base": "evm", "optimism": "evm", "bsc": "evm"}
+CURRENCIES = ("USDC", "USDT")
+
+
+@dataclass(slots=True)
+class Ctx:
+    """What a Mizu transaction needs from the sandbox, passed into the DB thread."""
+
+    ids: Ids
+    now: datetime
+    base_url: str
+    settlement_delay_s: float = SETTLEMENT_DELAY_S
+
+    @property
+    def now_ms(self) -> int:
+        return to_ms(self.now)
+
+
+def wallet_address(ids: Ids, chain: str) -> str:
+    """A receiving address shaped like the chain's (EVM: 0x + 40 hex)."""
+    return ids.evm_address()
+
+
+def transaction_hash(ids: Ids, chain: str) -> str:
+    """A transaction hash shaped like the chain's (EVM: 0x + 64 hex)."""
+    return ids.evm_tx_hash()
+
+
+def _next_id(db: sqlite3.Connection, ids: Ids) -> int:
+    """The next number of the one link-and-payment sequence; it starts at a seeded 8-digit base."""
+    last = get_meta(db, "mizu:last_id")
+    if last is None:
+        last = ids.number(10_000_000, 49_999_999)
+    set_meta(db, "mizu:last_id", last + 1)
+    return last + 1
+
+
+def public(data: dict) -> dict:
+    """The wire object: private bookkeeping members start with `_`."""
+    return {k: v for k, v in data.items() if not k.startswith("_")}
+
+
+def link_public(data: dict, base_url: str) -> dict:
+    """A payment link as the API answers it; the pay-page URL follows the server's current address."""
+    return {**public(data), "url": f"{base_url}/mizu/pay/{data['id']}"}
+
+
+# --- payment links --------------------------------------------------------------------------
+
+
+def create_link(db: sqlite3.Connection, ctx: Ctx, body: dict, scenario: Scenario | None) -> tuple[int, dict]:
+    """A new reusable payment link with its receiving wallet on the chosen chain."""
+    if Decimal(body["amount"]) <= 0:
+        raise ValidationFailed("amount must be greater than 0",
+                               details=[{"field": "/amount", "issue": "must be greater than 0"}])
+    link_id = _next_id(db, ctx.ids)
+    link = {
+        "id": link_id, "title": body["title"], "description": body.get("description"),
+        "amount": body["amount"], "currency": body["currency"], "chain": body["chain"],
+        "receiveWalletAddress": wallet_address(ctx.ids, body["chain"]), "status": LINK_STATUS,
+        "createTime": iso(ctx.now), "_kind": "link", "_scenario": scenario.name if scenario else None,
+    }
+    insert_intent(db, NAME, str(link_id), None, LINK_STATUS, link["_scenario"], link, ctx.now_ms)
+    if scenario is not None:
+        add_timeline(db, NAME, str(link_id), "scenario", ctx.now_ms,
+                     {"name": scenario.name, "description": scenario.description,
+                      "note": "applies to every payment opened on this link"})
+    return 201, link_public(link, ctx.base_url)
+
+
+def load(db: sqlite3.Connection, number: str, kind: str) -> IntentRow:
+    """A link or payment by its number; anything else (or the other kind) is not found."""
+    row = get_intent(db, NAME, number) if number.isdigit() else None
+    if row is None or row.data.get("_kind") != kind:
+        noun = "payment link" if kind == "link" else "payment"
+        raise NotFound(f"{noun} {number!r} not found")
+    return row
+
+
+def list_payments(db: sqlite3.Connection, reference: str | None, link_id: int | None, status: int | None,
+                  limit: int) -> list[dict]:
+    """Payments newest first, by client reference (indexed), link and status."""
+    clauses, params = ["provider = ?", "json_extract(data, '$._kind') = 'payment'"], [NAME]
+    if reference is not None:
+        clauses.append("external_ref = ?")
+        params.append(reference)
+    if status is not None:
+        clauses.append("status = ?")
+        params.append(str(status))
+    if link_id is not None:
+        clauses.append("json_extract(data, '$.paymentLinkId') = ?")
+        params.append(link_id)
+    rows = db.execute(f"SELECT * FROM intents WHERE {' AND '.join(clauses)} ORDER BY seq DESC LIMIT ?",
+                      (*params, limit)).fetchall()
+    return [public(IntentRow.from_row(r).data) for r in rows]
+
+
+# --- payments -------------------------------------------------------------------------------
+
+
+def start_payment(db: sqlite3.Connection, ctx: Ctx, link_id: str, body: dict, scenario: Scenario | None,
+                  attach) -> dict:
+    """The pay page opened: a payment record in status 0 with its pay window (and scenario) running."""
+    link = load(db, link_id, "link").data
+    payment_id = _next_id(db, ctx.ids)
+    window_s = scenario.expire_after_s if scenario and scenario.expire_after_s else PAY_WINDOW_S
+    reference = body.get("clientReferenceId") or ""
+    payment = {
+        "id": payment_id, "paymentLinkId": link["id"], "receiveWalletAddress": link["receiveWalletAddress"],
+        "createTime": iso(ctx.now), "paidTime": None, "status": PENDING, "transactionHash": None,
+        "logIndex": None, "chain": link["chain"], "currency": link["currency"], "payAmount": link["amount"],
+        "emailParam": body.get("email") or "", "clientReferenceIdParam": reference,
+        "expireTime": iso(ctx.now + timedelta(seconds=window_s)), "_kind": "payment",
+    }
+    key = str(payment_id)
+    insert_intent(db, NAME, key, reference or None, str(PENDING), scenario.name if scenario else None, payment,
+                  ctx.now_ms)
+    add_timeline(db, NAME, key, "transition", ctx.now_ms, {"from": None, "to": PENDING, "by": "pay_page"})
+    add_timeline(db, NAME, link_id, "payment", ctx.now_ms, {"payment_id": payment_id, "by": "pay_page"})
+    attach(db, NAME, key, scenario, ctx.now_ms)
+    add_job(db, NAME, key, "expire", to_ms(ctx.now + timedelta(seconds=window_s)))
+    if scenario and scenario.outcome:
+        add_job(db, NAME, key, "outcome", to_ms(ctx.now + timedelta(seconds=scenario.outcome.after_s)),
+                {"to": scenario.outcome.to})
+    return public(payment)
+
+
+def transition(db: sqlite3.Connection, ctx: Ctx, row: IntentRow, to: int, *, by: str) -> dict:
+    """Move a payment to `to` if the engine allows it; 4 fills in the chain facts and emits the webhook."""
+    current = row.data["status"]
+    if to not in GRAPH.get(current, set()):
+        raise InvalidState(f"payment is {current} ({STATUS_NAMES[current]}); cannot move to {to}",
+                           payment=public(row.data))
+    payment = dict(row.data, status=to)
+    if to == MARKED_PAID:
+        # The payer's word starts on-chain verification; the pay window no longer applies.
+        cancel_jobs(db, NAME, row.id, "expire")
+        add_job(db, NAME, row.id, "confirm", to_ms(ctx.now + timedelta(seconds=ctx.settlement_delay_s)))
+    if to in TERMINAL:
+        cancel_jobs(db, NAME, row.id)
+    if to == CONFIRMED:
+        payment["paidTime"] = iso(ctx.now)
+        payment["transactionHash"] = transaction_hash(ctx.ids, payment["chain"])
+        payment["logIndex"] = ctx.ids.number(0, 255)
+    update_intent(db, NAME, row.id, str(to), payment, ctx.now_ms)
+    add_timeline(db, NAME, row.id, "transition", ctx.now_ms, {"from": current, "to": to, "by": by})
+    if to == CONFIRMED:
+        emit(db, Outgoing(NAME, event_id_for(payment["id"]), EVENT_TYPE, webhook_body(payment), row.id,
+                          payment["clientReferenceIdParam"] or None), ctx.now_ms)
+    row.status, row.data = str(to), payment
+    return public(payment)
+
+
+def pay_action(db: sqlite3.Connection, ctx: Ctx, link_id: str, payment_id: str, action: str) -> dict:
+    """A pay-page button: "I have paid" (→ 1) or "Let it time out" (→ 2)."""
+    row = load(db, payment_id, "payment")
+    if str(row.data["paymentLinkId"]) != link_id:
+        raise NotFound(f"payment {payment_id!r} not found on payment link {link_id!r}")
+    if action == "paid":
+        return transition(db, ctx, row, MARKED_PAID, by="pay_page")
+    return transition(db, ctx, row, TIMEOUT, by="pay_page")
+
+
+def run_job(db: sqlite3.Connection, ctx: Ctx, payment_id: str, kind: str, payload: dict) -> None:
+    """A timer fired: pay window over, on-chain confirmation, or a scenario outcome. Stale ones do nothing."""
+    row = get_intent(db, NAME, payment_id)
+    if row is None or row.data.get("_kind") != "payment" or row.data["status"] in TERMINAL:
+        return
+    status = row.data["status"]
+    if kind == "expire" and status == PENDING:
+        transition(db, ctx, row, TIMEOUT, by="timer")
+    elif kind == "confirm" and status == MARKED_PAID:
+        transition(db, ctx, row, CONFIRMED, by="chain_confirmation")
+    elif kind == "outcome":
+        target = MARKED_PAID if payload.get("to") == "succeed" else TIMEOUT
+        if target in GRAPH.get(status, set()):
+            transition(db, ctx, row, target, by="scenario")
+
+
+def parse_status(text: str) -> int:
+    """A control-API status: a number Mizu documents (1, 2, 4) or its word (PAID, TIMEOUT, CONFIRMED)."""
+    word = text.strip().upper()
+    if word.isdigit() and int(word) in (MARKED_PAID, TIMEOUT, CONFIRMED):
+        return int(word)
+    if word in STATUS_WORDS:
+        return STATUS_WORDS[word]
+    raise ValidationFailed(f"{text!r} is not a Mizu payment status; use 1 (PAID), 2 (TIMEOUT) or 4 (CONFIRMED)",
+                           details=[{"field": "/to", "issue": "unknown status"}])
+
+
+def force(db: sqlite3.Connection, ctx: Ctx, payment_id: str, to: str) -> dict:
+    """The control API's transition: any step the payment engine allows, as the page or a timer would."""
+    target = parse_status(to)
+    row = get_intent(db, NAME, payment_id)
+    if row is not None and row.data.get("_kind") == "link":
+        raise InvalidState(f"{payment_id} is a payment link; drive one of its payments instead")
+    return transition(db, ctx, load(db, payment_id, "payment"), target, by="control")
+
+
+def record_browser_event(db: sqlite3.Connection, now_ms: int, payment_id: str, event: dict) -> None:
+    add_timeline(db, NAME, payment_id, "browser_event", now_ms, {"event": event})
