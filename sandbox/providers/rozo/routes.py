@@ -1,0 +1,245 @@
+"""ROZO's Payment API under `/rozo/functions/v1/payment-api`, as the published OpenAPI describes it.
+
+Handlers stay thin: authenticate, read and validate, run one model function as one transaction,
+answer. Create answers on `POST /`, on `POST /payments` (ROZO's merchant quick start) and on the
+bare `POST /payment-api` ROZO's SDK uses; `?dryrun=true` on any of them is the fee quote.
+
+Auth and tenancy (OpenAPI `info.description`): an `X-API-Key` is bound to one appId and, when
+present, is authoritative — it overrides the body's appId and scopes every lookup to its app, so
+another tenant's payment is a 404. A key that is not known is `400 invalid_api_key` on every
+endpoint. appIds starting `wallet_`, `merchant` or `rozomerchant` need a key to create
+(`400 missing_api_key`); other appIds are public. An `Authorization: Bearer` token (ROZO's SDK
+sends its gateway token) plays no part.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from sandbox.bodies import read_json
+from sandbox.clock import parse_iso, to_ms
+from sandbox.errors import SandboxError, ValidationFailed
+from sandbox.providers.common import json_response, sandbox_of, validate
+from sandbox.providers.rozo import models, payments
+from sandbox.providers.rozo.errors import render_error
+from sandbox.scenarios import UnknownScenario
+from sandbox.signing import equal
+from sandbox.store import add_timeline
+
+NAME = models.NAME
+API = "/functions/v1/payment-api"
+MERCHANT_PREFIXES = ("wallet_", "merchant", "rozomerchant")
+CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Max-Age": "600",
+        "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+        "Access-Control-Allow-Headers": "authorization, x-api-key, content-type, x-client-info, apikey, "
+                                        "x-sandbox-scenario"}
+
+routes = web.RouteTableDef()
+
+
+def ctx_of(sb) -> models.Ctx:
+    settings = sb.settings.provider(NAME)
+    delay = 5.0 if settings.settlement_delay_s is None else settings.settlement_delay_s
+    credentials = sb.credentials[NAME]
+    pools = {"stellar": credentials["stellar_deposit_address"], "solana": credentials["solana_deposit_address"]}
+    return models.Ctx(sb.ids, sb.clock.now(), sb.base_url, delay, pools)
+
+
+def api_keys(sb) -> dict[str, str]:
+    """Every sandbox key and the appId it is bound to."""
+    c = sb.credentials[NAME]
+    return {c["api_key"]: c["app_id"], c["wallet_api_key"]: c["wallet_app_id"]}
+
+
+def key_app(request: web.Request) -> str | None:
+    """The appId of the request's `X-API-Key`, None without one; an unknown key is `400 invalid_api_key`."""
+    presented = request.headers.get("X-API-Key", "").strip()
+    if not presented:
+        return None
+    found = None
+    for key, app_id in api_keys(sandbox_of(request)).items():
+        if equal(presented, key):  # every key compared, in constant time each
+            found = app_id
+    if found is None:
+        raise SandboxError("API key is unknown, revoked, expired, or inactive", code="invalid_api_key", status=400)
+    return found
+
+
+def needs_key(app_id: str) -> bool:
+    return app_id.startswith(MERCHANT_PREFIXES)
+
+
+def _missing_key(app_id: str) -> SandboxError:
+    return SandboxError(f"appId {app_id!r} requires an X-API-Key header", code="missing_api_key", status=400)
+
+
+def _scenario(sb, request: web.Request):
+    name = request.headers.get("X-Sandbox-Scenario")
+    try:
+        return sb.scenario(name, NAME)
+    except UnknownScenario as exc:
+        raise ValidationFailed(f"unknown scenario {name!r}; known: {', '.join(sb.scenarios.names(NAME))}",
+                               details=[{"field": "X-Sandbox-Scenario", "issue": "unknown scenario"}]) from exc
+
+
+def _record(db, payment_id: str, request: web.Request, status: int, now_ms: int, body=None, answer=None) -> None:
+    add_timeline(db, NAME, payment_id, "api_call", now_ms, {"method": request.method, "path": request.path,
+                                                            "query": request.query_string, "status": status,
+                                                            "request": body, "response": answer})
+
+
+# --- create and quote -----------------------------------------------------------------------
+
+
+async def create(request: web.Request) -> web.Response:
+    """Create Payment (`POST /`), or with `?dryrun=true` the fee quote; 409 on a duplicate orderId."""
+    sb = sandbox_of(request)
+    key_app_id = key_app(request)
+    body, _ = await read_json(request)
+    validate(sb, NAME, "create-payment", body)
+    app_id = key_app_id or body["appId"]
+    if key_app_id is None and needs_key(app_id):
+        raise _missing_key(app_id)
+    if request.query.get("dryrun", "").lower() in ("true", "1"):
+        return json_response(sb, NAME, payments.quote(body), contract="fee-quote")
+    scenario = _scenario(sb, request)
+    ctx = ctx_of(sb)
+
+    def work(db):
+        payment = models.create_payment(db, ctx, body, app_id, scenario, sb.attach_scenario)
+        _record(db, payment["id"], request, 201, ctx.now_ms, body, payment)
+        return payment
+
+    payment = await sb.commit(work)
+    return json_response(sb, NAME, payment, status=201, contract="payment")
+
+
+for path in (API, API + "/", API + "/payments"):
+    routes.post(path)(create)
+
+
+# --- reads ----------------------------------------------------------------------------------
+
+
+def _int(query, name: str, default: int, issues: list) -> int:
+    text = query.get(name)
+    if text is None or text == "":
+        return default
+    try:
+        return int(text)
+    except ValueError:
+        issues.append({"field": name, "issue": "must be an integer"})
+        return default
+
+
+@routes.get(API + "/payments")
+async def list_payments(request: web.Request) -> web.Response:
+    """List Payments: scoped to the key's app (or a public `?appId=`), newest first, offset pagination."""
+    sb = sandbox_of(request)
+    key_app_id = key_app(request)
+    app_id = key_app_id or request.query.get("appId") or None  # ROZO ignores ?appId= when a key is sent
+    if app_id is None:
+        raise SandboxError("List Payments needs an X-API-Key (or ?appId= of a public app)", code="missing_api_key",
+                           status=400)
+    if key_app_id is None and needs_key(app_id):
+        raise _missing_key(app_id)
+    issues: list[dict] = []
+    query = {"limit": _int(request.query, "limit", 20, issues), "offset": _int(request.query, "offset", 0, issues)}
+    for name in ("status", "fromDate", "toDate"):
+        if request.query.get(name):
+            query[name] = request.query[name]
+    issues += [i.as_dict() for i in sb.contracts.errors(NAME, "requests", "list-payments-query", query)]
+    if query.get("status") and query["status"] not in models.STATUSES:
+        issues.append({"field": "status", "issue": f"must be one of {', '.join(models.STATUSES)}"})
+    bounds = {}
+    for name in ("fromDate", "toDate"):
+        if name in query and not any(i["field"].lstrip("/") == name for i in issues):
+            try:
+                bounds[name] = to_ms(parse_iso(query[name]))
+            except ValueError:
+                issues.append({"field": name, "issue": "must be an ISO 8601 date-time"})
+    if issues:
+        raise ValidationFailed("invalid query parameters", details=issues, code="invalidRequest")
+    rows, total = await sb.store.read(models.list_payments, app_id, query.get("status"), bounds.get("fromDate"),
+                                      bounds.get("toDate"), query["limit"], query["offset"])
+    body = {"data": rows, "pagination": {"total": total, "limit": query["limit"], "offset": query["offset"]}}
+    return json_response(sb, NAME, body, contract="payment-list")
+
+
+@routes.get(API + "/payments/check")
+async def check_payment(request: web.Request) -> web.Response:
+    """Look a payment up by tx hash, or by deposit address + memo (no key needed; a key scopes it)."""
+    sb = sandbox_of(request)
+    app_id = key_app(request)
+    payment = await sb.store.read(models.check, sb.clock.now_ms(), dict(request.query), app_id)
+    return json_response(sb, NAME, payment, contract="payment")
+
+
+@routes.get(API + "/payments/order/{appId}/{orderId}")
+async def get_by_order(request: web.Request) -> web.Response:
+    """Get Payment by Order ID: with a key, only inside the key's app."""
+    sb = sandbox_of(request)
+    app_id, order_id = request.match_info["appId"], request.match_info["orderId"]
+    key_app_id = key_app(request)
+    row = None
+    if key_app_id is None or key_app_id == app_id:
+        row = await sb.store.read(models.find_by_order, app_id, order_id)
+    if row is None:
+        raise SandboxError(f"no payment with orderId {order_id!r} for appId {app_id!r}", code="paymentNotFound",
+                           status=404)
+    return json_response(sb, NAME, models.public(row.data), contract="payment")
+
+
+@routes.get(API + "/payments/{paymentId}")
+async def get_payment(request: web.Request) -> web.Response:
+    """Get Payment: any id without a key (legacy), only the key's own payments with one."""
+    sb = sandbox_of(request)
+    app_id = key_app(request)
+    row = await sb.store.read(models.load, request.match_info["paymentId"], app_id)
+    return json_response(sb, NAME, models.public(row.data), contract="payment")
+
+
+# --- payin ----------------------------------------------------------------------------------
+
+
+@routes.post(API + "/payments/{paymentId}/payin")
+async def register_payin(request: web.Request) -> web.Response:
+    """Register Payin Transaction Hash: `{txHash, fromAddress}` (ROZO's SDK says `senderAddress`)."""
+    sb = sandbox_of(request)
+    app_id = key_app(request)
+    body, _ = await read_json(request)
+    validate(sb, NAME, "register-payin", body)
+    sender = body.get("fromAddress") or body.get("senderAddress")
+    payment_id = request.match_info["paymentId"]
+    ctx = ctx_of(sb)
+
+    def work(db):
+        payment = models.register_payin(db, ctx, payment_id, app_id, body["txHash"], sender)
+        _record(db, payment_id, request, 200, ctx.now_ms, body, payment)
+        return payment
+
+    payment = await sb.commit(work)
+    return json_response(sb, NAME, payment, contract="payment")
+
+
+# --- CORS: ROZO's SDK calls the API from partners' browser pages ----------------------------
+
+
+async def preflight(request: web.Request) -> web.Response:
+    return web.Response(status=204, headers=CORS)
+
+
+routes.route("OPTIONS", API + "{tail:.*}")(preflight)
+
+
+@web.middleware
+async def cors_middleware(request: web.Request, handler) -> web.StreamResponse:
+    """Add CORS headers to API answers, errors included (rendered here so they get the headers too)."""
+    if not request.path.startswith("/rozo" + API):
+        return await handler(request)
+    try:
+        response = await handler(request)
+    except SandboxError as error:
+        response = render_error(error, "req_" + sandbox_of(request).ids.alnum(20))
+    response.headers.update({k: v for k, v in CORS.items() if k == "Access-Control-Allow-Origin"})
+    return response
