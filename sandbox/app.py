@@ -26,6 +26,7 @@ from sandbox.idempotency import encode
 from sandbox.ids import Ids
 from sandbox.keys import SANDBOX
 from sandbox.partner.receiver import routes as receiver_routes
+from sandbox.partner.site import mount as mount_partner
 from sandbox.providers import PROVIDERS
 from sandbox.providers.base import Provider
 from sandbox.scenarios import DEFAULT_DIR as SCENARIOS_DIR
@@ -140,6 +141,7 @@ def create_app(settings: Settings, clock: Clock | None = None, *, providers: Seq
         app.add_subapp(f"/{provider.name}", provider.make_app())
     app.add_subapp("/_sandbox", make_control_app())
     app.add_routes(receiver_routes)
+    mount_partner(app)
     return app
 
 
