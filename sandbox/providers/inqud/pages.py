@@ -1,0 +1,155 @@
+"""The payer's side under `/inqud/pay`: the hosted checkout page, `widget.js` and their small API.
+
+`GET /inqud/pay/checkout/{checkoutId}` stands in for `paycrypto.inqud.com/checkout/CCO-…` (the
+`acquiringUrl`): choose a currency (and an amount for suggested-amount checkouts), then "Pay",
+"Underpay", "Overpay", "Let expire" or "Cancel", and "Return to merchant" (`returnUrl`).
+`GET /inqud/pay/widget.js` defines `<app-widget id="CCO-…">` for partners' pages (seed 004).
+
+The JSON endpoints below `/inqud/pay/api` are the sandbox's own (Inqud's widget backend is not
+public). They are authorised by the object id, as the hosted page itself is, and the read
+endpoint answers any origin because the widget runs on the partner's page.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from aiohttp import web
+
+from sandbox.bodies import read_raw
+from sandbox.errors import MalformedJson, NotFound, ValidationFailed
+from sandbox.providers.common import json_response, sandbox_of
+from sandbox.providers.inqud import models
+from sandbox.providers.inqud.routes import ctx_of
+from sandbox.providers.inqud.statuses import ENUMS
+
+NAME = "inqud"
+HERE = Path(__file__).parent
+STATIC = HERE / "static"
+TEMPLATE = HERE / "templates" / "checkout.html"
+CORS = {"Access-Control-Allow-Origin": "*", "Cache-Control": "no-store"}
+ACTIONS = {"pay": "exact", "underpay": "under", "overpay": "over", "expire": "expired", "cancel": "cancelled"}
+
+routes = web.RouteTableDef()
+
+
+def _checkout_id(request: web.Request) -> str:
+    checkout_id = request.match_info["checkoutId"]
+    if not checkout_id.startswith("CCO-"):
+        raise NotFound(f"checkout {checkout_id!r} not found", id=checkout_id)
+    return checkout_id
+
+
+async def _body(request: web.Request) -> dict:
+    """JSON from the page or the widget; `text/plain` too, so the widget's cross-origin POST needs no preflight."""
+    raw = await read_raw(request)
+    try:
+        body = json.loads(raw.decode("utf-8")) if raw else {}
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise MalformedJson(f"request body is not valid JSON: {exc}") from exc
+    if not isinstance(body, dict):
+        raise ValidationFailed("body must be a JSON object", details=[{"field": "/", "issue": "must be an object"}])
+    return body
+
+
+def _amount(body: dict) -> Decimal | None:
+    value = body.get("amount")
+    if value is None or value == "":
+        return None
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation as exc:
+        raise ValidationFailed("amount must be a number", details=[{"field": "/amount", "issue": "not a number"}]) from exc
+    if not amount.is_finite() or amount <= 0:
+        raise ValidationFailed("amount must be positive", details=[{"field": "/amount", "issue": "must be > 0"}])
+    return amount
+
+
+@routes.get("/pay/widget.js")
+async def widget_script(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(STATIC / "widget.js", headers={
+        "Content-Type": "application/javascript; charset=utf-8", "Access-Control-Allow-Origin": "*",
+        "Cache-Control": "no-cache"})
+
+
+@routes.get("/pay/checkout/{checkoutId}")
+async def checkout_page(request: web.Request) -> web.Response:
+    sb = sandbox_of(request)
+    try:
+        state = await sb.store.read(models.page_state, _checkout_id(request))
+    except NotFound:
+        return web.Response(status=404, content_type="text/html",
+                            text="<!doctype html><title>Inqud checkout</title><p>Checkout not found.</p>")
+    checkout_id = state["id"]
+    state["statuses"] = ENUMS["checkoutStatus"]
+    state["embedded"] = request.query.get("embed") == "1"
+    state["urls"] = {"state": f"/inqud/pay/api/checkouts/{checkout_id}",
+                     "select": f"/inqud/pay/api/checkouts/{checkout_id}/select",
+                     "actions": f"/inqud/pay/api/checkouts/{checkout_id}/actions"}
+    blob = json.dumps(state, ensure_ascii=False).replace("<", "\\u003c")
+    html = TEMPLATE.read_text(encoding="utf-8").replace("__CHECKOUT_STATE__", blob)
+    return web.Response(text=html, content_type="text/html", headers={"Cache-Control": "no-store"})
+
+
+@routes.get("/pay/api/checkouts/{checkoutId}")
+async def checkout_state(request: web.Request) -> web.Response:
+    """The checkout and its status history; the widget polls this from the partner's origin."""
+    sb = sandbox_of(request)
+    state = await sb.store.read(models.page_state, _checkout_id(request))
+    return json_response(sb, NAME, state, headers=CORS)
+
+
+@routes.post("/pay/api/checkouts/{checkoutId}/select")
+async def select(request: web.Request) -> web.Response:
+    sb = sandbox_of(request)
+    body = await _body(request)
+    code = body.get("cryptoCurrency")
+    if not isinstance(code, str) or not code:
+        raise ValidationFailed("choose a currency", details=[{"field": "/cryptoCurrency", "issue": "is required"}])
+    checkout = await sb.commit(models.select, ctx_of(sb), _checkout_id(request), code, _amount(body))
+    return json_response(sb, NAME, {"checkout": checkout}, contract=None)
+
+
+async def _act(request: web.Request, object_id: str) -> web.Response:
+    sb = sandbox_of(request)
+    body = await _body(request)
+    action = body.get("action")
+    if action not in ACTIONS:
+        raise ValidationFailed(f"action must be one of {', '.join(ACTIONS)}",
+                               details=[{"field": "/action", "issue": f"must be one of {', '.join(ACTIONS)}"}])
+    ctx = ctx_of(sb)
+    if action in ("expire", "cancel"):
+        obj = await sb.commit(models.end, ctx, object_id, ACTIONS[action], "hosted_page")
+    else:
+        obj = await sb.commit(models.pay, ctx, object_id, ACTIONS[action], _amount(body), "hosted_page")
+    return json_response(sb, NAME, {"object": obj})
+
+
+@routes.post("/pay/api/checkouts/{checkoutId}/actions")
+async def checkout_action(request: web.Request) -> web.Response:
+    return await _act(request, _checkout_id(request))
+
+
+@routes.post("/pay/api/requests/{requestId}/actions")
+async def request_action(request: web.Request) -> web.Response:
+    """The payer's wallet for API-only requests (which Inqud shows on no page of its own)."""
+    request_id = request.match_info["requestId"]
+    if not request_id.startswith("CAPD-"):
+        raise NotFound(f"request {request_id!r} not found", id=request_id)
+    return await _act(request, request_id)
+
+
+@routes.post("/pay/api/checkouts/{checkoutId}/events")
+async def browser_event(request: web.Request) -> web.Response:
+    """What the widget dispatched (`statusChanged`), recorded in the checkout's timeline."""
+    sb = sandbox_of(request)
+    checkout_id = _checkout_id(request)
+    body = await _body(request)
+    issues = sb.contracts.errors(NAME, "browser", "status-changed", body)
+    if issues or body.get("id") != checkout_id:
+        details = [i.as_dict() for i in issues] or [{"field": "/id", "issue": "not this checkout"}]
+        raise ValidationFailed("browser event does not match the contract", details=details)
+    await sb.store.write(models.record_browser_event, sb.clock.now_ms(), checkout_id, body)
+    return web.json_response({"recorded": True}, status=202, headers=CORS)
