@@ -1,5 +1,5 @@
 """The impersonated providers. The core never imports these; `app.py` wires them in."""
 
-from sandbox.providers import liqx, mizu, rozo
+from sandbox.providers import inqud, liqx, mizu, rozo
 
-PROVIDERS = (liqx.PROVIDER, rozo.PROVIDER, mizu.PROVIDER)
+PROVIDERS = (liqx.PROVIDER, rozo.PROVIDER, inqud.PROVIDER, mizu.PROVIDER)
