@@ -8,6 +8,7 @@ import pytest
 
 from sandbox.contracts import Contracts
 from tests.providers.mizu_support import (
+    FIELD_NAMES,
     LINK,
     auth,
     contract_issues,
@@ -281,3 +282,35 @@ async def test_unknown_pay_page_is_a_404_page(sandbox):
         status, text, response = await sandbox.request("GET", path)
         assert status == 404 and response.content_type == "text/html"
         assert "Payment link not found" in text
+
+
+# --- the contracts themselves -------------------------------------------------------------------
+
+
+def test_webhook_contract_lists_exactly_the_published_table():
+    """The webhook schema requires and allows the published fields, nothing else, status always 4."""
+    schema = CONTRACTS.schema("mizu", "webhooks", "payment-intent-successed")
+    assert schema["required"] == FIELD_NAMES and list(schema["properties"]) == FIELD_NAMES
+    assert schema["additionalProperties"] is False and schema["properties"]["status"] == {
+        "const": 4, "description": schema["properties"]["status"]["description"]}
+    assert schema["properties"]["payAmount"]["type"] == "string"
+
+
+def test_embedded_payment_copies_match_the_payment_contract():
+    """payment-list and pay-state embed the payment schema unchanged, so the three cannot drift apart."""
+    payment = {k: v for k, v in CONTRACTS.schema("mizu", "responses", "payment").items()
+               if k not in ("$schema", "$id", "title", "description", "x-provisional")}
+    for name in ("payment-list", "pay-state"):
+        assert CONTRACTS.schema("mizu", "responses", name)["$defs"]["payment"] == payment, name
+
+
+def test_provisional_contracts_are_marked():
+    """Every Mizu contract except the published webhook is marked provisional or says what it is."""
+    for provider, kind, name in CONTRACTS.names():
+        if provider != "mizu":
+            continue
+        schema = CONTRACTS.schema(provider, kind, name)
+        if kind in ("requests", "responses") and name in ("payment-link", "payment", "payment-list", "error"):
+            assert schema.get("x-provisional") is True and "PROVISIONAL" in schema["description"], name
+        if kind == "webhooks":
+            assert "x-provisional" not in schema

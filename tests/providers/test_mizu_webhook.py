@@ -247,3 +247,33 @@ async def test_same_seed_gives_byte_identical_webhooks(tmp_path, receiver):
         finally:
             await stop_sandbox(running)
     assert bodies[0] == bodies[1]
+
+
+async def test_payin_rejected_scenario_times_out_an_untouched_payment(sandbox, receiver):
+    """payin-rejected: 5 s after the page opened it, an untouched payment becomes 2; a paid one is left alone."""
+    await point_at(sandbox, receiver)
+    link = await create_link(sandbox, **{"X-Sandbox-Scenario": "payin-rejected"})
+    untouched = await open_payment(sandbox, link["id"])
+    paid = await open_payment(sandbox, link["id"])
+    await press(sandbox, paid, "paid")
+    await sandbox.advance(5)
+    assert (await get_payment(sandbox, untouched["id"]))["status"] == 2
+    assert (await get_payment(sandbox, paid["id"]))["status"] == 1
+    await sandbox.advance(5)
+    assert (await get_payment(sandbox, paid["id"]))["status"] == 4
+    [hit] = await receiver.wait_for(1)
+    assert json.loads(hit["raw"])["id"] == paid["id"]
+
+
+async def test_webhook_delayed_scenario_holds_the_webhook_30_seconds(sandbox, receiver):
+    """webhook-delayed: the API shows 4 at once, the body arrives 30 sandbox seconds later."""
+    await point_at(sandbox, receiver)
+    link = await create_link(sandbox, **{"X-Sandbox-Scenario": "webhook-delayed"})
+    payment = await open_payment(sandbox, link["id"])
+    await press(sandbox, payment, "paid")
+    await sandbox.advance(10)
+    assert (await get_payment(sandbox, payment["id"]))["status"] == 4
+    await sandbox.advance(29)
+    assert receiver.requests == []
+    await sandbox.advance(1)
+    assert len(await receiver.wait_for(1)) == 1

@@ -225,10 +225,9 @@ def run_job(db: sqlite3.Connection, ctx: Ctx, payment_id: str, kind: str, payloa
         transition(db, ctx, row, TIMEOUT, by="timer")
     elif kind == "confirm" and status == MARKED_PAID:
         transition(db, ctx, row, CONFIRMED, by="chain_confirmation")
-    elif kind == "outcome":
-        target = MARKED_PAID if payload.get("to") == "succeed" else TIMEOUT
-        if target in GRAPH.get(status, set()):
-            transition(db, ctx, row, target, by="scenario")
+    elif kind == "outcome" and status == PENDING:
+        # A scenario acts only if the payer has not: after "I have paid" the chain decides.
+        transition(db, ctx, row, MARKED_PAID if payload.get("to") == "succeed" else TIMEOUT, by="scenario")
 
 
 def parse_status(text: str) -> int:
