@@ -15,6 +15,7 @@ from sandbox import __version__
 from sandbox.bodies import read_json
 from sandbox.clock import from_ms, iso, parse_iso
 from sandbox.contracts import UnknownContract
+from sandbox.control.ui import add_ui
 from sandbox.delivery.faults import FaultRule, add_rule, delete_rule, has_api_rules, list_rules
 from sandbox.delivery.outbox import attempt_dict, list_deliveries, list_events, resend
 from sandbox.engine import Sandbox
@@ -322,4 +323,5 @@ async def scenarios(request: web.Request) -> web.Response:
 def make_app() -> web.Application:
     app = web.Application()
     app.add_routes(routes)
+    add_ui(app)
     return app
