@@ -1,0 +1,99 @@
+"""Webhook deliveries per second from a real sandbox process to a local receiver (SPEC §11).
+
+The outbox is pre-filled with N valid LIQX events (as if N intents had just completed), the
+sandbox is started on that database, and the clock runs from its first attempt to the receiver's
+N-th 200. Run twice: a receiver that answers at once, and one that takes 100 ms per request.
+Baseline in the same run: the same receiver hammered directly by a closed-loop client.
+Run: `python bench/bench_delivery.py [--events 10000] [--slow-events 5000]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import aiohttp
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from common import closed_loop, free_port, spawn, wait_up  # noqa: E402
+
+from sandbox.clock import iso, to_ms  # noqa: E402
+from sandbox.delivery.outbox import Outgoing, emit  # noqa: E402
+from sandbox.providers.liqx.events import webhook_body  # noqa: E402
+from sandbox.store import Store, set_meta  # noqa: E402
+
+
+def fill(db, count: int, url: str) -> None:
+    now = datetime.now(UTC)
+    set_meta(db, "endpoint:liqx", {"url": url})
+    for n in range(count):
+        intent = {"intent_id": f"lqi_{n:024d}", "external_ref": f"bench-{n}", "external_user_id": "partner-user-001",
+                  "type": "PAYIN", "status": "COMPLETED", "amount_krw": "1000", "amount_usdt": "1.00",
+                  "failure_reason": None, "completed_at": iso(now)}
+        event_id = f"evt_{n:024d}"
+        emit(db, Outgoing("liqx", event_id, "transaction.completed",
+                          webhook_body(event_id, "transaction.completed", intent, now), None), to_ms(now))
+
+
+async def run(count: int, delay_s: float, tmp: Path) -> tuple[float, float]:
+    receiver_port, sandbox_port = free_port(), free_port()
+    receiver = spawn(["bench/receiver_server.py", str(receiver_port), str(delay_s)])
+    db_path = tmp / f"deliveries-{delay_s}.db"
+    try:
+        await wait_up(f"http://127.0.0.1:{receiver_port}/count")
+        store = await Store.open(str(db_path))
+        await store.write(fill, count, f"http://127.0.0.1:{receiver_port}/hook")
+        await store.close()
+        started = time.perf_counter()
+        sandbox = spawn(["-m", "sandbox", "serve", "--port", str(sandbox_port), "--db", str(db_path)],
+                        log=tmp / "sandbox.log")
+        try:
+            async with aiohttp.ClientSession() as http:
+                first_at = None
+                while True:
+                    async with http.get(f"http://127.0.0.1:{receiver_port}/count") as response:
+                        seen = (await response.json())["n"]
+                    if seen and first_at is None:
+                        first_at = time.perf_counter()
+                    if seen >= count:
+                        break
+                    if time.perf_counter() - started > 300:
+                        raise RuntimeError(f"only {seen} of {count} delivered")
+                    await asyncio.sleep(0.02)
+            elapsed = time.perf_counter() - (first_at or started)
+        finally:
+            sandbox.terminate()
+            sandbox.wait(15)
+        async def direct(http, worker, n):
+            async with http.post(f"http://127.0.0.1:{receiver_port}/hook", data=b"{}") as response:
+                await response.read()
+                return response.status
+        baseline_count, _ = await closed_loop(direct, 5.0, 256)
+        return count / elapsed, baseline_count / 5.0
+    finally:
+        receiver.terminate()
+        receiver.wait(10)
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=10000)
+    parser.add_argument("--slow-events", type=int, default=5000)
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-delivery-"))
+    fast, fast_base = await run(args.events, 0.0, tmp)
+    print(f"fast receiver   : {fast:7.0f} deliveries/s  (direct client baseline {fast_base:7.0f} req/s, "
+          f"ratio {fast / fast_base:.2f}; SPEC §11 target >= 1000/s)")
+    slow, slow_base = await run(args.slow_events, 0.1, tmp)
+    print(f"100 ms receiver : {slow:7.0f} deliveries/s  (direct client baseline {slow_base:7.0f} req/s, "
+          f"ratio {slow / slow_base:.2f}; SPEC §11 target >= 500/s)")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
