@@ -229,7 +229,9 @@ async def preflight(request: web.Request) -> web.Response:
     return web.Response(status=204, headers=CORS)
 
 
-routes.route("OPTIONS", API + "{tail:.*}")(preflight)
+for path in ("", "/", "/payments", "/payments/check", "/payments/order/{appId}/{orderId}", "/payments/{paymentId}",
+             "/payments/{paymentId}/payin"):
+    routes.route("OPTIONS", API + path)(preflight)
 
 
 @web.middleware
