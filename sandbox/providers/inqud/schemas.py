@@ -39,6 +39,11 @@ PROVENANCE = ("Written by liqx-sandbox from Inqud's public documentation example
 
 
 def nullable(schema: dict) -> dict:
+    """Also null. Widening `type`/`enum` (not `anyOf`) keeps validation errors on the deepest field."""
+    if isinstance(schema.get("type"), str):
+        return {**schema, "type": [schema["type"], "null"]}
+    if "enum" in schema:
+        return {**schema, "enum": [*schema["enum"], None]}
     return {"anyOf": [schema, {"type": "null"}]}
 
 
