@@ -17,6 +17,7 @@ from tests.providers.mizu_support import (
     open_payment,
     press,
 )
+from tests.support import start_sandbox, stop_sandbox
 
 CONTRACTS = Contracts()
 
@@ -137,6 +138,27 @@ async def test_config_describes_mizu_as_unsigned_and_provisional(sandbox):
     assert re.fullmatch(r"mizu_sk_sandbox_[a-z0-9]{24}", described["api_key"])
     assert described["webhook_secret"] is None and described["webhook_signed"] is False
     assert described["api_status"] == "provisional"
+
+
+async def test_strict_server_answers_every_call_within_its_contracts(tmp_path):
+    """With --strict the server checks its own answers: a whole link-to-webhook flow raises no 500."""
+    running = await start_sandbox(tmp_path, strict=True)
+    try:
+        assert running.sb.settings.strict
+        link = await create_link(running)
+        payment = await open_payment(running, link["id"], "s@example.com", "strict-1")
+        status, state = await press(running, payment, "paid")
+        assert status == 200 and state["payment"]["status"] == 1
+        await running.advance(10)
+        assert (await get_payment(running, payment["id"]))["status"] == 4
+        for path in (f"/mizu/api/v1/payment-links/{link['id']}", "/mizu/api/v1/payments?clientReferenceId=strict-1",
+                     f"/mizu/pay/{link['id']}/payments/{payment['id']}"):
+            status, _, _ = await running.request("GET", path, headers=auth(running))
+            assert status == 200, path
+        [delivery] = (await running.control("GET", "/deliveries?provider=mizu"))["data"]
+        assert delivery["status"] == "delivered"
+    finally:
+        await stop_sandbox(running)
 
 
 # --- bad input ----------------------------------------------------------------------------------

@@ -217,6 +217,7 @@ async def test_control_transition_drives_a_payment_in_mizu_status_words(sandbox,
     [hit] = await receiver.wait_for(1)
     assert json.loads(hit["raw"])["id"] == payment["id"]
     for path, to, code in ((f"/intents/mizu/{payment['id']}/transition", "2", 409),
+                           (f"/intents/mizu/{payment['id']}/transition", "0", 409),
                            (f"/intents/mizu/{payment['id']}/transition", "3", 400),
                            (f"/intents/mizu/{link['id']}/transition", "4", 409),
                            ("/intents/mizu/123/transition", "4", 404)):

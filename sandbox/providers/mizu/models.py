@@ -45,7 +45,8 @@ STATUS_NAMES = {PENDING: "Pending", MARKED_PAID: "User Marked as Paid", TIMEOUT:
 GRAPH = {PENDING: {MARKED_PAID, TIMEOUT, CONFIRMED}, MARKED_PAID: {TIMEOUT, CONFIRMED}}
 TERMINAL = {TIMEOUT, CONFIRMED}
 #: Control-API words for a status, besides the bare numbers.
-STATUS_WORDS = {"PAID": MARKED_PAID, "MARKED_PAID": MARKED_PAID, "TIMEOUT": TIMEOUT, "CONFIRMED": CONFIRMED}
+STATUS_WORDS = {"PENDING": PENDING, "PAID": MARKED_PAID, "MARKED_PAID": MARKED_PAID, "TIMEOUT": TIMEOUT,
+                "CONFIRMED": CONFIRMED}
 PAY_WINDOW_S = 30 * 60
 SETTLEMENT_DELAY_S = 10.0
 LINK_STATUS = "active"
@@ -231,9 +232,9 @@ def run_job(db: sqlite3.Connection, ctx: Ctx, payment_id: str, kind: str, payloa
 
 
 def parse_status(text: str) -> int:
-    """A control-API status: a number Mizu documents (1, 2, 4) or its word (PAID, TIMEOUT, CONFIRMED)."""
+    """A control-API status: a number Mizu publishes (0, 1, 2, 4) or its word; the graph decides if it is allowed."""
     word = text.strip().upper()
-    if word.isdigit() and int(word) in (MARKED_PAID, TIMEOUT, CONFIRMED):
+    if word.isdigit() and int(word) in STATUS_NAMES:
         return int(word)
     if word in STATUS_WORDS:
         return STATUS_WORDS[word]
