@@ -138,6 +138,8 @@ def _summary(kind: str, intent: dict | None, session: dict | None, error: dict |
         text = f"Upstream error while {where}: {error['message']}"
     if intent is not None:
         text += f" Intent {intent['intent_id']} is {intent['status']}."
+    elif error.get("intent_id"):
+        text += f" (intent_id {error['intent_id']})"
     return text
 
 
@@ -164,8 +166,9 @@ async def _create(request: web.Request, kind: str) -> web.Response:
         error = _failure("session", calls["session"])
         if error is None:
             session = calls["session"]["body"]
-    elif error is not None and error.get("intent_id"):
-        # A refused reservation still names its FAILED intent: read it back as local evidence.
+    elif error is not None and error.get("code") == "RESERVATION_PREFLIGHT_FAILED" and error.get("intent_id"):
+        # A refused reservation still made a FAILED intent (and its webhook): read it back as evidence.
+        # Other errors may name an intent too (a duplicate external_ref's), but not one of this run.
         calls["lookup"] = await _call(request, "GET", f"/liqx/v1/intents/{error['intent_id']}")
         if _failure("lookup", calls["lookup"]) is None:
             intent = calls["lookup"]["body"]
@@ -177,7 +180,7 @@ async def _create(request: web.Request, kind: str) -> web.Response:
         "timeout_s": sb.settings.partner_proxy_timeout_s,
         "request": sent,
         "upstream": calls,
-        "intent_id": (intent or {}).get("intent_id") or (error or {}).get("intent_id"),
+        "intent_id": (intent or {}).get("intent_id"),
         "external_ref": (intent or {}).get("external_ref") or (body or {}).get("external_ref") or None,
         "intent": intent,
         "session": session,

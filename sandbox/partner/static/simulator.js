@@ -365,7 +365,12 @@ async function create(event) {
   run.externalRef = envelope.external_ref;
   setMachine("created_or_terminal");
   const intent = envelope.intent || {};
-  if (envelope.error) {
+  if (envelope.error && envelope.error.stage === "session") {
+    step("api", "done", "LIQX accepted: HTTP " + envelope.upstream.create.status + ", intent_id " + envelope.intent_id + ", status " + intent.status + ".");
+    step("widget", "failed", "Widget session could not be opened: " + describeError(envelope.error));
+    showWidgetError("Upstream error: " + describeError(envelope.error) + ". See the response summary.");
+    status("LIQX accepted " + envelope.intent_id + " but the widget session failed; the webhook proof is still polled.");
+  } else if (envelope.error) {
     step("api", "failed", "LIQX refused: " + describeError(envelope.error) + ". Intent " + envelope.intent_id + " is " + str(intent.status || "FAILED") + ".");
     step("widget", "failed", "No widget session: " + describeError(envelope.error));
     showWidgetError("Upstream error: " + describeError(envelope.error) + ". The durable failure proof is the webhook receipt.");
