@@ -83,6 +83,7 @@ async def press(running, payment: dict, action: str) -> tuple[int, dict]:
     """A pay-page button: "paid" (I have paid) or "timeout" (Let it time out)."""
     status, body, _ = await running.request(
         "POST", f"/mizu/pay/{payment['paymentLinkId']}/payments/{payment['id']}/actions", json={"action": action})
+    assert contract_issues(running, "responses", "pay-state" if status == 200 else "error", body) == []
     return status, body
 
 
