@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from sandbox.clock import from_ms
 from sandbox.ids import Ids
 from sandbox.providers.base import Provider
 from sandbox.providers.rozo import chains, models, pages
@@ -36,7 +37,10 @@ def default_credentials(ids: Ids) -> dict[str, str]:
 
 
 async def run_job(sb, job) -> None:
-    await sb.commit(models.run_job, api.ctx_of(sb), job.intent_id, job.kind, job.payload)
+    """Fire a timer at its due time, so a clock jump of an hour still spaces the follow-up steps correctly."""
+    ctx = api.ctx_of(sb)
+    ctx.now = min(ctx.now, from_ms(job.due_ms))
+    await sb.commit(models.run_job, ctx, job.intent_id, job.kind, job.payload)
 
 
 async def transition(sb, payment_id: str, to: str) -> dict:

@@ -111,8 +111,8 @@ def check_webhook_url(url: str) -> None:
         raise _issue("/webhookUrl", "must be an absolute https URL")
     if parts.scheme == "https" or _is_local(host):
         return
-    raise _issue("/webhookUrl", "must start with https://", "ROZO rejects plain http webhook URLs; the sandbox "
-                 "allows http only for loopback, private-network and single-label hosts")
+    raise _issue("/webhookUrl", "must start with https://", "webhookUrl must start with https:// as ROZO demands; "
+                 "the sandbox allows http only for loopback, private-network and single-label hosts")
 
 
 def _is_local(host: str) -> bool:
