@@ -12,6 +12,7 @@ import sys
 
 from aiohttp import web
 
+from sandbox import remote
 from sandbox.settings import ConfigError, load_settings
 
 
@@ -42,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     _serve_parser(sub)
     _contracts_parser(sub)
+    remote.build(sub)
     return parser
 
 
@@ -139,4 +141,4 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{provider}/{kind}/{name}")
             return 0
         return validate_file(args.provider, args.kind, args.name, args.file)
-    return 2
+    return remote.run(args)

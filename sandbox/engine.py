@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sandbox.clock import Clock
 from sandbox.contracts import Contracts
 from sandbox.delivery.dispatcher import Dispatcher, Target
-from sandbox.delivery.faults import FaultRule, add_rule, has_api_rules, take_api_rule
+from sandbox.delivery.faults import FaultRule, add_rule, has_api_rules, log_fault, take_api_rule
 from sandbox.delivery.policy import RetryPolicy
 from sandbox.ids import Ids
 from sandbox.jobs import JobRunner
@@ -160,7 +160,7 @@ class Sandbox:
     async def take_api_fault(self, provider: str, method: str, path: str) -> FaultRule | None:
         if not self.api_rules_present:
             return None
-        rule = await self.store.write(take_api_rule, provider, method, path)
+        rule = await self.store.write(_take_and_log_api_rule, provider, method, path, self.clock.now_ms())
         if rule is None:
             self.api_rules_present = await self.store.read(has_api_rules)
         return rule
@@ -180,6 +180,13 @@ class Sandbox:
         async def handle(job) -> None:
             await provider.run_job(self, job)
         return handle
+
+
+def _take_and_log_api_rule(db: sqlite3.Connection, provider: str, method: str, path: str, now_ms: int):
+    rule = take_api_rule(db, provider, method, path)
+    if rule is not None:
+        log_fault(db, rule, provider, None, "api", now_ms, {"method": method, "path": path})
+    return rule
 
 
 def _load_credentials(db: sqlite3.Connection, generated: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:

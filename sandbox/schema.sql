@@ -121,6 +121,18 @@ CREATE TABLE IF NOT EXISTS faults (
     created_ms INTEGER NOT NULL
 );
 
+-- Every fault that was applied, wherever it came from: the rehearsal's evidence.
+CREATE TABLE IF NOT EXISTS fault_log (
+    seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+    rule_id   TEXT,
+    provider  TEXT,
+    intent_id TEXT,
+    target    TEXT NOT NULL,        -- delivery | attempt | api | receiver
+    action    TEXT NOT NULL,
+    at_ms     INTEGER NOT NULL,
+    data      TEXT NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS idempotency (
     provider     TEXT NOT NULL,
     key          TEXT NOT NULL,

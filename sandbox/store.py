@@ -220,10 +220,10 @@ _PROVIDER_TABLES = ("intents", "timeline", "events", "deliveries", "jobs", "idem
 def reset(db: sqlite3.Connection, provider: str | None) -> None:
     """Forget all state, or one provider's; attempts go with their deliveries."""
     if provider is None:
-        for table in (*_PROVIDER_TABLES, "attempts", "faults"):
+        for table in (*_PROVIDER_TABLES, "attempts", "faults", "fault_log"):
             db.execute(f"DELETE FROM {table}")
         return
     db.execute("DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE provider = ?)",
                (provider,))
-    for table in (*_PROVIDER_TABLES, "faults"):
+    for table in (*_PROVIDER_TABLES, "faults", "fault_log"):
         db.execute(f"DELETE FROM {table} WHERE provider = ?", (provider,))

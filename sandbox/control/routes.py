@@ -16,7 +16,14 @@ from sandbox.bodies import read_json
 from sandbox.clock import from_ms, iso, parse_iso
 from sandbox.contracts import UnknownContract
 from sandbox.control.ui import add_ui
-from sandbox.delivery.faults import FaultRule, add_rule, delete_rule, has_api_rules, list_rules
+from sandbox.delivery.faults import (
+    FaultRule,
+    add_rule,
+    delete_rule,
+    has_api_rules,
+    list_rules,
+    read_fault_log,
+)
 from sandbox.delivery.outbox import attempt_dict, list_deliveries, list_events, resend
 from sandbox.engine import Sandbox
 from sandbox.errors import NotFound, ValidationFailed
@@ -191,6 +198,13 @@ async def faults(request: web.Request) -> web.Response:
     return _json({"data": await _sb(request).store.read(list_rules)})
 
 
+@routes.get("/faults/log")
+async def fault_log(request: web.Request) -> web.Response:
+    """Every fault applied so far, newest first: deliveries, attempts, API calls and the receiver."""
+    sb = _sb(request)
+    return _json({"data": await sb.store.read(read_fault_log, _limit(request, 100))})
+
+
 @routes.post("/faults")
 async def add_fault(request: web.Request) -> web.Response:
     sb = _sb(request)
@@ -202,6 +216,17 @@ async def add_fault(request: web.Request) -> web.Response:
     await sb.store.write(add_rule, rule, "api", sb.clock.now_ms())
     sb.api_rules_present = sb.api_rules_present or rule.is_api
     return _json(rule.model_dump(), 201)
+
+
+@routes.delete("/faults")
+async def clear_faults(request: web.Request) -> web.Response:
+    """Delete every fault rule (scenario rules of live intents included)."""
+    sb = _sb(request)
+    rules = await sb.store.read(list_rules)
+    for rule in rules:
+        await sb.store.write(delete_rule, rule["id"])
+    sb.api_rules_present = False
+    return _json({"deleted": len(rules)})
 
 
 @routes.delete("/faults/{rule_id}")

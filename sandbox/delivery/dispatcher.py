@@ -22,8 +22,8 @@ import aiohttp
 
 from sandbox.clock import Clock
 from sandbox.contracts import Contracts
-from sandbox.delivery.faults import take_webhook_rules
-from sandbox.delivery.outbox import release_held
+from sandbox.delivery.faults import log_fault, take_webhook_rules
+from sandbox.delivery.outbox import insert_copy, release_held
 from sandbox.delivery.policy import RetryPolicy, WebhookDialect
 from sandbox.ids import Ids
 from sandbox.signing import wrong_secret
@@ -162,7 +162,7 @@ class Dispatcher:
         if item.secret:
             secrets = [item.secret]
         facts = {"event_type": item.event_type, "intent_id": item.intent_id, "external_ref": item.external_ref}
-        rules = await self.store.write(take_webhook_rules, item.provider, facts, item.attempt)
+        rules = await self.store.write(_take_attempt_rules, item, facts, self.clock.now_ms())
         faults = list(item.faults)
         for rule in rules:
             if rule.action == "delay":
@@ -217,7 +217,7 @@ def _recover(db: sqlite3.Connection, at_most_once: dict[str, bool], now_ms: int)
 def _claim_due(db: sqlite3.Connection, now_ms: int, limit: int) -> list[Claimed]:
     rows = db.execute(
         "SELECT d.*, e.type AS event_type, e.body AS body FROM deliveries d JOIN events e ON e.id = d.event_id"
-        " WHERE d.status = 'pending' AND d.next_ms <= ? ORDER BY d.next_ms, d.id LIMIT ?", (now_ms, limit),
+        " WHERE d.status IN ('pending', 'held') AND d.next_ms <= ? ORDER BY d.next_ms, d.id LIMIT ?", (now_ms, limit),
     ).fetchall()
     if not rows:
         return []
@@ -234,8 +234,20 @@ def _claim_due(db: sqlite3.Connection, now_ms: int, limit: int) -> list[Claimed]
 
 
 def _next_due_ms(db: sqlite3.Connection) -> int | None:
-    row = db.execute("SELECT MIN(next_ms) AS due FROM deliveries WHERE status = 'pending'").fetchone()
+    row = db.execute("SELECT MIN(next_ms) AS due FROM deliveries WHERE status IN ('pending', 'held')").fetchone()
     return row["due"]
+
+
+def _take_attempt_rules(db: sqlite3.Connection, item: Claimed, facts: dict, now_ms: int) -> list:
+    """Rules limited to this attempt number; an attempt-level `duplicate` queues its copies here."""
+    rules = take_webhook_rules(db, item.provider, facts, item.attempt)
+    for rule in rules:
+        if rule.action == "duplicate":
+            for n in range(rule.params.copies or 1):
+                insert_copy(db, item.delivery_id, now_ms + (rule.params.spacing_ms or 0) * (n + 1), now_ms)
+        log_fault(db, rule, item.provider, item.intent_id, "attempt", now_ms,
+                  {"event_id": item.event_id, "delivery_id": item.delivery_id, "attempt": item.attempt})
+    return rules
 
 
 def _record_attempt(db: sqlite3.Connection, item: Claimed, record: dict, ok: bool, delay_s: float | None,

@@ -68,6 +68,8 @@ class FaultRule(BaseModel):
             self.params.spacing_ms = self.params.spacing_ms if self.params.spacing_ms is not None else 0
         if self.action in API_ACTIONS and self.attempt is not None:
             raise ValueError("'attempt' applies to webhook deliveries, not API calls")
+        if self.action == "reorder" and self.attempt is not None:
+            raise ValueError("'reorder' holds a whole delivery; it cannot be limited to one attempt")
         return self
 
     @property
@@ -80,6 +82,24 @@ def add_rule(db: sqlite3.Connection, rule: FaultRule, source: str, now_ms: int) 
     db.execute("INSERT INTO faults (id, provider, rule, remaining, source, created_ms) VALUES (?, ?, ?, ?, ?, ?)",
                (rule.id, rule.provider, dumps(rule.model_dump()), rule.times or None, source, now_ms))
     return rule
+
+
+def log_fault(db: sqlite3.Connection, rule: FaultRule, provider: str | None, intent_id: str | None, target: str,
+              now_ms: int, detail: dict | None = None) -> None:
+    """Record an applied fault; the intent's timeline gets it too, so the inspector shows it in place."""
+    data = {"rule_id": rule.id, "action": rule.action, "params": rule.params.model_dump(exclude_none=True),
+            "target": target, **(detail or {})}
+    db.execute("INSERT INTO fault_log (rule_id, provider, intent_id, target, action, at_ms, data)"
+               " VALUES (?, ?, ?, ?, ?, ?, ?)", (rule.id, provider, intent_id, target, rule.action, now_ms, dumps(data)))
+    if intent_id and provider:
+        db.execute("INSERT INTO timeline (provider, intent_id, kind, at_ms, data) VALUES (?, ?, 'fault', ?, ?)",
+                   (provider, intent_id, now_ms, dumps(data)))
+
+
+def read_fault_log(db: sqlite3.Connection, limit: int = 100) -> list[dict]:
+    rows = db.execute("SELECT * FROM fault_log ORDER BY seq DESC LIMIT ?", (limit,)).fetchall()
+    return [{"seq": r["seq"], "provider": r["provider"], "intent_id": r["intent_id"], "at_ms": r["at_ms"],
+             **json.loads(r["data"])} for r in rows]
 
 
 def list_rules(db: sqlite3.Connection) -> list[dict]:

@@ -12,8 +12,12 @@ import json
 import sqlite3
 from dataclasses import dataclass
 
-from sandbox.delivery.faults import SIGNING_ACTIONS, take_webhook_rules
+from sandbox.delivery.faults import SIGNING_ACTIONS, log_fault, take_webhook_rules
 from sandbox.store import add_timeline, dumps
+
+#: A `reorder`-held delivery waits for a later event of its intent, but never longer than this
+#: (sandbox time): an intent with one event would otherwise hold its only webhook forever.
+HOLD_MAX_MS = 3600 * 1000
 
 
 @dataclass(slots=True)
@@ -40,11 +44,9 @@ def emit(db: sqlite3.Connection, event: Outgoing, now_ms: int) -> list[int]:
                      {"event_id": event.event_id, "type": event.type, "body": event.body})
     facts = {"event_type": event.type, "intent_id": event.intent_id, "external_ref": event.external_ref}
     rules = take_webhook_rules(db, event.provider, facts, attempt=None)
-    status, next_ms, signing, applied = "pending", now_ms, [], []
+    status, next_ms, signing = "pending", now_ms, []
     copies: list[int] = []
     for rule in rules:
-        note = {"rule_id": rule.id, "action": rule.action, "params": rule.params.model_dump(exclude_none=True)}
-        applied.append(note)
         if rule.action == "drop":
             status, next_ms = "dropped", None
         elif rule.action == "delay" and next_ms is not None:
@@ -56,15 +58,24 @@ def emit(db: sqlite3.Connection, event: Outgoing, now_ms: int) -> list[int]:
             copies.extend(spacing * (i + 1) for i in range(rule.params.copies or 1))
         elif rule.action in SIGNING_ACTIONS:
             signing.append(rule.action)
+    if status == "held":
+        next_ms = (next_ms or now_ms) + HOLD_MAX_MS
     ids = [_insert_delivery(db, event, status, "scheduled", next_ms, signing, now_ms)]
     if status != "dropped":
         for offset in copies:
-            ids.append(_insert_delivery(db, event, status, "duplicate", (next_ms or now_ms) + offset, signing, now_ms))
-    if event.intent_id:
-        for note in applied:
-            add_timeline(db, event.provider, event.intent_id, "fault", now_ms,
-                         {"event_id": event.event_id, "delivery_id": ids[0], **note})
+            copy_status = "pending" if status == "held" else status
+            ids.append(_insert_delivery(db, event, copy_status, "duplicate", now_ms + offset, signing, now_ms))
+    for rule in rules:
+        log_fault(db, rule, event.provider, event.intent_id, "delivery", now_ms,
+                  {"event_id": event.event_id, "event_type": event.type, "delivery_id": ids[0]})
     return ids
+
+
+def insert_copy(db: sqlite3.Connection, delivery_id: int, due_ms: int, now_ms: int) -> int:
+    """One more delivery of a delivery's event (an attempt-level `duplicate`), trigger `duplicate`."""
+    row = db.execute("SELECT * FROM deliveries WHERE id = ?", (delivery_id,)).fetchone()
+    event = Outgoing(row["provider"], row["event_id"], "", {}, row["intent_id"], url=row["url"], secret=row["secret"])
+    return _insert_delivery(db, event, "pending", "duplicate", due_ms, json.loads(row["faults"]), now_ms)
 
 
 def _insert_delivery(db: sqlite3.Connection, event: Outgoing, status: str, trigger: str, next_ms: int | None,
@@ -99,8 +110,8 @@ def release_held(db: sqlite3.Connection, provider: str, intent_id: str | None, a
         return 0
     return db.execute(
         "UPDATE deliveries SET status = 'pending', next_ms = ?, updated_ms = ? WHERE provider = ? AND intent_id = ?"
-        " AND status = 'held' AND event_id != ?",
-        (now_ms, now_ms, provider, intent_id, after_event),
+        " AND status = 'held' AND event_id != ? AND event_id IN (SELECT id FROM events WHERE seq < (SELECT seq FROM events WHERE id = ?))",
+        (now_ms, now_ms, provider, intent_id, after_event, after_event),
     ).rowcount
 
 
