@@ -112,6 +112,7 @@ async def test_missing_required_fields_are_all_named(sandbox):
     ({"source": {"chainId": 8453, "tokenSymbol": "USDC"}}, "invalidRequest", "/source/amount"),
     ({"source": {"chainId": 8453, "tokenSymbol": "USDC", "amount": "ten"}}, "invalidRequest", "/source/amount"),
     ({"source": {"chainId": 8453, "tokenSymbol": "USDC", "amount": "0.01"}}, "amountTooLow", "/source/amount"),
+    ({"source": {"chainId": 8453, "tokenSymbol": "USDC", "amount": "1e1000000"}}, "invalidRequest", "/source/amount"),
     ({"type": "anyAmount"}, "invalidRequest", "/type"),
     ({"webhookUrl": "http://partner.example.com/hooks"}, "invalidRequest", "/webhookUrl"),
 ])

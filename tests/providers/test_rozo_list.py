@@ -33,6 +33,8 @@ async def test_list_pages_newest_first_with_total(sandbox):
     assert first["pagination"] == {"total": 5, "limit": 2, "offset": 0}
     assert last["pagination"] == {"total": 5, "limit": 2, "offset": 4} and len(last["data"]) == 1
     assert (await page(sandbox, "?offset=10"))["data"] == []
+    huge = await page(sandbox, f"?offset={10**30}")
+    assert huge["data"] == [] and huge["pagination"]["offset"] == 10**30
 
 
 async def test_list_defaults_to_twenty(sandbox):

@@ -153,7 +153,7 @@ def list_payments(db: sqlite3.Connection, app_id: str, status: str | None, from_
     where = " AND ".join(clauses)
     total = db.execute(f"SELECT COUNT(*) AS n FROM intents WHERE {where}", params).fetchone()["n"]
     rows = db.execute(f"SELECT * FROM intents WHERE {where} ORDER BY seq DESC LIMIT ? OFFSET ?",
-                      (*params, limit, offset)).fetchall()
+                      (*params, limit, min(offset, 2**62))).fetchall()
     return [public(IntentRow.from_row(r).data) for r in rows], total
 
 

@@ -13,9 +13,10 @@ plain strings (see contracts/rozo/README.md).
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import ROUND_UP, Decimal, InvalidOperation
+from decimal import ROUND_UP, Decimal
 from urllib.parse import urlsplit
 
 from sandbox.clock import iso
@@ -30,6 +31,8 @@ MINIMUM_FEE = Decimal("0.01")
 TTL_S = 3600
 #: Hosts that may receive webhooks over plain http (ROZO demands https; local receivers cannot have it).
 _LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".test")
+#: A plain decimal amount: up to 15 integer digits and 18 decimals (no exponents, signs or spaces).
+_AMOUNT = re.compile(r"[0-9]{1,15}(?:\.[0-9]{1,18})?")
 
 
 @dataclass(slots=True)
@@ -49,11 +52,10 @@ def _issue(field: str, issue: str, message: str | None = None, code: str = "inva
 
 
 def _decimal(value: str, field: str) -> Decimal:
-    try:
-        amount = Decimal(value.strip())
-    except (InvalidOperation, AttributeError):
-        raise _issue(field, "must be a decimal string such as \"10.00\"") from None
-    if not amount.is_finite() or amount <= 0:
+    if not _AMOUNT.fullmatch(value):
+        raise _issue(field, "must be a decimal string such as \"10.00\"")
+    amount = Decimal(value)
+    if amount <= 0:
         raise _issue(field, "must be greater than 0")
     return amount
 
