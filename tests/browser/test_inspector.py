@@ -1,0 +1,134 @@
+"""The inspector (SPEC §9) in Chromium: intents across providers, one timeline per intent, resend and force."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.async_api import expect
+
+from tests.browser.partner_support import (
+    UI_TIMEOUT_MS,
+    create_and_open_widget,
+    expect_state,
+    open_page,
+    screenshot,
+    wait_ready,
+    widget,
+)
+from tests.providers.liqx_support import PAYOUT, auth
+
+pytestmark = pytest.mark.browser
+
+INSPECTOR = "/_sandbox/ui/"
+
+
+async def finished_payin(browser, sandbox) -> str:
+    """Run a PAYIN through the simulator page to its receipt; returns the intent id."""
+    async with open_page(browser, sandbox, "/partner/liqx/payin") as opened:
+        await wait_ready(opened.page)
+        intent_id = await create_and_open_widget(opened.page)
+        await widget(opened.page).get_by_test_id("widget-deposit").click()
+        await expect_state(opened.page, "webhook_observed")
+    return intent_id
+
+
+async def titles(page) -> list[str]:
+    return await page.get_by_test_id("entry-title").all_inner_texts()
+
+
+async def test_timeline_of_a_finished_payin_lists_every_step(sandbox, browser):
+    """API calls, transitions, browser events, the webhook event and its attempt all appear, in order."""
+    intent_id = await finished_payin(browser, sandbox)
+    async with open_page(browser, sandbox, INSPECTOR) as opened:
+        page = opened.page
+        row = page.locator(f'[data-testid="intent-row"][data-intent-id="{intent_id}"]')
+        await expect(row).to_have_count(1)
+        await expect(row.get_by_test_id("intent-status")).to_have_text("COMPLETED")
+        await row.click()
+        await expect(page.get_by_test_id("detail-title")).to_have_text(f"LIQX {intent_id}")
+        entries = page.get_by_test_id("timeline-entry")
+        await expect(entries.filter(has_text="browser event PAYIN_COMPLETED")).to_have_count(1, timeout=UI_TIMEOUT_MS)
+        seen = await titles(page)
+        expected = [
+            "created as CREATED by api",
+            "POST /liqx/v1/payin-intents → 201",
+            "CREATED → PENDING by widget_session",
+            f"POST /liqx/v1/intents/{intent_id}/widget-sessions → 201",
+            "browser event WIDGET_READY (status PENDING)",
+            "PENDING → COMPLETED by widget",
+            "webhook event transaction.completed",
+            "attempt #1 (scheduled)",
+        ]
+        positions = [next((i for i, t in enumerate(seen) if t.startswith(step)), None) for step in expected]
+        assert None not in positions, (expected, seen)
+        assert positions == sorted(positions), seen
+        assert any(t.startswith("widget session lqs_") for t in seen)
+        attempt = entries.filter(has_text="attempt #1")
+        await expect(attempt).to_contain_text("HTTP 200")
+        await expect(attempt).to_contain_text("delivered")
+        await attempt.locator("summary").first.click()
+        await attempt.get_by_text("Signature input", exact=True).click()
+        await expect(attempt.get_by_test_id("signature-input")).to_contain_text('"event_id":"evt_')
+        await expect(attempt.locator("table.headers")).to_contain_text("X-LIQX-Signature")
+        await expect(page.locator('[data-testid="delivery"][data-status="delivered"]')).to_have_count(1)
+        await screenshot(page, "inspector-payin-timeline-1280")
+        assert opened.errors == []
+
+
+async def test_resend_adds_an_attempt(sandbox, browser):
+    """The Resend button queues a manual delivery whose attempt appears in the refreshed timeline."""
+    intent_id = await finished_payin(browser, sandbox)
+    async with open_page(browser, sandbox, f"{INSPECTOR}#liqx/{intent_id}") as opened:
+        page = opened.page
+        attempts = page.locator('[data-testid="timeline-entry"][data-kind="attempt"]')
+        await expect(attempts).to_have_count(1, timeout=UI_TIMEOUT_MS)
+        await page.get_by_test_id("resend").click()
+        await expect(page.get_by_test_id("action-message")).to_contain_text("trigger manual")
+        await expect(attempts).to_have_count(2, timeout=UI_TIMEOUT_MS)
+        await expect(attempts.nth(1)).to_have_attribute("data-trigger", "manual")
+        await expect(attempts.nth(1)).to_contain_text("HTTP 200")
+        await expect(page.locator('[data-testid="timeline-entry"][data-kind="resend"]')).to_have_count(1)
+        assert opened.errors == []
+    _, receipts, _ = await sandbox.request("GET", f"/api/webhooks/liqx/events?intent_id={intent_id}")
+    [receipt] = receipts["data"]
+    assert receipt["deliveries"] == 2 and receipt["duplicates"] == 1
+
+
+async def test_force_transition_moves_the_intent_and_refusals_are_shown(sandbox, browser):
+    """Forcing RESERVED → FAILED works from the page; a status the graph forbids is refused with a message."""
+    status, intent, _ = await sandbox.request("POST", "/liqx/v1/payout-intents", json=PAYOUT, headers=auth(sandbox))
+    assert status == 201
+    async with open_page(browser, sandbox, f"{INSPECTOR}#liqx/{intent['intent_id']}") as opened:
+        page = opened.page
+        await expect(page.get_by_test_id("detail-status")).to_have_text("RESERVED", timeout=UI_TIMEOUT_MS)
+        await page.get_by_test_id("force-to").select_option("COMPLETED")
+        await page.get_by_test_id("force-transition").click()
+        await expect(page.get_by_test_id("action-message")).to_contain_text("Transition refused")
+        await page.get_by_test_id("force-to").select_option("FAILED")
+        await page.get_by_test_id("force-transition").click()
+        await expect(page.get_by_test_id("action-message")).to_contain_text("Forced")
+        await expect(page.get_by_test_id("detail-status")).to_have_text("FAILED", timeout=UI_TIMEOUT_MS)
+        await expect(page.get_by_test_id("timeline-entry").filter(has_text="RESERVED → FAILED by control")).to_have_count(1)
+        await expect(page.get_by_test_id("timeline-entry").filter(has_text="webhook event transaction.failed")
+                     ).to_have_count(1)
+        # the refused call logs its 409 as a console error; nothing else
+        assert all("409" in e for e in opened.errors), opened.errors
+
+
+async def test_lists_intents_across_providers_and_refreshes_itself(sandbox, browser):
+    """An intent created after the page opened appears without a reload; other providers' intents are listed."""
+    async with open_page(browser, sandbox, INSPECTOR) as opened:
+        page = opened.page
+        await expect(page.get_by_test_id("inspector")).to_have_attribute("data-ready", "true")
+        await expect(page.get_by_test_id("intents-empty")).to_be_visible()
+        status, link, _ = await sandbox.request("POST", "/mizu/api/v1/payment-links", headers={
+            "Authorization": f"Bearer {sandbox.key('mizu')}"},
+            json={"amount": "25.50", "currency": "USDC", "chain": "polygon", "title": "coffee"})
+        assert status == 201, link
+        await sandbox.request("POST", "/liqx/v1/payout-intents", json=PAYOUT, headers=auth(sandbox))
+        rows = page.get_by_test_id("intent-row")
+        await expect(rows.and_(page.locator('[data-provider="liqx"]'))).to_have_count(1, timeout=UI_TIMEOUT_MS)
+        await expect(rows.and_(page.locator('[data-provider="mizu"]'))).to_have_count(1)
+        await page.get_by_test_id("provider-filter").select_option("mizu")
+        await expect(rows).to_have_count(1, timeout=UI_TIMEOUT_MS)
+        await expect(rows.first).to_have_attribute("data-provider", "mizu")
+        assert opened.errors == []
