@@ -22,6 +22,7 @@ from sandbox.bodies import read_raw
 from sandbox.errors import MalformedJson, NotFound, ValidationFailed
 from sandbox.providers.common import json_response, sandbox_of
 from sandbox.providers.inqud import models
+from sandbox.providers.inqud.errors import render_error
 from sandbox.providers.inqud.routes import ctx_of
 from sandbox.providers.inqud.statuses import ENUMS
 
@@ -97,7 +98,12 @@ async def checkout_page(request: web.Request) -> web.Response:
 async def checkout_state(request: web.Request) -> web.Response:
     """The checkout and its status history; the widget polls this from the partner's origin."""
     sb = sandbox_of(request)
-    state = await sb.store.read(models.page_state, _checkout_id(request))
+    try:
+        state = await sb.store.read(models.page_state, _checkout_id(request))
+    except NotFound as error:  # still readable cross-origin, so the widget can say what is wrong
+        answer = render_error(error, "req_" + sb.ids.alnum(20))
+        answer.headers.update(CORS)
+        return answer
     return json_response(sb, NAME, state, headers=CORS)
 
 

@@ -32,6 +32,7 @@
     text('checkout-id', c.id);
     text('expires-at', c.expiresAt);
     if (c.type === 'FIXED_PRICE') text('checkout-amount', c.fixedAmount.amount + ' ' + c.fixedAmount.currency);
+    else if (c.request && c.request.requestAmount != null) text('checkout-amount', c.request.requestAmount + ' ' + c.request.requestAmountIn);
     else if (c.type === 'SUGGESTED_FIXED_PRICE') text('checkout-amount', 'Choose an amount (' + c.suggestedAmounts.currency + ')');
     else text('checkout-amount', 'Any amount');
     document.querySelectorAll('[data-step]').forEach(function (el) {

@@ -27,7 +27,8 @@
       this.style.width = WIDTH + 'px';
       var root = this.shadowRoot || this.attachShadow({ mode: 'open' });
       root.innerHTML = '<style>:host{display:block;width:' + WIDTH + 'px}' +
-        'iframe{display:block;width:' + WIDTH + 'px;height:640px;border:0}' +
+        'iframe{display:block;box-sizing:border-box;width:' + WIDTH + 'px;height:640px;' +
+        'border:1px solid #dde2ee;border-radius:10px}' +
         '.error{font:14px system-ui,sans-serif;color:#b3261e;padding:12px}</style>';
       var frame = document.createElement('iframe');
       frame.title = 'Inqud checkout';
