@@ -155,6 +155,7 @@ class Sandbox:
             rule.provider = provider
             rule.match.intent_id = intent_id
             add_rule(db, rule, "scenario", now_ms)
+            self.api_rules_present = self.api_rules_present or rule.is_api
             add_timeline(db, provider, intent_id, "fault_rule", now_ms, {"rule": rule.model_dump(exclude_none=True)})
 
     async def take_api_fault(self, provider: str, method: str, path: str) -> FaultRule | None:

@@ -158,6 +158,8 @@ def take_api_rule(db: sqlite3.Connection, provider: str, method: str, path: str)
             continue
         if rule.match.path and rule.match.path.rstrip("/") != path.rstrip("/"):
             continue
+        if rule.match.intent_id and rule.match.intent_id not in path.split("/"):
+            continue  # a scenario's API fault hits calls about its own intent only
         _use(db, row["id"], row["remaining"])
         return rule
     return None
