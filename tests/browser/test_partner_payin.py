@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -20,6 +21,7 @@ from tests.browser.partner_support import (
     wait_ready,
     widget,
 )
+from tests.partner.liqx_signing import liqx_headers
 
 pytestmark = pytest.mark.browser
 
@@ -189,4 +191,44 @@ async def test_new_run_resets_the_page_with_a_fresh_reference(sandbox, browser):
         await expect(page.get_by_test_id("response-empty")).to_be_visible()
         await expect(page.locator('[data-testid="liqx-widget-frame"]')).to_have_count(0)
         await expect(page.get_by_test_id("step-api-detail")).to_have_text("Waiting for the create action.")
+        assert opened.errors == []
+
+
+async def test_external_ref_fallback_matches_a_receipt_without_the_intent_id(sandbox, browser):
+    """When no receipt carries the run's intent_id, a signed receipt with its external_ref completes the proof."""
+    async with open_page(browser, sandbox, PAGE) as opened:
+        page = opened.page
+        await wait_ready(page)
+        await choose_webhook_scenario(page, "webhook-missed")  # the real webhook never arrives
+        ref = await page.get_by_test_id("field-external_ref").input_value()
+        await create_and_open_widget(page)
+        body = {"event_id": "evt_by_ref", "type": "transaction.completed", "created_at": "2026-11-22T09:00:00.000Z",
+                "data": {"intent_id": "lqi_reissued", "external_ref": ref, "external_user_id": "partner-user-001",
+                         "phase": "PAYIN", "status": "COMPLETED", "amount_krw": "100000", "amount_usdt": "75.50",
+                         "failure_reason": None, "completed_at": "2026-11-22T09:00:00.000Z"}}
+        raw = json.dumps(body).encode()
+        secret = (await sandbox.control("GET", "/endpoints/liqx"))["secret"]
+        status, _, _ = await sandbox.request("POST", "/api/webhooks/liqx", data=raw,
+                                             headers=liqx_headers(secret, raw, event_id="evt_by_ref"))
+        assert status == 200
+        await expect_state(page, "webhook_observed")
+        await expect(page.get_by_test_id("receipt-matched-by")).to_have_text("external_ref")
+        await expect(page.get_by_test_id("receipt-event-id")).to_have_text("evt_by_ref")
+        assert opened.errors == []
+
+
+async def test_badly_signed_receipt_is_not_proof(sandbox, browser):
+    """With webhook-bad-signature the receipt is stored, shown as invalid, and the page keeps polling."""
+    async with open_page(browser, sandbox, PAGE) as opened:
+        page = opened.page
+        await wait_ready(page)
+        await choose_webhook_scenario(page, "webhook-bad-signature")
+        await create_and_open_widget(page)
+        await widget(page).get_by_test_id("widget-deposit").click()
+        await expect(page.get_by_test_id("webhook-panel")).to_have_attribute("data-state", "unverified",
+                                                                             timeout=UI_TIMEOUT_MS)
+        await expect(page.get_by_test_id("receipt-signature")).to_have_text("INVALID")
+        await expect(page.get_by_test_id("webhook-message")).to_contain_text("not proof")
+        assert await page.get_by_test_id("simulator").get_attribute("data-state") == "polling_webhook"
+        await expect(page.get_by_test_id("step-webhook")).to_have_attribute("data-state", "active")
         assert opened.errors == []

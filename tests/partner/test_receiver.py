@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import io
 import json
 
+from tests.partner.liqx_signing import liqx_headers
 from tests.providers.liqx_support import auth, create_payin
 from tests.support import START
 
 EVENTS = "/api/webhooks/liqx/events"
-
-
-def liqx_headers(secret: str, raw: bytes, timestamp: int | None = None, event_id: str = "evt_x") -> dict:
-    """Headers signed as SPEC §2 documents: v1=<hex HMAC-SHA256(secret, "{timestamp}.{raw body}")>."""
-    ts = str(int(START.timestamp()) if timestamp is None else timestamp)
-    mac = hmac.new(secret.encode(), ts.encode() + b"." + raw, hashlib.sha256).hexdigest()
-    return {"Content-Type": "application/json", "X-LIQX-Event-Id": event_id, "X-LIQX-Timestamp": ts,
-            "X-LIQX-Signature": f"v1={mac}", "X-LIQX-Delivery-Attempt": "1"}
 
 
 def event(event_id: str = "evt_1", *, intent_id: str = "lqi_1", ref: str = "ref-1",
