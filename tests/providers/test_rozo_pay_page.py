@@ -61,6 +61,8 @@ async def test_full_payment_through_the_pay_page(sandbox, receiver, browser):
     hits = await receiver.wait_for(2)
     assert [json.loads(h["raw"])["type"] for h in hits] == ["payment_payin_completed", "payment_payout_completed"]
     assert all(verify_rozo(secret, h["headers"], h["raw"], sandbox.clock.now_ms()) for h in hits)
+    for hit in hits:
+        assert_valid("webhooks", "webhook-event", json.loads(hit["raw"]))
     paid = await get(sandbox, payment["id"])
     assert paid["status"] == "payment_payout_completed"
     assert len(paid["source"]["txHash"]) == 64 and paid["source"]["senderAddress"].startswith("G")

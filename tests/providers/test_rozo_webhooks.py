@@ -40,6 +40,7 @@ async def test_payin_and_payout_webhooks_are_signed_as_documented(sandbox, recei
     hits = await receiver.wait_for(2)
     assert [parsed(h)["type"] for h in hits] == ["payment_payin_completed", "payment_payout_completed"]
     for hit in hits:
+        assert_valid("webhooks", "webhook-event", parsed(hit))
         now_ms = sandbox.clock.now_ms()
         assert header(hit["headers"], "Content-Type").startswith("application/json")
         assert header(hit["headers"], "X-Rozo-Signature").startswith("sha256=")

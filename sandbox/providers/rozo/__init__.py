@@ -44,6 +44,7 @@ async def run_job(sb, job) -> None:
 
 
 async def transition(sb, payment_id: str, to: str) -> dict:
+    """The control API's transition (see models.force)."""
     return await sb.commit(models.force, api.ctx_of(sb), payment_id, to)
 
 
@@ -59,6 +60,7 @@ async def receiver_secrets(sb, body: dict) -> list[str]:
 
 
 def describe(sb) -> dict:
+    """ROZO's part of `GET /_sandbox/config` and of the start banner."""
     url, secrets = sb.endpoint(models.NAME)
     c = sb.credentials[models.NAME]
     settings = sb.settings.provider(models.NAME)

@@ -87,22 +87,27 @@ def resolve_chain(value: str | int) -> Chain | None:
 
 
 def token_address(chain: Chain, symbol: str) -> str | None:
+    """ROZO's token contract for `symbol` on `chain`, None where ROZO does not take that token."""
     return TOKENS.get((chain.id, symbol))
 
 
 def is_address(chain: Chain, value: str) -> bool:
+    """Whether `value` looks like a wallet address on `chain`."""
     return bool(_SHAPES[chain.family][0].match(value))
 
 
 def is_tx_hash(chain: Chain, value: str) -> bool:
+    """Whether `value` looks like a transaction hash on `chain`."""
     return bool(_SHAPES[chain.family][1].match(value))
 
 
 def address_shape(chain: Chain) -> str:
+    """How a wallet address on `chain` looks, for error messages."""
     return _SHAPE_NAMES[chain.family][0]
 
 
 def tx_hash_shape(chain: Chain) -> str:
+    """How a transaction hash on `chain` looks, for error messages."""
     return _SHAPE_NAMES[chain.family][1]
 
 

@@ -47,5 +47,6 @@ def error_body(error: SandboxError, request_id: str) -> dict:
 
 
 def render_error(error: SandboxError, request_id: str) -> web.Response:
+    """The HTTP answer for a domain error, in ROZO's shape."""
     return web.Response(status=error.status, body=encode(error_body(error, request_id)),
                         content_type="application/json", charset="utf-8")

@@ -41,6 +41,7 @@ class RozoDialect:
     signature_headers = ("X-Rozo-Signature",)
 
     def sign(self, body: bytes, secrets: list[str], at: datetime, attempt: int, event_id: str) -> Signed:
+        """Headers for one attempt, timestamped now in milliseconds and signed with one secret."""
         timestamp = str(to_ms(at))
         signed_input = timestamp.encode() + b"." + body
         headers = {"X-Rozo-Timestamp": timestamp}
@@ -59,9 +60,11 @@ class RozoDialect:
         return equal(expected, header.strip().removeprefix("sha256="))
 
     def contract_name(self, event_type: str) -> str:
+        """Both event types carry the one WebhookEvent schema."""
         return "webhook-event"
 
     def describe(self, body: dict) -> dict:
+        """Event id, type, payment id and orderId of a body, for the receiver."""
         data = body.get("data") if isinstance(body.get("data"), dict) else {}
         return {"event_id": body.get("event_id"), "type": body.get("type"),
                 "intent_id": data.get("id"), "external_ref": data.get("orderId")}

@@ -105,6 +105,7 @@ def _ordered(payment: dict) -> dict:
 
 
 def find_by_order(db: sqlite3.Connection, app_id: str, order_id: str) -> IntentRow | None:
+    """The payment an app created with `orderId` (unique per app), or None."""
     row = db.execute("SELECT * FROM intents WHERE provider = ? AND external_ref = ? AND json_extract(data, '$.appId') = ?"
                      " ORDER BY seq LIMIT 1", (NAME, order_id, app_id)).fetchone()
     return IntentRow.from_row(row) if row else None
@@ -339,4 +340,5 @@ def force(db: sqlite3.Connection, ctx: Ctx, payment_id: str, to: str) -> dict:
 
 
 def record_browser_event(db: sqlite3.Connection, now_ms: int, payment_id: str, event: dict) -> None:
+    """Keep a pay page message on the payment's timeline."""
     add_timeline(db, NAME, payment_id, "browser_event", now_ms, {"event": event})

@@ -45,6 +45,7 @@ def _not_found() -> web.Response:
 
 @routes.get("/pay/{paymentId}")
 async def pay_page(request: web.Request) -> web.Response:
+    """The page itself, with the payment embedded; a bad id is a plain 404 page."""
     sb = sandbox_of(request)
     payment_id = request.match_info["paymentId"]
     try:
@@ -61,6 +62,7 @@ async def pay_page(request: web.Request) -> web.Response:
 
 @routes.get("/pay/{paymentId}/state")
 async def pay_state(request: web.Request) -> web.Response:
+    """The payment as the page polls it."""
     sb = sandbox_of(request)
     row = await sb.store.read(models.load, request.match_info["paymentId"])
     return json_response(sb, NAME, {"payment": models.public(row.data)})

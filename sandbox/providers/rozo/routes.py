@@ -38,6 +38,7 @@ routes = web.RouteTableDef()
 
 
 def ctx_of(sb) -> models.Ctx:
+    """What a ROZO transaction needs: ids, the sandbox time, settlement delay and pooled deposit addresses."""
     settings = sb.settings.provider(NAME)
     delay = 5.0 if settings.settlement_delay_s is None else settings.settlement_delay_s
     credentials = sb.credentials[NAME]
@@ -66,6 +67,7 @@ def key_app(request: web.Request) -> str | None:
 
 
 def needs_key(app_id: str) -> bool:
+    """Merchant and wallet appIds need an X-API-Key to create; other appIds are public."""
     return app_id.startswith(MERCHANT_PREFIXES)
 
 
@@ -226,6 +228,7 @@ async def register_payin(request: web.Request) -> web.Response:
 
 
 async def preflight(request: web.Request) -> web.Response:
+    """CORS preflight: any origin may call with the headers ROZO's clients send."""
     return web.Response(status=204, headers=CORS)
 
 
