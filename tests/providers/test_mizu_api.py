@@ -336,3 +336,19 @@ def test_provisional_contracts_are_marked():
             assert schema.get("x-provisional") is True and "PROVISIONAL" in schema["description"], name
         if kind == "webhooks":
             assert "x-provisional" not in schema
+
+
+@pytest.mark.parametrize("scenario,status,code", [("api-error", 500, "internal_error"),
+                                                  ("api-unavailable", 503, "service_unavailable")])
+async def test_api_fault_scenarios_hit_the_next_call_about_the_link(sandbox, scenario, status, code):
+    """api-error / api-unavailable on a link: the next API call naming it fails once in Mizu's shape."""
+    link = await create_link(sandbox, **{"X-Sandbox-Scenario": scenario})
+    path = f"/mizu/api/v1/payment-links/{link['id']}"
+    got, answer, _ = await sandbox.request("GET", path, headers=auth(sandbox))
+    assert got == status
+    _error_ok(answer, status, code)
+    assert answer["error"]["fault_rule"].startswith("flt_")
+    got, again, _ = await sandbox.request("GET", path, headers=auth(sandbox))
+    assert got == 200 and again == link
+    payment = await open_payment(sandbox, link["id"])
+    assert (await get_payment(sandbox, payment["id"]))["status"] == 0, "payments carry no API faults"

@@ -103,7 +103,19 @@ def link_public(data: dict, base_url: str) -> dict:
 # --- payment links --------------------------------------------------------------------------
 
 
-def create_link(db: sqlite3.Connection, ctx: Ctx, body: dict, scenario: Scenario | None) -> tuple[int, dict]:
+def scenario_part(scenario: Scenario | None, *, api: bool) -> Scenario | None:
+    """The scenario with only its API-call faults (for the link) or only its webhook faults (for a payment).
+
+    A partner's API calls name the link it created, and webhooks belong to payments; API faults
+    scoped to a payment would be spent by the pay page's own polling, never seen by the partner.
+    """
+    if scenario is None:
+        return None
+    return scenario.model_copy(update={"faults": [rule for rule in scenario.faults if rule.is_api == api]})
+
+
+def create_link(db: sqlite3.Connection, ctx: Ctx, body: dict, scenario: Scenario | None,
+                attach) -> tuple[int, dict]:
     """A new reusable payment link with its receiving wallet on the chosen chain."""
     if Decimal(body["amount"]) <= 0:
         raise ValidationFailed("amount must be greater than 0",
@@ -116,10 +128,7 @@ def create_link(db: sqlite3.Connection, ctx: Ctx, body: dict, scenario: Scenario
         "createTime": iso(ctx.now), "_kind": "link", "_scenario": scenario.name if scenario else None,
     }
     insert_intent(db, NAME, str(link_id), None, LINK_STATUS, link["_scenario"], link, ctx.now_ms)
-    if scenario is not None:
-        add_timeline(db, NAME, str(link_id), "scenario", ctx.now_ms,
-                     {"name": scenario.name, "description": scenario.description,
-                      "note": "applies to every payment opened on this link"})
+    attach(db, NAME, str(link_id), scenario_part(scenario, api=True), ctx.now_ms)
     return 201, link_public(link, ctx.base_url)
 
 
@@ -172,7 +181,7 @@ def start_payment(db: sqlite3.Connection, ctx: Ctx, link_id: str, body: dict, sc
                   ctx.now_ms)
     add_timeline(db, NAME, key, "transition", ctx.now_ms, {"from": None, "to": PENDING, "by": "pay_page"})
     add_timeline(db, NAME, link_id, "payment", ctx.now_ms, {"payment_id": payment_id, "by": "pay_page"})
-    attach(db, NAME, key, scenario, ctx.now_ms)
+    attach(db, NAME, key, scenario_part(scenario, api=False), ctx.now_ms)
     add_job(db, NAME, key, "expire", to_ms(ctx.now + timedelta(seconds=window_s)))
     if scenario and scenario.outcome:
         add_job(db, NAME, key, "outcome", to_ms(ctx.now + timedelta(seconds=scenario.outcome.after_s)),

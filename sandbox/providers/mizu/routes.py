@@ -72,7 +72,7 @@ async def create_link(request: web.Request) -> web.Response:
 
     def work(db):
         def create(db):
-            status, link = models.create_link(db, ctx, body, scenario)
+            status, link = models.create_link(db, ctx, body, scenario, sb.attach_scenario)
             add_timeline(db, NAME, str(link["id"]), "api_call", ctx.now_ms,
                          {"method": "POST", "path": request.path, "status": status, "request": body,
                           "response": link})
