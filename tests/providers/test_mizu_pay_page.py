@@ -134,3 +134,32 @@ async def test_reload_keeps_the_same_payment(sandbox, browser):
     listed = (await sandbox.control("GET", "/intents?provider=mizu"))["data"]
     assert len(listed) == 2, "one link and one payment"
     await page.close()
+
+
+async def test_inspector_resend_delivers_the_same_body_after_a_failure(sandbox, receiver, browser):
+    """Mizu's dashboard resend, in the inspector: after a failed attempt, Resend sends identical bytes once more."""
+    await point_at(sandbox, receiver)
+    receiver.script = [500]
+    link = await create_link(sandbox)
+    page, frame, root = await _embed(browser, link["url"] + "?clientReferenceId=insp-1")
+    await _wait_status(frame, 0)
+    await frame.get_by_test_id("pay-mark-paid").click()
+    await _wait_status(frame, 1)
+    payment_id = await root.get_attribute("data-payment-id")
+    await sandbox.advance(10)
+    [first] = await receiver.wait_for(1)
+    await sandbox.advance(24 * 3600)
+    assert len(receiver.requests) == 1, "no retry"
+
+    await page.goto(f"{sandbox.base_url}/_sandbox/ui/#mizu/{payment_id}")
+    attempts = page.locator('[data-testid="timeline-entry"][data-kind="attempt"]')
+    await attempts.first.wait_for(timeout=10_000)
+    assert await attempts.count() == 1
+    await page.get_by_test_id("resend").click()
+    await sandbox.settle()
+    first, second = await receiver.wait_for(2)
+    assert second["raw"] == first["raw"] and json.loads(second["raw"])["id"] == int(payment_id)
+    await page.locator('[data-testid="timeline-entry"][data-kind="attempt"][data-trigger="manual"]').wait_for(
+        timeout=10_000)
+    await page.screenshot(path=str(ARTIFACTS / "mizu-inspector-resend.png"))
+    await page.close()

@@ -230,7 +230,7 @@ async def test_timeline_tells_the_payment_story(sandbox):
     payment = await _confirmed(sandbox)
     found = await sandbox.control("GET", f"/intents/mizu/{payment['id']}/timeline")
     moves = [(e["from"], e["to"], e["by"]) for e in found["timeline"] if e["kind"] == "transition"]
-    assert moves == [(None, 0, "pay_page"), (0, 1, "pay_page"), (1, 4, "chain_confirmation")]
+    assert moves == [(None, "0", "pay_page"), ("0", "1", "pay_page"), ("1", "4", "chain_confirmation")]
     kinds = [e["kind"] for e in found["timeline"]]
     assert "event" in kinds and "attempt" in kinds
 

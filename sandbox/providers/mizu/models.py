@@ -179,7 +179,8 @@ def start_payment(db: sqlite3.Connection, ctx: Ctx, link_id: str, body: dict, sc
     key = str(payment_id)
     insert_intent(db, NAME, key, reference or None, str(PENDING), scenario.name if scenario else None, payment,
                   ctx.now_ms)
-    add_timeline(db, NAME, key, "transition", ctx.now_ms, {"from": None, "to": PENDING, "by": "pay_page"})
+    # Statuses go into the timeline as the status words of `Provider.statuses` ("0", "1", …), like LIQX's.
+    add_timeline(db, NAME, key, "transition", ctx.now_ms, {"from": None, "to": str(PENDING), "by": "pay_page"})
     add_timeline(db, NAME, link_id, "payment", ctx.now_ms, {"payment_id": payment_id, "by": "pay_page"})
     attach(db, NAME, key, scenario_part(scenario, api=False), ctx.now_ms)
     add_job(db, NAME, key, "expire", to_ms(ctx.now + timedelta(seconds=window_s)))
@@ -207,7 +208,7 @@ def transition(db: sqlite3.Connection, ctx: Ctx, row: IntentRow, to: int, *, by:
         payment["transactionHash"] = transaction_hash(ctx.ids, payment["chain"])
         payment["logIndex"] = ctx.ids.number(0, 255)
     update_intent(db, NAME, row.id, str(to), payment, ctx.now_ms)
-    add_timeline(db, NAME, row.id, "transition", ctx.now_ms, {"from": current, "to": to, "by": by})
+    add_timeline(db, NAME, row.id, "transition", ctx.now_ms, {"from": str(current), "to": str(to), "by": by})
     if to == CONFIRMED:
         emit(db, Outgoing(NAME, event_id_for(payment["id"]), EVENT_TYPE, webhook_body(payment), row.id,
                           payment["clientReferenceIdParam"] or None), ctx.now_ms)
