@@ -54,6 +54,7 @@ def table_mismatches(body: dict) -> list[str]:
 
 
 def auth(running) -> dict:
+    """The Bearer header with the sandbox's Mizu key."""
     return {"Authorization": f"Bearer {running.key('mizu')}"}
 
 
@@ -63,6 +64,7 @@ def contract_issues(running, kind: str, name: str, body) -> list:
 
 
 async def create_link(running, body: dict | None = None, **headers) -> dict:
+    """Create a payment link (201, contract-checked); headers add e.g. X-Sandbox-Scenario."""
     status, link, _ = await running.request("POST", "/mizu/api/v1/payment-links", json=body or LINK,
                                             headers={**auth(running), **headers})
     assert status == 201, link
@@ -88,6 +90,7 @@ async def press(running, payment: dict, action: str) -> tuple[int, dict]:
 
 
 async def get_payment(running, payment_id: int) -> dict:
+    """Read a payment through the API, contract-checked."""
     status, payment, _ = await running.request("GET", f"/mizu/api/v1/payments/{payment_id}", headers=auth(running))
     assert status == 200, payment
     assert contract_issues(running, "responses", "payment", payment) == []
@@ -100,8 +103,10 @@ async def point_at(running, receiver) -> None:
 
 
 async def mizu_events(running) -> list[dict]:
+    """Mizu's emitted webhook events, from the control API."""
     return (await running.control("GET", "/events?provider=mizu"))["data"]
 
 
 async def mizu_deliveries(running) -> list[dict]:
+    """Mizu's deliveries with their attempts, from the control API."""
     return (await running.control("GET", "/deliveries?provider=mizu"))["data"]

@@ -29,6 +29,7 @@ def _error_ok(answer: dict, status: int, code: str) -> None:
 
 
 def without(key):
+    """The sample link body without one field."""
     return {k: v for k, v in LINK.items() if k != key}
 
 

@@ -42,11 +42,13 @@ def code_for(error: SandboxError) -> str:
 
 
 def error_body(error: SandboxError, request_id: str) -> dict:
+    """The envelope for an error; its `extra` members ride inside `error`."""
     inner = {"status": error.status, "code": code_for(error), "message": error.message, "details": error.details,
              **error.extra}
     return {"error": inner, "requestId": request_id}
 
 
 def render_error(error: SandboxError, request_id: str) -> web.Response:
+    """The error as Mizu's (provisional) JSON answer."""
     return web.Response(status=error.status, body=encode(error_body(error, request_id)),
                         content_type="application/json", charset="utf-8")

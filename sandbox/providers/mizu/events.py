@@ -50,6 +50,7 @@ class MizuDialect:
         return None
 
     def contract_name(self, event_type: str) -> str:
+        """Mizu has one event type, so one contract."""
         return CONTRACT
 
     def describe(self, body: dict) -> dict:

@@ -68,6 +68,7 @@ class Ctx:
 
     @property
     def now_ms(self) -> int:
+        """The transaction's now in epoch milliseconds."""
         return to_ms(self.now)
 
 
@@ -262,4 +263,5 @@ def force(db: sqlite3.Connection, ctx: Ctx, payment_id: str, to: str) -> dict:
 
 
 def record_browser_event(db: sqlite3.Connection, now_ms: int, payment_id: str, event: dict) -> None:
+    """A pay-page browser event, into the payment's timeline."""
     add_timeline(db, NAME, payment_id, "browser_event", now_ms, {"event": event})

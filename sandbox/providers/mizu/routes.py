@@ -31,6 +31,7 @@ routes = web.RouteTableDef()
 
 
 def ctx_of(sb) -> models.Ctx:
+    """The sandbox facts one Mizu transaction needs, including the configured confirmation delay."""
     delay = sb.settings.provider(NAME).settlement_delay_s
     return models.Ctx(sb.ids, sb.clock.now(), sb.base_url, models.SETTLEMENT_DELAY_S if delay is None else delay)
 
@@ -62,6 +63,7 @@ def _number(request: web.Request, key: str, noun: str) -> str:
 
 @routes.post("/api/v1/payment-links")
 async def create_link(request: web.Request) -> web.Response:
+    """`POST /api/v1/payment-links`: 201 with the new link (Idempotency-Key honoured)."""
     sb = sandbox_of(request)
     _authenticate(request)
     scenario = _scenario(sb, request)
@@ -87,6 +89,7 @@ async def create_link(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/payment-links/{link_id}")
 async def get_link(request: web.Request) -> web.Response:
+    """`GET /api/v1/payment-links/{id}`."""
     sb = sandbox_of(request)
     _authenticate(request)
     number = _number(request, "link_id", "payment link")
@@ -96,6 +99,7 @@ async def get_link(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/payments/{payment_id}")
 async def get_payment(request: web.Request) -> web.Response:
+    """`GET /api/v1/payments/{id}`: the payment at any status."""
     sb = sandbox_of(request)
     _authenticate(request)
     number = _number(request, "payment_id", "payment")
@@ -127,6 +131,7 @@ def _list_query(query) -> tuple[str | None, int | None, int | None, int]:
 
 @routes.get("/api/v1/payments")
 async def list_payments(request: web.Request) -> web.Response:
+    """`GET /api/v1/payments`: find payments by reference, link and status (reconciliation)."""
     sb = sandbox_of(request)
     _authenticate(request)
     reference, link_id, status, limit = _list_query(request.query)
@@ -149,6 +154,7 @@ def _not_found_page(text: str) -> web.Response:
 
 @routes.get("/pay/{link_id}")
 async def pay_page(request: web.Request) -> web.Response:
+    """The hosted pay page; `email` and `clientReferenceId` come from its URL."""
     sb = sandbox_of(request)
     text = request.match_info["link_id"]
     if not text.isdigit() or len(text) > 15:
@@ -173,6 +179,7 @@ async def pay_page(request: web.Request) -> web.Response:
 
 @routes.post("/pay/{link_id}/payments")
 async def start_payment(request: web.Request) -> web.Response:
+    """The page opened: a payment in status 0 on this link, with the link's scenario."""
     sb = sandbox_of(request)
     number = _number(request, "link_id", "payment link")
     body, _ = await read_json(request)
@@ -190,6 +197,7 @@ async def start_payment(request: web.Request) -> web.Response:
 
 @routes.get("/pay/{link_id}/payments/{payment_id}")
 async def payment_state(request: web.Request) -> web.Response:
+    """What the page polls: the payment and the sandbox clock's now."""
     sb = sandbox_of(request)
     link_id = _number(request, "link_id", "payment link")
     payment_id = _number(request, "payment_id", "payment")
@@ -201,6 +209,7 @@ async def payment_state(request: web.Request) -> web.Response:
 
 @routes.post("/pay/{link_id}/payments/{payment_id}/actions")
 async def pay_action(request: web.Request) -> web.Response:
+    """A pay-page button: `paid` (status 1) or `timeout` (status 2)."""
     sb = sandbox_of(request)
     link_id = _number(request, "link_id", "payment link")
     payment_id = _number(request, "payment_id", "payment")
