@@ -179,3 +179,31 @@ async def test_config_describes_inqud(sandbox):
     assert config["api_id"].startswith("TKN-") and config["project_id"].startswith("CAP-")
     assert config["api_secret"] and config["webhook_secret"]
     assert config["widget_script"] == f"{sandbox.base_url}/inqud/pay/widget.js"
+
+
+async def test_strict_mode_finds_every_answer_within_its_contract(tmp_path):
+    """With --strict the server checks its own answers: a whole flow of every call answers without a 500."""
+    from sandbox.settings import load_settings
+    from tests.providers.inqud_support import act
+    from tests.support import start_sandbox, stop_sandbox
+
+    running = await start_sandbox(tmp_path, settings=load_settings({"db": str(tmp_path / "s.db"), "seed": 5,
+                                                                    "strict": True}, environ={}))
+    try:
+        for body in (FIXED, NO_PRICE, SUGGESTED):
+            status, checkout, _ = await create_checkout(running, body)
+            assert status == 200, checkout
+            await choose(running, checkout["id"], amount=25 if body is SUGGESTED else None)
+            assert (await act(running, checkout["id"], "overpay"))[0] == 200
+            await running.advance(5)
+            status, done, _ = await get_checkout(running, checkout["id"])
+            assert status == 200 and done["status"] == "CONFLICT"
+            status, request, _ = await get_request(running, done["request"]["id"])
+            assert status == 200
+        status, request, _ = await create_request(running, API_REQUEST)
+        assert status == 200
+        status, project, _ = await running.request("GET", f"/inqud/sandbox/projects/{creds(running)['project_id']}",
+                                                   headers=secret_headers(running))
+        assert status == 200 and project["cryptoCurrencies"]
+    finally:
+        await stop_sandbox(running)
