@@ -23,6 +23,7 @@ routes = web.RouteTableDef()
 
 @routes.get("/ui")
 async def ui_redirect(request: web.Request) -> web.Response:
+    """`/_sandbox/ui` → `/_sandbox/ui/`, keeping the query (the admin token beyond loopback)."""
     raise web.HTTPFound("/_sandbox/ui/" + (f"?{request.query_string}" if request.query_string else ""))
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import aiohttp
 from aiohttp import web
@@ -38,7 +38,6 @@ class ProxyState:
     """The proxy's HTTP client, opened and closed with the partner sub-app."""
 
     http: aiohttp.ClientSession | None = None
-    calls: int = field(default=0)
 
 
 PROXY: web.AppKey[ProxyState] = web.AppKey("partner_proxy", ProxyState)
@@ -69,7 +68,6 @@ async def _call(request: web.Request, method: str, path: str, body: dict | None 
         data = json.dumps(body, ensure_ascii=False).encode("utf-8")
         headers["Content-Type"] = "application/json"
     started = time.monotonic()
-    state.calls += 1
     try:
         async with state.http.request(method, upstream_base(sb) + path, data=data, headers=headers,
                                       timeout=aiohttp.ClientTimeout(total=timeout_s),

@@ -6,7 +6,7 @@
  * receipt read back from that durable store, with a signature that verified, completes the proof;
  * the widget's local result never does.
  */
-import { byTestId, make, pretty, renderKv, setBadge, setText, show, str, clock, requestJson } from "./dom.js";
+import { byTestId, make, pretty, renderKv, setBadge, setText, show, str, requestJson } from "./dom.js";
 
 const ENDPOINT = "/api/webhooks/liqx/events";
 export const POLL_MS = 3000;
@@ -237,4 +237,3 @@ export function renderProof(state, message, row, matchedBy) {
   }
 }
 
-export { clock };
