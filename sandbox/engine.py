@@ -186,7 +186,11 @@ class Sandbox:
 def _take_and_log_api_rule(db: sqlite3.Connection, provider: str, method: str, path: str, now_ms: int):
     rule = take_api_rule(db, provider, method, path)
     if rule is not None:
-        log_fault(db, rule, provider, None, "api", now_ms, {"method": method, "path": path})
+        # A call about one intent (its GET, its session) lands in that intent's timeline too.
+        segments = [part for part in path.split("/") if part]
+        found = db.execute(f"SELECT id FROM intents WHERE provider = ? AND id IN ({','.join('?' * len(segments))})",
+                           (provider, *segments)).fetchone() if segments else None
+        log_fault(db, rule, provider, found["id"] if found else None, "api", now_ms, {"method": method, "path": path})
     return rule
 
 

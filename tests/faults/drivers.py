@@ -51,7 +51,8 @@ async def _liqx_point(sandbox, receiver):
 
 async def _liqx_produce(sandbox):
     body = {**liqx_support.PAYIN, "external_ref": f"fault-{next(_SEQUENCE)}"}
-    _, intent, _ = await liqx_support.create_payin(sandbox, body)
+    status, intent, _ = await liqx_support.create_payin(sandbox, body)
+    assert status == 201, intent
     await sandbox.control("POST", f"/intents/liqx/{intent['intent_id']}/transition", {"to": "COMPLETED"})
     return intent["intent_id"], 1
 
