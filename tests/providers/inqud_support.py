@@ -35,10 +35,12 @@ API_REQUEST = {"amount": 100, "amountIn": "USD", "clientOrderId": "1234567890", 
 
 
 def creds(running) -> dict:
+    """The sandbox's Inqud credentials."""
     return running.sb.credentials["inqud"]
 
 
 def base(running) -> str:
+    """The API path of the sandbox's project."""
     return f"/inqud/v1/user/crypto-acquiring/{creds(running)['project_id']}"
 
 
@@ -66,24 +68,29 @@ def verify_digest(secret: str, raw: bytes, headers: dict) -> bool:
 
 
 def contract_errors(kind: str, name: str, instance) -> list:
+    """Violations of an Inqud contract (empty when the instance fits)."""
     return CONTRACTS.errors("inqud", kind, name, instance)
 
 
 async def create_checkout(running, body: dict | None = None, **headers):
+    """POST a checkout with the simple auth mode."""
     return await running.request("POST", base(running) + "/checkouts", json=body or FIXED,
                                  headers={**secret_headers(running), **headers})
 
 
 async def create_request(running, body: dict | None = None, **headers):
+    """POST an API-only request with the simple auth mode."""
     return await running.request("POST", base(running) + "/requests", json=body or API_REQUEST,
                                  headers={**secret_headers(running), **headers})
 
 
 async def get_checkout(running, checkout_id: str):
+    """GET a checkout of the sandbox's project."""
     return await running.request("GET", f"{base(running)}/checkouts/{checkout_id}", headers=secret_headers(running))
 
 
 async def get_request(running, request_id: str):
+    """GET a request by id (the unscoped path)."""
     return await running.request("GET", f"/inqud/v1/user/crypto-acquiring/requests/{request_id}",
                                  headers=secret_headers(running))
 
@@ -114,6 +121,7 @@ async def point_at(running, receiver, secret: str | None = "whsec-inqud-test") -
 
 
 def bodies(receiver) -> list[dict]:
+    """Every webhook body the receiver got, parsed."""
     return [json.loads(hit["raw"]) for hit in receiver.requests]
 
 
@@ -123,6 +131,7 @@ async def serve_seed_page(sandbox_url: str, checkout_id: str) -> tuple[web.AppRu
     html = html.replace("__SANDBOX_URL__", sandbox_url).replace("__CHECKOUT_ID__", checkout_id)
 
     async def page(request: web.Request) -> web.Response:
+        """The filled-in seed page."""
         return web.Response(text=html, content_type="text/html")
 
     app = web.Application()

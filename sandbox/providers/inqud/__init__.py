@@ -30,18 +30,22 @@ def make_app() -> web.Application:
 
 
 async def run_job(sb, job) -> None:
+    """Fire a due timer (expiry, confirmation, scenario outcome) in one transaction."""
     await sb.commit(models.run_job, routes.ctx_of(sb), job.intent_id, job.kind, job.payload)
 
 
 async def transition(sb, object_id: str, to: str) -> dict:
+    """The control API's transition: walk a checkout or request to `to`."""
     return await sb.commit(models.force, routes.ctx_of(sb), object_id, to)
 
 
 async def on_start(sb) -> None:
+    """Make the project settings on first start (and after a reset)."""
     await sb.store.write(projects.load)
 
 
 def describe(sb) -> dict:
+    """Base URLs, token, project and webhook endpoint for `/_sandbox/config` and the start banner."""
     credentials = sb.credentials["inqud"]
     url, secrets = sb.endpoint("inqud")
     project_id = credentials["project_id"]

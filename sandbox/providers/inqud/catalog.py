@@ -45,6 +45,7 @@ def number(value: Decimal | int | float | None):
 
 
 def quantize_up(value: Decimal, places: int) -> Decimal:
+    """Round up to `places` decimals (a payer never pays less than the quote)."""
     return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_UP)
 
 
@@ -62,6 +63,7 @@ def converted(code: str, amount: Decimal, amount_in: str) -> Decimal:
 
 
 def merchant_fixed_fee(code: str) -> Decimal:
+    """The fixed part of the merchant fee, in `code`'s currency."""
     return MERCHANT_FIXED_FEE[CRYPTO[code]["currency"]]
 
 
@@ -89,11 +91,13 @@ def address(ids: Ids, code: str) -> str:
 
 
 def tx_hash(ids: Ids, code: str) -> str:
+    """A fake transaction hash in the chain's own form."""
     chain = CRYPTO[code]["blockchain"]
     return ids.hex(64) if chain in ("BITCOIN", "TRON") else (ids.base58(88) if chain == "SOLANA" else ids.evm_tx_hash())
 
 
 def by_blockchain(codes: list[str]) -> dict[str, list[str]]:
+    """`cryptoCurrenciesByBlockchain`: blockchain -> its symbols."""
     out: dict[str, list[str]] = {}
     for code in codes:
         out.setdefault(CRYPTO[code]["blockchain"], []).append(CRYPTO[code]["currency"])
@@ -101,4 +105,5 @@ def by_blockchain(codes: list[str]) -> dict[str, list[str]]:
 
 
 def details(codes: list[str]) -> dict[str, dict]:
+    """`cryptoCurrencyDetails`: code -> what the sandbox knows of it."""
     return {code: dict(CRYPTO[code]) for code in codes}

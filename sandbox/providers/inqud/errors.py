@@ -19,6 +19,7 @@ CODES = (
 
 
 def error_body(error: SandboxError, request_id: str) -> dict:
+    """The error as Inqud-shaped JSON; unknown neutral codes fold into 400/500 ones."""
     code = error.code if error.code in CODES else ("INTERNAL" if error.status >= 500 else "VALIDATION_FAILED")
     extra = {k: v for k, v in error.extra.items() if k in ("id", "currentStatus", "faultRule")}
     if "fault_rule" in error.extra:
@@ -28,5 +29,6 @@ def error_body(error: SandboxError, request_id: str) -> dict:
 
 
 def render_error(error: SandboxError, request_id: str) -> web.Response:
+    """The error middleware's renderer for everything under `/inqud`."""
     return web.Response(status=error.status, body=encode(error_body(error, request_id)),
                         content_type="application/json", charset="utf-8")

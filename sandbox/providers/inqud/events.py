@@ -32,6 +32,7 @@ def kind_of(obj: dict) -> str:
 
 
 def event_id(obj: dict) -> str:
+    """The sandbox's id for this object's current status: `<id>:<status>`."""
     return f"{obj['id']}:{obj['status']}"
 
 
@@ -49,12 +50,14 @@ class InqudDialect:
     signature_headers = (DIGEST_HEADER,)
 
     def sign(self, body: bytes, secrets: list[str], at: datetime, attempt: int, event_id: str) -> Signed:
+        """`X-Payload-Digest` for one attempt, or no header when no secret is set."""
         # One header, one secret: during a rotation the new secret signs (Inqud has no multi-value form).
         if not secrets:
             return Signed({}, signature_input=None)
         return Signed({DIGEST_HEADER: hmac_hex(secrets[0], body, "sha1")}, signature_input="HMAC-SHA1 over the raw body")
 
     def verify(self, body: bytes, headers, secret: str | None, now: datetime) -> bool | None:
+        """The partner's check: None when unsigned by design, else does the digest match."""
         if not secret:
             return None
         presented = headers.get(DIGEST_HEADER)
@@ -63,9 +66,11 @@ class InqudDialect:
         return equal(hmac_hex(secret, body, "sha1"), presented.strip().lower())
 
     def contract_name(self, event_type: str) -> str:
+        """`webhooks/checkout` or `webhooks/request`."""
         return "checkout" if event_type.startswith("checkout.") else "request"
 
     def describe(self, body: dict) -> dict:
+        """Event id, type, object id and clientOrderId read back from a body."""
         object_id, status = body.get("id"), body.get("status")
         if not isinstance(object_id, str) or not isinstance(status, str):
             return {"event_id": None, "type": None, "intent_id": None, "external_ref": None}

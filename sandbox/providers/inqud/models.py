@@ -392,5 +392,6 @@ def page_state(db: sqlite3.Connection, checkout_id: str) -> dict:
 
 
 def record_browser_event(db: sqlite3.Connection, now_ms: int, object_id: str, event: dict) -> None:
+    """Keep what the widget dispatched in the checkout's timeline."""
     load(db, object_id)
     add_timeline(db, NAME, object_id, "browser_event", now_ms, {"event": event})

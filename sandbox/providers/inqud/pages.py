@@ -70,6 +70,7 @@ def _amount(body: dict) -> Decimal | None:
 
 @routes.get("/pay/widget.js")
 async def widget_script(request: web.Request) -> web.FileResponse:
+    """`widget.js`, loadable from any partner origin."""
     return web.FileResponse(STATIC / "widget.js", headers={
         "Content-Type": "application/javascript; charset=utf-8", "Access-Control-Allow-Origin": "*",
         "Cache-Control": "no-cache"})
@@ -77,6 +78,7 @@ async def widget_script(request: web.Request) -> web.FileResponse:
 
 @routes.get("/pay/checkout/{checkoutId}")
 async def checkout_page(request: web.Request) -> web.Response:
+    """The hosted checkout page (`acquiringUrl`), with the checkout's state inlined."""
     sb = sandbox_of(request)
     try:
         state = await sb.store.read(models.page_state, _checkout_id(request))
@@ -109,6 +111,7 @@ async def checkout_state(request: web.Request) -> web.Response:
 
 @routes.post("/pay/api/checkouts/{checkoutId}/select")
 async def select(request: web.Request) -> web.Response:
+    """The payer chose a currency (and amount): the request is made, WAITING_PAYMENT."""
     sb = sandbox_of(request)
     body = await _body(request)
     code = body.get("cryptoCurrency")
@@ -135,6 +138,7 @@ async def _act(request: web.Request, object_id: str) -> web.Response:
 
 @routes.post("/pay/api/checkouts/{checkoutId}/actions")
 async def checkout_action(request: web.Request) -> web.Response:
+    """A button on the hosted page: pay, underpay, overpay, expire or cancel."""
     return await _act(request, _checkout_id(request))
 
 

@@ -33,6 +33,7 @@ routes = web.RouteTableDef()
 
 
 def ctx_of(sb) -> Ctx:
+    """What a transaction needs from the sandbox, taken once per request."""
     delay = sb.settings.provider(NAME).settlement_delay_s
     return Ctx(sb.ids, sb.clock.now(), sb.base_url, sb.credentials[NAME]["project_id"],
                urlparse(sb.base_url).netloc, 5.0 if delay is None else delay)
@@ -101,11 +102,13 @@ async def _create(request: web.Request, contract: str, make, answer_contract: st
 
 @routes.post(BASE + "/{projectId}/checkouts")
 async def create_checkout(request: web.Request) -> web.Response:
+    """`POST …/{projectId}/checkouts`."""
     return await _create(request, "create-checkout", models.create_checkout, "checkout")
 
 
 @routes.post(BASE + "/{projectId}/requests")
 async def create_request(request: web.Request) -> web.Response:
+    """`POST …/{projectId}/requests` (API-only flow)."""
     return await _create(request, "create-request", models.create_request, "request")
 
 
@@ -120,12 +123,14 @@ async def _get(request: web.Request, object_id: str, prefix: str, contract: str)
 
 @routes.get(BASE + "/requests/{requestId}")
 async def get_request(request: web.Request) -> web.Response:
+    """`GET …/requests/{requestId}`."""
     authenticate(request, b"")
     return await _get(request, request.match_info["requestId"], "CAPD-", "request")
 
 
 @routes.get(BASE + "/{projectId}/checkouts/{checkoutId}")
 async def get_checkout(request: web.Request) -> web.Response:
+    """`GET …/{projectId}/checkouts/{checkoutId}`."""
     authenticate(request, b"")
     check_project(request)
     return await _get(request, request.match_info["checkoutId"], "CCO-", "checkout")
@@ -151,6 +156,7 @@ async def _project_answer(sb) -> dict:
 
 @routes.get("/sandbox/projects/{projectId}")
 async def get_project(request: web.Request) -> web.Response:
+    """The project settings, with the webhook endpoint."""
     authenticate(request, b"")
     check_project(request)
     sb = sandbox_of(request)
@@ -175,6 +181,7 @@ async def _clear_secret(sb) -> None:
 
 @routes.put("/sandbox/projects/{projectId}")
 async def put_project(request: web.Request) -> web.Response:
+    """Change project settings and the webhook URL / secret (`null` secret: unsigned)."""
     sb = sandbox_of(request)
     body = await _read(request, "project-settings")
     amounts = body.get("suggestedAmounts")

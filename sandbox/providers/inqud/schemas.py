@@ -48,6 +48,7 @@ def nullable(schema: dict) -> dict:
 
 
 def obj(properties: dict, required: list[str] | None = None, closed: bool = True) -> dict:
+    """A closed object schema; every property required unless `required` says otherwise."""
     out = {"type": "object", "properties": properties, "required": list(properties) if required is None else required}
     if closed:
         out["additionalProperties"] = False
@@ -55,10 +56,12 @@ def obj(properties: dict, required: list[str] | None = None, closed: bool = True
 
 
 def by_code(value: dict) -> dict:
+    """An object keyed by currency code (`ETHEREUM_USDT`)."""
     return {"type": "object", "propertyNames": CODE, "additionalProperties": value}
 
 
 def prefixed(prefix: str) -> dict:
+    """An id: the prefix and a UUID, as Inqud's ids are."""
     return {"type": "string", "pattern": f"^{prefix}{UUID}$"}
 
 
@@ -109,6 +112,7 @@ CHECKOUT["allOf"] = [
 
 
 def document(kind: str, name: str, title: str, description: str, root: dict, defs: dict | None = None) -> dict:
+    """One schema file with its `$id`, title and provenance."""
     doc = {"$schema": DRAFT, "$id": f"https://liqx-sandbox.dev/contracts/inqud/{kind}/{name}.schema.json",
            "title": title, "description": f"{description} {PROVENANCE}", **root}
     if defs:
@@ -179,10 +183,12 @@ def build() -> dict[str, dict]:
 
 
 def render(doc: dict) -> str:
+    """The file text: indented JSON, Unicode kept, newline at the end."""
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Rewrite the files, or with `--check` only report the stale ones."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="exit 1 if a file is stale, write nothing")
     args = parser.parse_args(argv)

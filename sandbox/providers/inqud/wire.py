@@ -34,10 +34,12 @@ class Ctx:
 
     @property
     def now_ms(self) -> int:
+        """Sandbox time in epoch milliseconds."""
         return to_ms(self.now)
 
     @property
     def stamp(self) -> str:
+        """Sandbox time as Inqud's ISO 8601 text."""
         return iso(self.now)
 
 
@@ -47,6 +49,7 @@ def public(data: dict) -> dict:
 
 
 def acquiring_url(base_url: str, checkout_id: str) -> str:
+    """The hosted checkout page of a checkout (Inqud: paycrypto.inqud.com/checkout/CCO-…)."""
     return f"{base_url}/inqud/pay/checkout/{checkout_id}"
 
 
