@@ -12,8 +12,10 @@
 (function () {
   "use strict";
 
+  var U = window.LIQXWidgetUtil;
+  var str = U.str, groupThousands = U.groupThousands, parseTime = U.parseTime, pad2 = U.pad2;
+  var formatRemaining = U.formatRemaining, requestJson = U.requestJson, describeError = U.describeError;
   var POLL_MS = 2000;
-  var REQUEST_TIMEOUT_MS = 10000;
   var TERMINAL = { COMPLETED: true, REJECTED: true, FAILED: true, EXPIRED: true };
   var TONES = {
     CREATED: "neutral", PENDING: "progress", RESERVED: "neutral", PROCESSING: "progress",
@@ -55,37 +57,8 @@
 
   // ---- formatting ---------------------------------------------------------------------------
 
-  function str(value) {
-    return value === null || value === undefined ? "" : String(value);
-  }
-
-  /** "1500000" -> "1,500,000"; works on the string so large amounts keep every digit. */
-  function groupThousands(value) {
-    var s = str(value).trim();
-    var m = /^(-?)(\d+)(\.\d+)?$/.exec(s);
-    if (!m) return s;
-    return m[1] + m[2].replace(/\B(?=(\d{3})+(?!\d))/g, ",") + (m[3] || "");
-  }
-
-  function parseTime(value) {
-    var t = Date.parse(str(value));
-    return isNaN(t) ? null : t;
-  }
-
   function serverNow() {
     return Date.now() + clockOffsetMs;
-  }
-
-  function pad2(n) {
-    return (n < 10 ? "0" : "") + n;
-  }
-
-  function formatRemaining(ms) {
-    var total = Math.max(0, Math.floor(ms / 1000));
-    var h = Math.floor(total / 3600);
-    var m = Math.floor((total % 3600) / 60);
-    var s = total % 60;
-    return (h > 0 ? h + ":" + pad2(m) : String(m)) + ":" + pad2(s);
   }
 
   function setText(testid, value) {
@@ -351,42 +324,6 @@
 
   // ---- network ------------------------------------------------------------------------------
 
-  /** fetch JSON; resolves {ok, status, body} and never rejects. */
-  function requestJson(url, init) {
-    var ctrl = typeof AbortController === "function" ? new AbortController() : null;
-    var timer = ctrl ? setTimeout(function () { ctrl.abort(); }, REQUEST_TIMEOUT_MS) : null;
-    var opts = init || {};
-    opts.headers = opts.headers || {};
-    opts.headers.Accept = "application/json";
-    opts.cache = "no-store";
-    opts.credentials = "same-origin";
-    if (ctrl) opts.signal = ctrl.signal;
-    return fetch(url, opts).then(function (res) {
-      return res.text().then(function (text) {
-        var body = null;
-        try { body = text ? JSON.parse(text) : null; } catch (err) { body = null; }
-        return { ok: res.ok, status: res.status, body: body };
-      });
-    }).catch(function (err) {
-      var aborted = err && err.name === "AbortError";
-      return { ok: false, status: 0, body: null, networkError: aborted ? "request timed out" : str(err && err.message) || "network error" };
-    }).then(function (result) {
-      if (timer) clearTimeout(timer);
-      return result;
-    });
-  }
-
-  function describeError(result) {
-    var e = result.body && result.body.error;
-    if (e && typeof e === "object") {
-      var text = str(e.message) || str(e.code) || "Request failed";
-      if (e.code && text.indexOf(str(e.code)) === -1) text += " (" + str(e.code) + ")";
-      return text;
-    }
-    if (result.status === 0) return "Could not reach the server: " + str(result.networkError);
-    return "Request failed (HTTP " + result.status + ")";
-  }
-
   var ACTION_VERBS = { deposit: "simulate the deposit", claim: "claim the payout", reject: "reject" };
 
   function runAction(name) {
@@ -477,33 +414,7 @@
   // ---- copy account number ------------------------------------------------------------------
 
   function setupCopy() {
-    var btn = el("widget-copy-account");
-    btn.addEventListener("click", function () {
-      var value = str(el("widget-account-number").textContent);
-      var done = function () {
-        btn.textContent = "Copied";
-        setTimeout(function () { btn.textContent = "Copy"; }, 1500);
-      };
-      var fallback = function () {
-        try {
-          var range = document.createRange();
-          range.selectNodeContents(el("widget-account-number"));
-          var sel = window.getSelection();
-          sel.removeAllRanges();
-          sel.addRange(range);
-          if (document.execCommand && document.execCommand("copy")) done();
-        } catch (err) { /* selection left in place for manual copy */ }
-      };
-      try {
-        if (navigator.clipboard && navigator.clipboard.writeText) {
-          navigator.clipboard.writeText(value).then(done, fallback);
-        } else {
-          fallback();
-        }
-      } catch (err) {
-        fallback();
-      }
-    });
+    U.setupCopy(el("widget-copy-account"), el("widget-account-number"));
   }
 
   // ---- start --------------------------------------------------------------------------------
