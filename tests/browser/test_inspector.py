@@ -14,7 +14,7 @@ from tests.browser.partner_support import (
     wait_ready,
     widget,
 )
-from tests.providers.liqx_support import PAYOUT, auth
+from tests.providers.liqx_support import PAYOUT, auth, create_payin
 
 pytestmark = pytest.mark.browser
 
@@ -131,4 +131,24 @@ async def test_lists_intents_across_providers_and_refreshes_itself(sandbox, brow
         await page.get_by_test_id("provider-filter").select_option("mizu")
         await expect(rows).to_have_count(1, timeout=UI_TIMEOUT_MS)
         await expect(rows.first).to_have_attribute("data-provider", "mizu")
+        assert opened.errors == []
+
+
+async def test_faults_are_shown_in_place(sandbox, browser):
+    """A scenario's drop and an injected API fault on the intent's own GET both appear in its timeline."""
+    _, intent, _ = await create_payin(sandbox, None, **{"X-Sandbox-Scenario": "webhook-missed"})
+    intent_id = intent["intent_id"]
+    await sandbox.control("POST", f"/intents/liqx/{intent_id}/transition", {"to": "COMPLETED"})
+    await sandbox.control("POST", "/faults", {"provider": "liqx", "action": "api_error", "params": {"status": 503},
+                                              "match": {"method": "GET", "path": f"/liqx/v1/intents/{intent_id}"}})
+    status, _, _ = await sandbox.request("GET", f"/liqx/v1/intents/{intent_id}", headers=auth(sandbox))
+    assert status == 503
+    async with open_page(browser, sandbox, f"{INSPECTOR}#liqx/{intent_id}") as opened:
+        page = opened.page
+        entries = page.get_by_test_id("timeline-entry")
+        await expect(entries.filter(has_text="scenario webhook-missed")).to_have_count(1, timeout=UI_TIMEOUT_MS)
+        await expect(entries.filter(has_text="fault drop applied to evt_")).to_have_count(1)
+        await expect(entries.filter(has_text=f"API fault api_error on GET /liqx/v1/intents/{intent_id} (HTTP 503)")
+                     ).to_have_count(1)
+        await expect(page.locator('[data-testid="delivery"][data-status="dropped"]')).to_have_count(1)
         assert opened.errors == []

@@ -155,7 +155,13 @@ function describe(entry) {
       return "fault rule " + str(d.rule && d.rule.id) + ": " + str(d.rule && d.rule.action) +
         (d.rule && d.rule.times === 0 ? " (every matching delivery)" : "");
     case "fault":
-      return "fault applied to " + str(d.event_id) + ": " + str(d.action) + " (delivery " + str(d.delivery_id) + ")";
+      if (d.target === "api") {
+        return "API fault " + str(d.action) + " on " + str(d.method) + " " + str(d.path) +
+          (d.params && d.params.status ? " (HTTP " + d.params.status + ")" : "") +
+          (d.params && d.params.delay_ms && d.action === "api_timeout" ? " (held " + d.params.delay_ms + " ms)" : "");
+      }
+      return "fault " + str(d.action) + " applied to " + str(d.event_id) + " (delivery " + str(d.delivery_id) +
+        (d.attempt ? ", attempt " + d.attempt : "") + ")";
     case "event":
       return "webhook event " + str(d.type) + " " + str(d.event_id);
     case "attempt": {
