@@ -340,6 +340,14 @@ async def contract(request: web.Request) -> web.Response:
     return _json(schema)
 
 
+@routes.get("/openapi.json")
+async def openapi(request: web.Request) -> web.Response:
+    """The OpenAPI 3.1 document for the LIQX, Mizu and control APIs."""
+    from sandbox.control.openapi import build
+
+    return _json(build(request.match_info.apps[0], _sb(request)))  # apps[0]: the root application
+
+
 @routes.get("/scenarios")
 async def scenarios(request: web.Request) -> web.Response:
     return _json({"data": [s.model_dump(exclude_none=True) for s in _sb(request).scenarios.all()]})
