@@ -15,6 +15,7 @@ from sandbox.engine import Sandbox
 from sandbox.errors import SandboxError, Unauthorized, ValidationFailed
 from sandbox.idempotency import encode
 from sandbox.keys import SANDBOX
+from sandbox.scenarios import Scenario, UnknownScenario, combine
 from sandbox.signing import equal
 
 log = logging.getLogger("sandbox.providers")
@@ -58,3 +59,21 @@ def json_response(sb: Sandbox, provider: str, body, *, status: int = 200, contra
                                status=500, details=[i.as_dict() for i in issues])
     return web.Response(status=status, body=raw if raw is not None else encode(body),
                         content_type="application/json", charset="utf-8", headers=headers)
+
+
+def chosen_scenario(sb: Sandbox, provider: str, request: web.Request, field_value: str | None = None) -> Scenario | None:
+    """The scenario chosen at creation: `X-Sandbox-Scenario`, plus a body field where the provider has one.
+
+    Both given (a LIQX payout's `scenario` and a header) act as one combined scenario. An unknown
+    name is a validation error naming where it came from.
+    """
+    chosen = []
+    for source, name in (("/scenario", field_value), ("X-Sandbox-Scenario", request.headers.get("X-Sandbox-Scenario"))):
+        if not name:
+            continue
+        try:
+            chosen.append(sb.scenario(name, provider))
+        except UnknownScenario as exc:
+            raise ValidationFailed(f"unknown scenario {name!r}; known: {', '.join(sb.scenarios.names(provider))}",
+                                   details=[{"field": source, "issue": "unknown scenario"}]) from exc
+    return combine(chosen)

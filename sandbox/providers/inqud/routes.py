@@ -18,11 +18,10 @@ from aiohttp import web
 
 from sandbox.bodies import decode_json, read_raw
 from sandbox.errors import NotFound, Unauthorized, ValidationFailed
-from sandbox.providers.common import json_response, require_key, sandbox_of, validate
+from sandbox.providers.common import chosen_scenario, json_response, require_key, sandbox_of, validate
 from sandbox.providers.inqud import models
 from sandbox.providers.inqud import project as projects
 from sandbox.providers.inqud.wire import Ctx, public
-from sandbox.scenarios import UnknownScenario
 from sandbox.signing import equal, hmac_hex
 from sandbox.store import add_timeline, get_meta, set_meta
 
@@ -66,12 +65,7 @@ def check_project(request: web.Request) -> str:
 
 
 def _scenario(sb, request: web.Request):
-    name = request.headers.get("X-Sandbox-Scenario")
-    try:
-        return sb.scenario(name, NAME)
-    except UnknownScenario as exc:
-        raise ValidationFailed(f"unknown scenario {name!r}; known: {', '.join(sb.scenarios.names(NAME))}",
-                               details=[{"field": "X-Sandbox-Scenario", "issue": "unknown scenario"}]) from exc
+    return chosen_scenario(sb, NAME, request)
 
 
 async def _read(request: web.Request, contract: str) -> dict:

@@ -16,9 +16,15 @@ from aiohttp import web
 from sandbox.bodies import read_json
 from sandbox.errors import NotFound, ValidationFailed
 from sandbox.idempotency import run_once
-from sandbox.providers.common import bearer_token, json_response, require_key, sandbox_of, validate
+from sandbox.providers.common import (
+    bearer_token,
+    chosen_scenario,
+    json_response,
+    require_key,
+    sandbox_of,
+    validate,
+)
 from sandbox.providers.liqx import models
-from sandbox.scenarios import UnknownScenario, combine
 from sandbox.store import add_timeline, get_session, list_intents
 
 NAME = models.NAME
@@ -40,16 +46,7 @@ def _authenticate(request: web.Request) -> None:
 
 
 def _scenarios(sb, request: web.Request, field_value: str | None = None):
-    chosen = []
-    for source, name in (("/scenario", field_value), ("X-Sandbox-Scenario", request.headers.get("X-Sandbox-Scenario"))):
-        if not name:
-            continue
-        try:
-            chosen.append(sb.scenario(name, NAME))
-        except UnknownScenario as exc:
-            raise ValidationFailed(f"unknown scenario {name!r}; known: {', '.join(sb.scenarios.names(NAME))}",
-                                   details=[{"field": source, "issue": "unknown scenario"}]) from exc
-    return combine(chosen)
+    return chosen_scenario(sb, NAME, request, field_value)
 
 
 async def _create(request: web.Request, contract: str, make) -> web.Response:

@@ -17,7 +17,14 @@ from sandbox.bodies import read_json
 from sandbox.clock import iso
 from sandbox.errors import NotFound, ValidationFailed
 from sandbox.idempotency import run_once
-from sandbox.providers.common import bearer_token, json_response, require_key, sandbox_of, validate
+from sandbox.providers.common import (
+    bearer_token,
+    chosen_scenario,
+    json_response,
+    require_key,
+    sandbox_of,
+    validate,
+)
 from sandbox.providers.mizu import models
 from sandbox.scenarios import UnknownScenario
 from sandbox.store import add_timeline
@@ -42,12 +49,7 @@ def _authenticate(request: web.Request) -> None:
 
 
 def _scenario(sb, request: web.Request):
-    name = request.headers.get("X-Sandbox-Scenario")
-    try:
-        return sb.scenario(name, NAME)
-    except UnknownScenario as exc:
-        raise ValidationFailed(f"unknown scenario {name!r}; known: {', '.join(sb.scenarios.names(NAME))}",
-                               details=[{"field": "X-Sandbox-Scenario", "issue": "unknown scenario"}]) from exc
+    return chosen_scenario(sb, NAME, request)
 
 
 def _number(request: web.Request, key: str, noun: str) -> str:

@@ -19,10 +19,9 @@ from aiohttp import web
 from sandbox.bodies import read_json
 from sandbox.clock import parse_iso, to_ms
 from sandbox.errors import SandboxError, ValidationFailed
-from sandbox.providers.common import json_response, sandbox_of, validate
+from sandbox.providers.common import chosen_scenario, json_response, sandbox_of, validate
 from sandbox.providers.rozo import models, payments
 from sandbox.providers.rozo.errors import render_error
-from sandbox.scenarios import UnknownScenario
 from sandbox.signing import equal
 from sandbox.store import add_timeline
 
@@ -76,12 +75,7 @@ def _missing_key(app_id: str) -> SandboxError:
 
 
 def _scenario(sb, request: web.Request):
-    name = request.headers.get("X-Sandbox-Scenario")
-    try:
-        return sb.scenario(name, NAME)
-    except UnknownScenario as exc:
-        raise ValidationFailed(f"unknown scenario {name!r}; known: {', '.join(sb.scenarios.names(NAME))}",
-                               details=[{"field": "X-Sandbox-Scenario", "issue": "unknown scenario"}]) from exc
+    return chosen_scenario(sb, NAME, request)
 
 
 def _record(db, payment_id: str, request: web.Request, status: int, now_ms: int, body=None, answer=None) -> None:
