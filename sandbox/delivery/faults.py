@@ -20,8 +20,10 @@ from sandbox.store import dumps
 WEBHOOK_ACTIONS = ("drop", "delay", "duplicate", "reorder", "bad_signature", "stale_timestamp", "missing_signature")
 SIGNING_ACTIONS = ("bad_signature", "stale_timestamp", "missing_signature")
 API_ACTIONS = ("api_error", "api_timeout")
+#: The built-in receiver's instructed answer (`PUT /_sandbox/receiver/{provider}`): status and delay.
+RECEIVER_ACTIONS = ("receiver_answer",)
 Action = Literal["drop", "delay", "duplicate", "reorder", "bad_signature", "stale_timestamp",
-                 "missing_signature", "api_error", "api_timeout"]
+                 "missing_signature", "api_error", "api_timeout", "receiver_answer"]
 
 
 class FaultMatch(BaseModel):
@@ -68,6 +70,8 @@ class FaultRule(BaseModel):
             self.params.spacing_ms = self.params.spacing_ms if self.params.spacing_ms is not None else 0
         if self.action in API_ACTIONS and self.attempt is not None:
             raise ValueError("'attempt' applies to webhook deliveries, not API calls")
+        if self.action in RECEIVER_ACTIONS and (self.provider is None or self.attempt is not None):
+            raise ValueError("'receiver_answer' needs a provider (whose receiver answers) and no 'attempt'")
         if self.action == "reorder" and self.attempt is not None:
             raise ValueError("'reorder' holds a whole delivery; it cannot be limited to one attempt")
         return self
@@ -75,6 +79,10 @@ class FaultRule(BaseModel):
     @property
     def is_api(self) -> bool:
         return self.action in API_ACTIONS
+
+    @property
+    def is_webhook(self) -> bool:
+        return self.action in WEBHOOK_ACTIONS
 
 
 def add_rule(db: sqlite3.Connection, rule: FaultRule, source: str, now_ms: int) -> FaultRule:
@@ -139,7 +147,7 @@ def take_webhook_rules(db: sqlite3.Connection, provider: str, event: dict, attem
     taken = []
     for row in rows:
         rule = FaultRule.model_validate(json.loads(row["rule"]))
-        if rule.is_api or rule.attempt != attempt:
+        if not rule.is_webhook or rule.attempt != attempt:
             continue
         if _matches(rule.match.model_dump(), provider, event):
             taken.append(rule)
@@ -163,6 +171,23 @@ def take_api_rule(db: sqlite3.Connection, provider: str, method: str, path: str)
         _use(db, row["id"], row["remaining"])
         return rule
     return None
+
+
+def replace_receiver_rule(db: sqlite3.Connection, provider: str, rule: FaultRule | None, now_ms: int) -> None:
+    """The receiver follows one instruction at a time: a new one replaces the last."""
+    db.execute("DELETE FROM faults WHERE source = 'receiver' AND provider = ?", (provider,))
+    if rule is not None:
+        add_rule(db, rule, "receiver", now_ms)
+
+
+def take_receiver_rule(db: sqlite3.Connection, provider: str) -> FaultRule | None:
+    """The receiver's next instructed answer for this provider, spending one use."""
+    row = db.execute("SELECT * FROM faults WHERE provider = ? AND rule LIKE '%\"action\":\"receiver_answer\"%'"
+                     " ORDER BY seq LIMIT 1", (provider,)).fetchone()
+    if row is None:
+        return None
+    _use(db, row["id"], row["remaining"])
+    return FaultRule.model_validate(json.loads(row["rule"]))
 
 
 def has_api_rules(db: sqlite3.Connection) -> bool:

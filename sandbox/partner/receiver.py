@@ -21,10 +21,11 @@ from aiohttp import web
 
 from sandbox.bodies import read_raw
 from sandbox.clock import from_ms, iso, parse_iso, to_ms
+from sandbox.delivery.faults import FaultRule, log_fault, replace_receiver_rule, take_receiver_rule
 from sandbox.engine import Sandbox
 from sandbox.errors import NotFound, ValidationFailed
 from sandbox.keys import SANDBOX
-from sandbox.store import dumps, get_meta, set_meta
+from sandbox.store import dumps
 
 routes = web.RouteTableDef()
 SIGNIFICANT_HEADERS = ("content-type", "user-agent")
@@ -37,14 +38,12 @@ def _provider(sb: Sandbox, name: str):
     return provider
 
 
-def _take_behaviour(db: sqlite3.Connection, provider: str) -> dict | None:
-    """The next instructed answer, spending one of its `times`."""
-    behaviour = get_meta(db, f"receiver:{provider}")
-    if not behaviour or behaviour.get("times", 0) <= 0:
-        return None
-    behaviour["times"] -= 1
-    set_meta(db, f"receiver:{provider}", behaviour)
-    return behaviour
+def _take_instruction(db: sqlite3.Connection, provider: str, now_ms: int) -> FaultRule | None:
+    """The next instructed answer (a `receiver_answer` fault rule), logged as an applied fault."""
+    rule = take_receiver_rule(db, provider)
+    if rule is not None:
+        log_fault(db, rule, provider, None, "receiver", now_ms)
+    return rule
 
 
 def _store_receipt(db: sqlite3.Connection, provider: str, facts: dict, headers: dict, body: str,
@@ -74,11 +73,11 @@ async def receive(request: web.Request) -> web.Response:
     name = request.match_info["provider"]
     provider = _provider(sb, name)
     raw = await read_raw(request)
-    behaviour = await sb.store.write(_take_behaviour, name)
-    if behaviour:
-        if behaviour.get("delay_ms"):
-            await asyncio.sleep(behaviour["delay_ms"] / 1000)  # a slow endpoint is real network time
-        status = int(behaviour.get("status") or 500)
+    instruction = await sb.store.write(_take_instruction, name, sb.clock.now_ms())
+    if instruction is not None:
+        if instruction.params.delay_ms:
+            await asyncio.sleep(instruction.params.delay_ms / 1000)  # a slow endpoint is real network time
+        status = instruction.params.status or 500
         if not 200 <= status < 300:
             return web.json_response({"received": False, "instructed": True}, status=status)
     try:
@@ -152,7 +151,15 @@ async def events(request: web.Request) -> web.Response:
 
 
 async def set_behaviour(sb: Sandbox, provider: str, behaviour: dict) -> dict:
-    """How the receiver answers its next requests: `{"status", "times", "delay_ms"}`."""
+    """How the receiver answers its next `times` requests: `{"status", "times", "delay_ms"}`.
+
+    Stored as a `receiver_answer` fault rule, so it is listed, logged and cleared like any other.
+    """
     _provider(sb, provider)
-    await sb.store.write(set_meta, f"receiver:{provider}", behaviour)
-    return behaviour
+    times = behaviour.get("times", 1)
+    rule = None
+    if times > 0:
+        rule = FaultRule(id=f"flt_{sb.ids.alnum(16)}", provider=provider, action="receiver_answer", times=times,
+                         params={"status": behaviour.get("status", 500), "delay_ms": behaviour.get("delay_ms") or None})
+    await sb.store.write(replace_receiver_rule, provider, rule, sb.clock.now_ms())
+    return {**behaviour, "rule_id": rule.id if rule else None}

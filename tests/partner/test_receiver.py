@@ -188,6 +188,7 @@ async def test_instructed_failures_answer_without_storing(sandbox):
     """Told to answer 503 twice, the receiver does so without a receipt, then stores the third."""
     secret = await secret_of(sandbox)
     told = await sandbox.control("PUT", "/receiver/liqx", {"status": 503, "times": 2})
+    assert told.pop("rule_id").startswith("flt_")
     assert told == {"provider": "liqx", "status": 503, "times": 2, "delay_ms": 0}
     statuses = [(await post_signed(sandbox, secret, "evt_r"))[0] for _ in range(3)]
     assert statuses == [503, 503, 200]
@@ -246,3 +247,28 @@ async def test_receipts_are_kept_per_provider(sandbox):
     status, _, _ = await sandbox.request("GET", "/api/webhooks/liqx/events", headers=auth(sandbox))
     assert status == 200
     assert (await read(sandbox, "?type=transaction.completed"))["count"] == 1
+
+
+async def test_receiver_instructions_are_fault_rules(sandbox):
+    """PUT /_sandbox/receiver makes a listed `receiver_answer` rule; each use is logged; it is spent after N."""
+    await sandbox.control("PUT", "/receiver/liqx", {"status": 503, "times": 2})
+    [rule] = (await sandbox.control("GET", "/faults"))["data"]
+    assert rule["action"] == "receiver_answer" and rule["source"] == "receiver" and rule["remaining"] == 2
+    statuses = []
+    for _ in range(3):
+        status, _, _ = await sandbox.request("POST", "/api/webhooks/liqx", json={"event_id": "evt_x"})
+        statuses.append(status)
+    assert statuses == [503, 503, 200]
+    assert (await sandbox.control("GET", "/faults"))["data"] == []
+    log = [e for e in (await sandbox.control("GET", "/faults/log"))["data"] if e["target"] == "receiver"]
+    assert len(log) == 2
+
+
+async def test_posted_receiver_rule_works_like_the_receiver_call(sandbox):
+    """A receiver_answer rule posted to /_sandbox/faults drives the receiver the same way."""
+    await sandbox.control("POST", "/faults", {"provider": "liqx", "action": "receiver_answer",
+                                              "params": {"status": 500}, "times": 1})
+    status, _, _ = await sandbox.request("POST", "/api/webhooks/liqx", json={"event_id": "evt_y"})
+    assert status == 500
+    status, answer, _ = await sandbox.request("POST", "/_sandbox/faults", json={"action": "receiver_answer"})
+    assert status == 400, answer
