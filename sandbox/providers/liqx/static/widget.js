@@ -104,9 +104,9 @@
     switch (it.status) {
       case "CREATED":
       case "PENDING":
-        return ["Transfer the amount to the account below, then simulate the deposit.", "neutral"];
+        return ["Transfer the amount to the account above, then simulate the deposit.", "neutral"];
       case "RESERVED":
-        return ["Claim the payout to send it to the account below.", "neutral"];
+        return ["Claim the payout to send it to the account above.", "neutral"];
       case "PROCESSING":
         return ["Payout claimed. Processing the transfer…", "progress"];
       case "COMPLETED":
