@@ -113,7 +113,7 @@ def create_app(settings: Settings, clock: Clock | None = None, *, providers: Seq
     """The whole sandbox as one aiohttp application."""
     app = web.Application(middlewares=[errors_middleware, admin_middleware, api_fault_middleware])
     app[SETTINGS] = settings
-    contracts = Contracts(contracts_dir)
+    contracts = Contracts.load(contracts_dir)
     scenarios = Scenarios(scenarios_dir)
 
     async def lifetime(app: web.Application):

@@ -20,6 +20,9 @@ SUFFIX = ".schema.json"
 DEFAULT_DIR = PROJECT_ROOT / "contracts"
 
 
+_CACHE: dict[Path, tuple[tuple, Contracts]] = {}
+
+
 class UnknownContract(KeyError):
     """No contract has that provider, kind and name."""
 
@@ -55,6 +58,21 @@ class Contracts:
             Draft202012Validator.check_schema(schema)
             self._schemas[(provider, kind, name)] = schema
             self._validators[(provider, kind, name)] = Draft202012Validator(schema, format_checker=checker)
+
+    @classmethod
+    def load(cls, root: Path = DEFAULT_DIR) -> Contracts:
+        """The compiled contracts of `root`, compiled once per process while the files are unchanged.
+
+        Compiling every schema costs about half a second; a process that builds many apps (the
+        test suite, a benchmark) pays it once.
+        """
+        root = Path(root).resolve()
+        fingerprint = tuple((str(p), p.stat().st_mtime_ns) for p in sorted(root.glob(f"*/*/*{SUFFIX}")))
+        cached = _CACHE.get(root)
+        if cached is None or cached[0] != fingerprint:
+            cached = (fingerprint, cls(root))
+            _CACHE[root] = cached
+        return cached[1]
 
     def names(self) -> list[tuple[str, str, str]]:
         return sorted(self._schemas)

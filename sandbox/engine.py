@@ -65,6 +65,7 @@ class Sandbox:
         await self.jobs.start()
 
     async def stop_workers(self) -> None:
+        """Stop timers, then let in-flight attempts finish (5 s at most). Safe to call twice."""
         await self.jobs.stop()
         await self.dispatcher.stop()
 

@@ -96,7 +96,7 @@ class Dispatcher:
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
-        if self._session:
+        if self._session and not self._session.closed:
             await self._session.close()
 
     async def idle(self) -> bool:

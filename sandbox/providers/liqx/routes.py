@@ -14,6 +14,7 @@ from pathlib import Path
 from aiohttp import web
 
 from sandbox.bodies import read_json
+from sandbox.clock import iso
 from sandbox.errors import NotFound, ValidationFailed
 from sandbox.idempotency import run_once
 from sandbox.providers.common import (
@@ -184,6 +185,8 @@ async def widget_page(request: web.Request) -> web.Response:
         "session": {k: session[k] for k in ("session_id", "session_token", "intent_id", "widget_type", "expires_at")},
         "urls": {"action": f"/liqx/widget/{token}/actions", "state": f"/liqx/widget/{token}/state",
                  "events": f"/liqx/widget/{token}/events", "static": "/liqx/static/"},
+        # The widget measures session expiry against sandbox time, never the browser's clock.
+        "server_time": iso(sb.clock.now()),
     }
     blob = json.dumps(state, ensure_ascii=False).replace("<", "\\u003c")
     html = TEMPLATE.read_text(encoding="utf-8").replace("__WIDGET_STATE__", blob)
@@ -195,7 +198,7 @@ async def widget_state(request: web.Request) -> web.Response:
     sb = sandbox_of(request)
     session = await _session(request)
     row = await sb.store.read(lambda db: models.get_intent(db, NAME, session["intent_id"]))
-    return json_response(sb, NAME, {"intent": models.public(row.data)})
+    return json_response(sb, NAME, {"intent": models.public(row.data), "server_time": iso(sb.clock.now())})
 
 
 @routes.post("/widget/{token}/actions")
@@ -209,7 +212,7 @@ async def widget_action(request: web.Request) -> web.Response:
                                details=[{"field": "/action", "issue": "must be deposit, reject or claim"}])
     ctx = ctx_of(sb)
     intent = await sb.commit(models.widget_action, ctx, session, action)
-    return json_response(sb, NAME, {"intent": intent})
+    return json_response(sb, NAME, {"intent": intent, "server_time": iso(sb.clock.now())})
 
 
 @routes.post("/widget/{token}/events")
