@@ -3,7 +3,7 @@
 `emit` runs inside the caller's write transaction (a function passed to `Store.write`), so either
 the new status, its event and its deliveries all exist or none does: a `kill -9` between the
 state change and the webhook cannot lose the webhook. Enqueue-time fault rules are applied here;
-signing-time faults ride along on the delivery row.
+the applied actions ride along on the delivery row, where signing-time ones take effect.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import json
 import sqlite3
 from dataclasses import dataclass
 
-from sandbox.delivery.faults import SIGNING_ACTIONS, log_fault, take_webhook_rules
+from sandbox.delivery.faults import log_fault, take_webhook_rules
 from sandbox.store import add_timeline, dumps
 
 #: A `reorder`-held delivery waits for a later event of its intent, but never longer than this
@@ -44,7 +44,10 @@ def emit(db: sqlite3.Connection, event: Outgoing, now_ms: int) -> list[int]:
                      {"event_id": event.event_id, "type": event.type, "body": event.body})
     facts = {"event_type": event.type, "intent_id": event.intent_id, "external_ref": event.external_ref}
     rules = take_webhook_rules(db, event.provider, facts, attempt=None)
-    status, next_ms, signing = "pending", now_ms, []
+    status, next_ms = "pending", now_ms
+    # Every applied action rides on the delivery row, so each attempt's log names it; the
+    # dispatcher acts on the signing ones.
+    applied = list(dict.fromkeys(rule.action for rule in rules))
     copies: list[int] = []
     for rule in rules:
         if rule.action == "drop":
@@ -56,15 +59,14 @@ def emit(db: sqlite3.Connection, event: Outgoing, now_ms: int) -> list[int]:
         elif rule.action == "duplicate":
             spacing = rule.params.spacing_ms or 0
             copies.extend(spacing * (i + 1) for i in range(rule.params.copies or 1))
-        elif rule.action in SIGNING_ACTIONS:
-            signing.append(rule.action)
+    base_ms = next_ms
     if status == "held":
         next_ms = (next_ms or now_ms) + HOLD_MAX_MS
-    ids = [_insert_delivery(db, event, status, "scheduled", next_ms, signing, now_ms)]
+    ids = [_insert_delivery(db, event, status, "scheduled", next_ms, applied, now_ms)]
     if status != "dropped":
         for offset in copies:
             copy_status = "pending" if status == "held" else status
-            ids.append(_insert_delivery(db, event, copy_status, "duplicate", now_ms + offset, signing, now_ms))
+            ids.append(_insert_delivery(db, event, copy_status, "duplicate", base_ms + offset, applied, now_ms))
     for rule in rules:
         log_fault(db, rule, event.provider, event.intent_id, "delivery", now_ms,
                   {"event_id": event.event_id, "event_type": event.type, "delivery_id": ids[0]})
@@ -79,12 +81,12 @@ def insert_copy(db: sqlite3.Connection, delivery_id: int, due_ms: int, now_ms: i
 
 
 def _insert_delivery(db: sqlite3.Connection, event: Outgoing, status: str, trigger: str, next_ms: int | None,
-                     signing: list[str], now_ms: int) -> int:
+                     faults: list[str], now_ms: int) -> int:
     cursor = db.execute(
         "INSERT INTO deliveries (event_id, provider, intent_id, url, secret, status, trigger, next_ms, faults,"
         " created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (event.event_id, event.provider, event.intent_id, event.url, event.secret, status, trigger, next_ms,
-         json.dumps(signing), now_ms, now_ms),
+         json.dumps(faults), now_ms, now_ms),
     )
     return cursor.lastrowid
 

@@ -7,7 +7,6 @@ from that provider's documentation (in the provider's test support module).
 
 from __future__ import annotations
 
-import itertools
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -38,7 +37,10 @@ class Driver:
         return hit["raw"].decode()
 
 
-_SEQUENCE = itertools.count(1)
+def _next_ref(sandbox) -> str:
+    """A fresh reference per object, counted per server so two runs of one script use the same ones."""
+    sandbox.driver_refs = getattr(sandbox, "driver_refs", 0) + 1
+    return f"fault-{sandbox.driver_refs}"
 
 
 def _now(sandbox) -> float:
@@ -50,7 +52,7 @@ async def _liqx_point(sandbox, receiver):
 
 
 async def _liqx_produce(sandbox):
-    body = {**liqx_support.PAYIN, "external_ref": f"fault-{next(_SEQUENCE)}"}
+    body = {**liqx_support.PAYIN, "external_ref": _next_ref(sandbox)}
     status, intent, _ = await liqx_support.create_payin(sandbox, body)
     assert status == 201, intent
     await sandbox.control("POST", f"/intents/liqx/{intent['intent_id']}/transition", {"to": "COMPLETED"})
@@ -66,7 +68,7 @@ async def _rozo_point(sandbox, receiver):
 
 
 async def _rozo_produce(sandbox):
-    payment = await rozo_support.created(sandbox, rozo_support.body(orderId=f"fault-{next(_SEQUENCE)}"))
+    payment = await rozo_support.created(sandbox, rozo_support.body(orderId=_next_ref(sandbox)))
     await sandbox.control("POST", f"/intents/rozo/{payment['id']}/transition", {"to": "payment_completed"})
     return payment["id"], 2
 

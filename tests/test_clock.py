@@ -1,0 +1,79 @@
+"""The sandbox clock: scaled, frozen, pinned and advanced, without waiting on the wall clock."""
+
+from datetime import timedelta
+
+import pytest
+
+from sandbox import clock as clock_module
+from sandbox.clock import Clock, iso, parse_iso
+from tests.support import START
+
+
+class FakeMonotonic:
+    """Stands in for time.monotonic so real elapsed time is chosen by the test."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def monotonic(monkeypatch):
+    fake = FakeMonotonic()
+    monkeypatch.setattr(clock_module.time, "monotonic", fake)
+    return fake
+
+
+def test_time_scale_sixty_makes_a_minute_pass_in_a_second(monotonic):
+    """--time-scale 60: one real second is one sandbox minute."""
+    clock = Clock(START, time_scale=60)
+    monotonic.now += 1
+    assert clock.now() == START + timedelta(minutes=1)
+
+
+def test_scale_zero_freezes_and_advance_jumps(monotonic):
+    """Scale 0 stands still however long it waits; advance moves it exactly."""
+    clock = Clock(START, time_scale=0)
+    monotonic.now += 3600
+    assert clock.now() == START
+    clock.advance(86400 * 3)
+    assert clock.now() == START + timedelta(days=3)
+    assert clock.real_seconds_until(clock.now_ms() + 1000) is None, "a frozen clock never gets there by itself"
+
+
+def test_set_pins_now_and_changes_scale_from_there(monotonic):
+    """PUT-style set: a new now and scale; time then runs from the pinned moment."""
+    clock = Clock(START, time_scale=1)
+    clock.set(parse_iso("2030-01-01T00:00:00Z"), time_scale=2)
+    monotonic.now += 5
+    assert iso(clock.now()) == "2030-01-01T00:00:10.000Z"
+
+
+def test_clock_refuses_to_run_backwards():
+    """Negative advances and scales are errors, not silent time travel."""
+    clock = Clock(START, time_scale=0)
+    with pytest.raises(ValueError):
+        clock.advance(-1)
+    with pytest.raises(ValueError):
+        clock.set(time_scale=-1)
+
+
+def test_real_wait_is_sandbox_wait_divided_by_scale(monotonic):
+    """A due time 60 sandbox seconds away is one real second away at scale 60."""
+    clock = Clock(START, time_scale=60)
+    assert clock.real_seconds_until(clock.now_ms() + 60_000) == pytest.approx(1.0)
+    assert clock.real_seconds_until(clock.now_ms() - 1) == 0.0
+
+
+async def test_waiters_wake_when_the_clock_is_advanced():
+    """A waiter on a far due time returns as soon as the clock is moved, not at the wall time."""
+    import asyncio
+
+    clock = Clock(START, time_scale=0)
+    waiter = asyncio.create_task(clock.wait_until(clock.now_ms() + 3_600_000))
+    await asyncio.sleep(0)
+    assert not waiter.done()
+    clock.advance(3600)
+    await asyncio.wait_for(waiter, 1)
