@@ -72,10 +72,13 @@ class Sandbox:
     # --- writing ------------------------------------------------------------------------------
 
     async def commit(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run a write transaction, then wake the dispatcher and timers for what it may have queued."""
+        """Run a write transaction, then wake the dispatcher and timers if it gave them work."""
         result = await self.store.write(fn, *args)
-        self.dispatcher.wake()
-        self.jobs.wake()
+        deliveries, earliest_job_ms = self.store.queued.take()
+        if deliveries:
+            self.dispatcher.wake()
+        if earliest_job_ms is not None:
+            self.jobs.notice(earliest_job_ms)
         return result
 
     async def settle(self, timeout_s: float = 10.0) -> None:

@@ -42,9 +42,15 @@ class JobRunner:
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._busy = False
+        self._sleeping_until: int | None = None   # the due time the runner sleeps towards (None: none)
 
     def wake(self) -> None:
         self._wake.set()
+
+    def notice(self, due_ms: int) -> None:
+        """A job due at `due_ms` was added: wake only if it is earlier than what the runner waits for."""
+        if self._sleeping_until is None or due_ms < self._sleeping_until:
+            self._wake.set()
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="jobs")
@@ -77,7 +83,9 @@ class JobRunner:
                     self._busy = False
             if jobs:
                 continue
-            await self.clock.wait_until(await self.store.read(_next_due_ms), self._wake)
+            self._sleeping_until = await self.store.read(_next_due_ms)
+            await self.clock.wait_until(self._sleeping_until, self._wake)
+            self._sleeping_until = None
 
 
 def _due(db: sqlite3.Connection, now_ms: int) -> list[Job]:

@@ -28,12 +28,41 @@ def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+class Queued:
+    """What transactions queued since the last look: lets a writer skip waking idle workers.
+
+    Waking the dispatcher or the timer runner costs them a query each; most writes (a read-only
+    lookup, a create whose only timer is 30 minutes away) give them nothing new to do.
+    """
+
+    __slots__ = ("deliveries", "earliest_job_ms")
+
+    def __init__(self) -> None:
+        self.deliveries = False
+        self.earliest_job_ms: int | None = None
+
+    def take(self) -> tuple[bool, int | None]:
+        found = (self.deliveries, self.earliest_job_ms)
+        self.deliveries, self.earliest_job_ms = False, None
+        return found
+
+
+_QUEUED: dict[int, Queued] = {}
+
+
+def queued(db: sqlite3.Connection) -> Queued:
+    """The marker of the store that owns `db` (a plain object for a connection no store owns)."""
+    return _QUEUED.get(id(db)) or Queued()
+
+
 class Store:
     """The one connection every module writes through."""
 
     def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
         self._conn = conn
         self.path = path
+        self.queued = Queued()
+        _QUEUED[id(conn._conn)] = self.queued
 
     @classmethod
     async def open(cls, path: str) -> Store:
@@ -48,6 +77,7 @@ class Store:
         return cls(conn, path)
 
     async def close(self) -> None:
+        _QUEUED.pop(id(self._conn._conn), None)
         await self._conn.close()
 
     async def write(self, fn: Callable[..., T], *args: Any) -> T:
@@ -185,6 +215,9 @@ def add_job(db: sqlite3.Connection, provider: str, intent_id: str, kind: str, du
             payload: dict | None = None) -> None:
     db.execute("INSERT INTO jobs (provider, intent_id, kind, due_ms, payload) VALUES (?, ?, ?, ?, ?)",
                (provider, intent_id, kind, due_ms, dumps(payload or {})))
+    marker = queued(db)
+    if marker.earliest_job_ms is None or due_ms < marker.earliest_job_ms:
+        marker.earliest_job_ms = due_ms
 
 
 def cancel_jobs(db: sqlite3.Connection, provider: str, intent_id: str, kind: str | None = None) -> None:

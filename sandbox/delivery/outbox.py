@@ -13,7 +13,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from sandbox.delivery.faults import log_fault, take_webhook_rules
-from sandbox.store import add_timeline, dumps
+from sandbox.store import add_timeline, dumps, queued
 
 #: A `reorder`-held delivery waits for a later event of its intent, but never longer than this
 #: (sandbox time): an intent with one event would otherwise hold its only webhook forever.
@@ -88,6 +88,7 @@ def _insert_delivery(db: sqlite3.Connection, event: Outgoing, status: str, trigg
         (event.event_id, event.provider, event.intent_id, event.url, event.secret, status, trigger, next_ms,
          json.dumps(faults), now_ms, now_ms),
     )
+    queued(db).deliveries = True
     return cursor.lastrowid
 
 
@@ -110,6 +111,7 @@ def release_held(db: sqlite3.Connection, provider: str, intent_id: str | None, a
     """Let `reorder`-held deliveries of an intent go once a later event of it was delivered."""
     if not intent_id:
         return 0
+    queued(db).deliveries = True
     return db.execute(
         "UPDATE deliveries SET status = 'pending', next_ms = ?, updated_ms = ? WHERE provider = ? AND intent_id = ?"
         " AND status = 'held' AND event_id != ? AND event_id IN (SELECT id FROM events WHERE seq < (SELECT seq FROM events WHERE id = ?))",
