@@ -51,3 +51,12 @@ async def read_json(request: web.Request, *, allow_empty: bool = False) -> tuple
     raw = await read_raw(request)
     return decode_json(raw, request.content_type if request.headers.get("Content-Type") else "",
                        allow_empty=allow_empty)
+
+
+def query_limit(query, issues: list[dict], default: int = 20, most: int = 100) -> int:
+    """The `limit` query parameter of a bounded read; a bad one adds an issue (the caller answers 400)."""
+    text = query.get("limit", str(default))
+    limit = int(text) if text.isdigit() else 0
+    if not 1 <= limit <= most:
+        issues.append({"field": "limit", "issue": f"must be an integer from 1 to {most}"})
+    return limit

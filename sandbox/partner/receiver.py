@@ -19,7 +19,7 @@ import sqlite3
 
 from aiohttp import web
 
-from sandbox.bodies import read_raw
+from sandbox.bodies import query_limit, read_raw
 from sandbox.clock import from_ms, iso, parse_iso, to_ms
 from sandbox.delivery.faults import FaultRule, log_fault, replace_receiver_rule, take_receiver_rule
 from sandbox.engine import Sandbox
@@ -130,11 +130,8 @@ async def events(request: web.Request) -> web.Response:
     name = request.match_info["provider"]
     _provider(sb, name)
     query = request.query
-    issues = []
-    limit_text = query.get("limit", "20")
-    limit = int(limit_text) if limit_text.isdigit() else 0
-    if not 1 <= limit <= 100:
-        issues.append({"field": "limit", "issue": "must be an integer from 1 to 100"})
+    issues: list[dict] = []
+    limit = query_limit(query, issues)
     since_ms = None
     if query.get("since"):
         try:

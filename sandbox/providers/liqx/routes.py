@@ -13,7 +13,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from sandbox.bodies import read_json
+from sandbox.bodies import query_limit, read_json
 from sandbox.clock import iso
 from sandbox.errors import NotFound, ValidationFailed
 from sandbox.idempotency import run_once
@@ -122,11 +122,8 @@ async def list_all(request: web.Request) -> web.Response:
     sb = sandbox_of(request)
     _authenticate(request)
     query = request.query
-    issues = []
-    limit_text = query.get("limit", "20")
-    limit = int(limit_text) if limit_text.isdigit() else 0
-    if not 1 <= limit <= 100:
-        issues.append({"field": "limit", "issue": "must be an integer from 1 to 100"})
+    issues: list[dict] = []
+    limit = query_limit(query, issues)
     status = query.get("status") or None
     if status and status not in (*models.PAYIN_STATUSES, *models.PAYOUT_STATUSES):
         issues.append({"field": "status", "issue": "unknown status"})
