@@ -7,7 +7,9 @@ persisted so a restart keeps what a partner already configured.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -83,9 +85,6 @@ class Sandbox:
 
     async def settle(self, timeout_s: float = 10.0) -> None:
         """Wait (real time) until every due timer has fired and every due delivery was attempted."""
-        import asyncio
-        import time
-
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             self.jobs.wake()

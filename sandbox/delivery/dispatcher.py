@@ -106,16 +106,6 @@ class Dispatcher:
         due = await self.store.read(_next_due_ms)
         return due is None or due > self.clock.now_ms()
 
-    async def drain(self, timeout_s: float = 10.0) -> None:
-        """Wait (in real time) until everything due on the sandbox clock has been attempted."""
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            self.wake()
-            await asyncio.sleep(0.005)
-            if await self.idle():
-                return
-        raise TimeoutError("deliveries still due or in flight")
-
     async def _run(self) -> None:
         while not self._stopping:
             self._wake.clear()
