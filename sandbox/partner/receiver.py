@@ -38,6 +38,17 @@ def _provider(sb: Sandbox, name: str):
     return provider
 
 
+def _scalar_facts(facts: dict) -> dict:
+    """Ids read from an arbitrary body, kept only when they are plain values (a sender controls them)."""
+    out = {}
+    for key, value in facts.items():
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            out[key] = None
+        else:
+            out[key] = str(value)[:256]
+    return out
+
+
 def _take_instruction(db: sqlite3.Connection, provider: str, now_ms: int) -> FaultRule | None:
     """The next instructed answer (a `receiver_answer` fault rule), logged as an applied fault."""
     rule = take_receiver_rule(db, provider)
@@ -84,7 +95,7 @@ async def receive(request: web.Request) -> web.Response:
         body = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
         return web.json_response({"received": False, "error": "body is not JSON"}, status=400)
-    facts = provider.dialect.describe(body) if isinstance(body, dict) else {}
+    facts = _scalar_facts(provider.dialect.describe(body) if isinstance(body, dict) else {})
     if provider.receiver_secrets is not None:
         secrets = await provider.receiver_secrets(sb, body)
     else:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 
+import pytest
+
 from tests.partner.liqx_signing import liqx_headers
 from tests.providers.liqx_support import auth, create_payin
 from tests.support import START
@@ -272,3 +274,14 @@ async def test_posted_receiver_rule_works_like_the_receiver_call(sandbox):
     assert status == 500
     status, answer, _ = await sandbox.request("POST", "/_sandbox/faults", json={"action": "receiver_answer"})
     assert status == 400, answer
+
+
+@pytest.mark.parametrize("provider", ["liqx", "rozo", "inqud", "mizu"])
+@pytest.mark.parametrize("odd", [{"a": [1]}, 10**40, True, None, "x" * 5000])
+async def test_odd_ids_in_a_body_never_break_the_receiver(sandbox, provider, odd):
+    """Whatever a sender puts where ids belong, the receiver stores a receipt and never answers 500."""
+    body = {"event_id": odd, "id": odd, "type": odd, "data": {"id": odd, "intent_id": odd, "orderId": odd}}
+    status, answer, _ = await sandbox.request("POST", f"/api/webhooks/{provider}", json=body)
+    assert status == 200, answer
+    status, read_back, _ = await sandbox.request("GET", f"/api/webhooks/{provider}/events")
+    assert status == 200 and read_back["count"] == 1

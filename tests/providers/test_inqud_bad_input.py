@@ -142,3 +142,15 @@ async def test_hosted_page_actions_out_of_order_are_409(sandbox):
     assert status == 400 and answer["code"] == "MALFORMED_JSON"
     status, answer, _ = await sandbox.request("POST", "/inqud/pay/api/checkouts/CCO-x/actions", json={"action": "pay"})
     assert status == 404 and answer["code"] == "NOT_FOUND"
+
+
+async def test_hosted_page_action_of_the_wrong_type_is_400(sandbox):
+    """A non-string action on the hosted checkout's API is refused, never a 500."""
+    from tests.providers.inqud_support import create_checkout
+
+    status, checkout, _ = await create_checkout(sandbox)
+    assert status in (200, 201)
+    for action in ({}, ["pay"], 1, None):
+        got, answer, _ = await sandbox.request("POST", f"/inqud/pay/api/checkouts/{checkout['id']}/actions",
+                                               json={"action": action})
+        assert got == 400, answer

@@ -125,7 +125,7 @@ async def _act(request: web.Request, object_id: str) -> web.Response:
     sb = sandbox_of(request)
     body = await _body(request)
     action = body.get("action")
-    if action not in ACTIONS:
+    if not isinstance(action, str) or action not in ACTIONS:
         raise ValidationFailed(f"action must be one of {', '.join(ACTIONS)}",
                                details=[{"field": "/action", "issue": f"must be one of {', '.join(ACTIONS)}"}])
     ctx = ctx_of(sb)
