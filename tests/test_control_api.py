@@ -125,3 +125,20 @@ def test_contracts_validate_command_exit_codes(tmp_path: Path):
     assert ok.returncode == 0, ok.stdout + ok.stderr
     failed = subprocess.run([*run, str(bad)], capture_output=True, text=True, timeout=30)
     assert failed.returncode == 1 and "/amount_krw" in failed.stdout
+
+
+async def test_control_api_beyond_loopback_needs_the_bearer_token(tmp_path):
+    """Bound to a non-loopback address, every control call needs Authorization: Bearer <admin token>."""
+    from tests.support import start_sandbox, stop_sandbox
+
+    running = await start_sandbox(tmp_path, host="0.0.0.0", admin_token="t0ken")
+    try:
+        for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "Basic t0ken"}):
+            status, answer, _ = await running.request("GET", "/_sandbox/config", headers=headers)
+            assert status == 401 and answer["error"]["code"] == "UNAUTHORIZED"
+        status, config, _ = await running.request("GET", "/_sandbox/config", headers={"Authorization": "Bearer t0ken"})
+        assert status == 200 and config["admin_token_required"] is True
+        status, _, _ = await running.request("POST", "/liqx/v1/payin-intents", json={})
+        assert status == 401, "provider APIs keep their own auth, not the admin token"
+    finally:
+        await stop_sandbox(running)
