@@ -139,6 +139,8 @@ class Dispatcher:
             await self.store.write(_release_after_crash, item.delivery_id, repr(exc), self.clock.now_ms())
 
     async def _attempt_inner(self, item: Claimed) -> None:
+        # Contract first (a violation is a sandbox bug and is never sent), then this attempt's
+        # faults, a fresh signature, the POST, and one transaction recording the outcome.
         target = self.targets[item.provider]
         policy = target.policy()
         body = item.body.encode("utf-8")
@@ -160,7 +162,9 @@ class Dispatcher:
             faults.append(rule.action)
         now = self.clock.now()
         at = now - timedelta(seconds=STALE_SECONDS) if "stale_timestamp" in faults else now
-        sign_with = [wrong_secret(s) for s in secrets] or [wrong_secret(None)] if "bad_signature" in faults else secrets
+        sign_with = secrets
+        if "bad_signature" in faults:
+            sign_with = [wrong_secret(secret) for secret in secrets] or [wrong_secret(None)]
         signed = target.dialect.sign(body, sign_with, at, item.attempt, item.event_id)
         headers = {"Content-Type": "application/json", "User-Agent": "liqx-sandbox-webhooks/1", **signed.headers}
         if "missing_signature" in faults:
