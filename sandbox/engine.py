@@ -57,7 +57,7 @@ class Sandbox:
         generated = {name: p.default_credentials(self.ids) for name, p in self.providers.items()}
         stored = await self.store.write(_load_credentials, generated)
         for name in self.providers:
-            configured = self.settings.provider(name).model_dump(exclude={"delivery", "webhook_url"}, exclude_none=True)
+            configured = self.settings.provider(name).model_dump(exclude={"delivery", "webhook_url", "settlement_delay_s"}, exclude_none=True)
             self.credentials[name] = {**stored[name], **configured}
         self._endpoints = await self.store.read(_load_endpoints, list(self.providers))
         self.api_rules_present = await self.store.read(has_api_rules)
