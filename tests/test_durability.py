@@ -115,3 +115,58 @@ async def test_sigkill_with_pending_deliveries_loses_no_event(tmp_path):
             proc.wait(15)
             await runner.cleanup()
     assert proc.returncode == 0, "SIGTERM stops the server cleanly"
+
+
+async def test_sigterm_lets_an_in_flight_attempt_finish_and_records_it(tmp_path):
+    """SIGTERM mid-attempt: the attempt completes, is recorded as delivered, and is not sent again."""
+    import sqlite3
+
+    hits: list[str] = []
+    arrived = asyncio.Event()
+
+    async def slow(request: web.Request) -> web.Response:
+        hits.append(json.loads(await request.read())["event_id"])
+        arrived.set()
+        await asyncio.sleep(1.5)  # a slow partner endpoint: real network time
+        return web.json_response({"ok": True})
+
+    app = web.Application()
+    app.router.add_post("/hooks", slow)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
+    await runner.setup()
+    rsock = free_socket()
+    await web.SockSite(runner, rsock).start()
+    sock = free_socket()
+    port = sock.getsockname()[1]
+    sock.close()
+    base, db = f"http://127.0.0.1:{port}", tmp_path / "sandbox.db"
+    proc = spawn(port, db)
+    try:
+        async with aiohttp.ClientSession() as http:
+            await wait_healthy(http, base, proc)
+            async with http.put(base + "/_sandbox/endpoints/liqx",
+                                json={"url": f"http://127.0.0.1:{rsock.getsockname()[1]}/hooks"}) as r:
+                assert r.status == 200
+            async with http.get(base + "/_sandbox/config") as r:
+                key = (await r.json())["providers"]["liqx"]["api_key"]
+            body = {"external_ref": "term-1", "external_user_id": "partner-user-001", "depositor_name": "홍길동",
+                    "amount_krw": "1000", "amount_usdt": "1.00"}
+            async with http.post(base + "/liqx/v1/payin-intents", json=body,
+                                 headers={"Authorization": f"Bearer {key}"}) as r:
+                intent = await r.json()
+            async with http.post(f"{base}/_sandbox/intents/liqx/{intent['intent_id']}/transition",
+                                 json={"to": "COMPLETED"}) as r:
+                assert r.status == 200
+            await asyncio.wait_for(arrived.wait(), 10)
+            proc.send_signal(signal.SIGTERM)
+            started = time.monotonic()
+            await asyncio.to_thread(proc.wait, 15)
+            assert proc.returncode == 0 and time.monotonic() - started < 7
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        await runner.cleanup()
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT status, attempts FROM deliveries").fetchall()
+    assert rows == [("delivered", 1)]
+    assert len(hits) == 1
