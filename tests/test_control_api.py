@@ -142,3 +142,34 @@ async def test_control_api_beyond_loopback_needs_the_bearer_token(tmp_path):
         assert status == 401, "provider APIs keep their own auth, not the admin token"
     finally:
         await stop_sandbox(running)
+
+
+def test_serve_prints_the_banner_once_with_the_real_port(tmp_path: Path):
+    """`sandbox serve --port 0` binds a free port and prints every base URL, key and page once."""
+    import os
+    import signal
+    import time
+
+    env = {**os.environ, "SANDBOX_LIQX_API_KEY": "liqx_sk_sandbox_banner"}
+    proc = subprocess.Popen([sys.executable, "-m", "sandbox", "serve", "--port", "0", "--db", str(tmp_path / "s.db")],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    try:
+        lines = []
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            lines.append(line)
+            if "Inspector:" in line:
+                break
+        banner = "".join(lines)
+        port = banner.split("listening on http://127.0.0.1:")[1].split()[0]
+        assert port != "0"
+        for expected in (f"http://127.0.0.1:{port}/liqx/v1", "liqx_sk_sandbox_banner", "/rozo/functions/v1/payment-api",
+                         "/partner/liqx/payin", f"http://127.0.0.1:{port}/_sandbox/ui/", "webhook_secret"):
+            assert expected in banner
+        assert banner.count("listening on") == 1
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(15)
+        proc.stdout.close()
+    assert proc.returncode == 0
