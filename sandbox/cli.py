@@ -85,11 +85,11 @@ async def serve(settings) -> None:
     await runner.setup()
     site = web.SockSite(runner, sock)
     await site.start()
-    print(banner(app[SANDBOX], settings), flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in (signal.SIGINT, signal.SIGTERM):  # before the banner: a signal right after it stops cleanly
         loop.add_signal_handler(sig, stop.set)
+    print(banner(app[SANDBOX], settings), flush=True)
     await stop.wait()
     print("stopping: finishing in-flight webhook attempts (at most 5 s)", flush=True)
     await runner.cleanup()
