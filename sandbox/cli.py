@@ -130,6 +130,8 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         try:
             asyncio.run(serve(settings))
+        except KeyboardInterrupt:  # interrupted while still starting, before the handlers were installed
+            return 130
         except OSError as exc:
             print(f"sandbox: cannot listen on {settings.host}:{settings.port}: {exc}", file=sys.stderr)
             return 1
