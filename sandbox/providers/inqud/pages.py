@@ -20,7 +20,7 @@ from aiohttp import web
 
 from sandbox.bodies import read_raw
 from sandbox.errors import MalformedJson, NotFound, ValidationFailed
-from sandbox.providers.common import json_response, sandbox_of
+from sandbox.providers.common import json_response, render_page, sandbox_of
 from sandbox.providers.inqud import models
 from sandbox.providers.inqud.errors import render_error
 from sandbox.providers.inqud.routes import ctx_of
@@ -91,9 +91,7 @@ async def checkout_page(request: web.Request) -> web.Response:
     state["urls"] = {"state": f"/inqud/pay/api/checkouts/{checkout_id}",
                      "select": f"/inqud/pay/api/checkouts/{checkout_id}/select",
                      "actions": f"/inqud/pay/api/checkouts/{checkout_id}/actions"}
-    blob = json.dumps(state, ensure_ascii=False).replace("<", "\\u003c")
-    html = TEMPLATE.read_text(encoding="utf-8").replace("__CHECKOUT_STATE__", blob)
-    return web.Response(text=html, content_type="text/html", headers={"Cache-Control": "no-store"})
+    return render_page(TEMPLATE, "__CHECKOUT_STATE__", state)
 
 
 @routes.get("/pay/api/checkouts/{checkoutId}")

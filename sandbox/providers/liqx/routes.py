@@ -21,6 +21,7 @@ from sandbox.providers.common import (
     bearer_token,
     chosen_scenario,
     json_response,
+    render_page,
     require_key,
     sandbox_of,
     validate,
@@ -185,9 +186,7 @@ async def widget_page(request: web.Request) -> web.Response:
         # The widget measures session expiry against sandbox time, never the browser's clock.
         "server_time": iso(sb.clock.now()),
     }
-    blob = json.dumps(state, ensure_ascii=False).replace("<", "\\u003c")
-    html = TEMPLATE.read_text(encoding="utf-8").replace("__WIDGET_STATE__", blob)
-    return web.Response(text=html, content_type="text/html", headers={"Cache-Control": "no-store"})
+    return render_page(TEMPLATE, "__WIDGET_STATE__", state)
 
 
 @routes.get("/widget/{token}/state")

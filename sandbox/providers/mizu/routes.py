@@ -21,6 +21,7 @@ from sandbox.providers.common import (
     bearer_token,
     chosen_scenario,
     json_response,
+    render_page,
     require_key,
     sandbox_of,
     validate,
@@ -174,9 +175,7 @@ async def pay_page(request: web.Request) -> web.Response:
         "urls": {"payments": f"{base}/payments", "static": "/mizu/static/"},
         "serverTime": iso(sb.clock.now()),
     }
-    blob = json.dumps(state, ensure_ascii=False).replace("<", "\\u003c")
-    html = TEMPLATE.read_text(encoding="utf-8").replace("__PAY_STATE__", blob)
-    return web.Response(text=html, content_type="text/html", headers={"Cache-Control": "no-store"})
+    return render_page(TEMPLATE, "__PAY_STATE__", state)
 
 
 @routes.post("/pay/{link_id}/payments")

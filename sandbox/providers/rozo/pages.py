@@ -12,14 +12,13 @@ payment's timeline after a contract check. The browser result is not proof; the 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from aiohttp import web
 
 from sandbox.bodies import read_json
 from sandbox.errors import NotFound, ValidationFailed
-from sandbox.providers.common import json_response, sandbox_of
+from sandbox.providers.common import json_response, render_page, sandbox_of
 from sandbox.providers.rozo import chains, models
 from sandbox.providers.rozo.routes import ctx_of
 
@@ -55,9 +54,7 @@ async def pay_page(request: web.Request) -> web.Response:
     base = f"/rozo/pay/{payment_id}"
     state = {"payment": payment, "view": _view(payment),
              "urls": {"state": f"{base}/state", "actions": f"{base}/actions", "events": f"{base}/events"}}
-    blob = json.dumps(state, ensure_ascii=False).replace("<", "\\u003c")
-    html = TEMPLATE.read_text(encoding="utf-8").replace("__PAY_STATE__", blob)
-    return web.Response(text=html, content_type="text/html", headers={"Cache-Control": "no-store"})
+    return render_page(TEMPLATE, "__PAY_STATE__", state)
 
 
 @routes.get("/pay/{paymentId}/state")
