@@ -3,9 +3,7 @@ FROM python:3.11-slim
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY sandbox ./sandbox
-COPY contracts ./contracts
-COPY scenarios ./scenarios
-RUN pip install --no-cache-dir -e .
+RUN pip install --no-cache-dir .
 ENV SANDBOX_HOST=0.0.0.0 \
     SANDBOX_PORT=8080 \
     SANDBOX_DB=/data/sandbox.db

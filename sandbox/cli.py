@@ -39,7 +39,11 @@ def _contracts_parser(sub) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from sandbox import __version__
+
     parser = argparse.ArgumentParser(prog="sandbox", description="Credential-free payment provider sandbox")
+    parser.add_argument("--version", action="version", version=f"liqx-sandbox {__version__}",
+                        help="print the version and exit")
     sub = parser.add_subparsers(dest="command", required=True)
     _serve_parser(sub)
     _contracts_parser(sub)
@@ -66,6 +70,10 @@ def banner(sb, settings) -> str:
     return "\n".join(lines)
 
 
+class ListenError(OSError):
+    """The address cannot be bound (in use, not local, not permitted); other start errors are not this."""
+
+
 async def serve(settings) -> None:
     """Bind first (so the real port is known), start, print the banner, stop gracefully on a signal."""
     import secrets
@@ -78,7 +86,11 @@ async def serve(settings) -> None:
     family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((settings.host, settings.port))
+    try:
+        sock.bind((settings.host, settings.port))
+    except OSError as exc:
+        sock.close()
+        raise ListenError(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}") from exc
     settings.port = sock.getsockname()[1]
     app = create_app(settings)
     runner = web.AppRunner(app, handle_signals=False, access_log=None)
@@ -132,8 +144,8 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(serve(settings))
         except KeyboardInterrupt:  # interrupted while still starting, before the handlers were installed
             return 130
-        except OSError as exc:
-            print(f"sandbox: cannot listen on {settings.host}:{settings.port}: {exc}", file=sys.stderr)
+        except ListenError as exc:
+            print(f"sandbox: {exc}", file=sys.stderr)
             return 1
         return 0
     if args.command == "contracts":

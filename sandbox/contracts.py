@@ -13,11 +13,11 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator, FormatChecker
 
-from sandbox import PROJECT_ROOT
+from sandbox import DATA_DIR
 
 KINDS = ("requests", "responses", "webhooks", "browser")
 SUFFIX = ".schema.json"
-DEFAULT_DIR = PROJECT_ROOT / "contracts"
+DEFAULT_DIR = DATA_DIR / "contracts"
 
 
 _CACHE: dict[Path, tuple[tuple, Contracts]] = {}

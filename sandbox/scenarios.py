@@ -13,10 +13,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from sandbox import PROJECT_ROOT
+from sandbox import DATA_DIR
 from sandbox.delivery.faults import FaultRule
 
-DEFAULT_DIR = PROJECT_ROOT / "scenarios"
+DEFAULT_DIR = DATA_DIR / "scenarios"
 
 
 class Outcome(BaseModel):

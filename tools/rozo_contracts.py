@@ -65,7 +65,7 @@ from rozo_deviations import (  # noqa: E402
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT_DIR = ROOT / "contracts" / "rozo"
+OUT_DIR = ROOT / "sandbox" / "data" / "contracts" / "rozo"
 SOURCE = OUT_DIR / "openapi-v2.0.0.yaml"
 SOURCE_REL = "contracts/rozo/openapi-v2.0.0.yaml"
 ID_BASE = "https://liqx-sandbox.dev/contracts/rozo"

@@ -20,7 +20,7 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
 ROOT = Path(__file__).resolve().parents[2]
-ROZO = ROOT / "contracts" / "rozo"
+ROZO = ROOT / "sandbox" / "data" / "contracts" / "rozo"
 OPENAPI = ROZO / "openapi-v2.0.0.yaml"
 ID_BASE = "https://liqx-sandbox.dev/contracts/rozo"
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from jsonschema import Draft202012Validator
 
 ROOT = Path(__file__).resolve().parents[2]
-CONTRACTS = ROOT / "contracts" / "rozo"
+CONTRACTS = ROOT / "sandbox" / "data" / "contracts" / "rozo"
 API = "/rozo/functions/v1/payment-api"
 STELLAR_RECEIVER = "GC56BXCNEWL6JSGKHD3RJ5HJRNKFEJQ53D3YY3SMD6XK7YPDI75BQ7FD"
 BASE_USDC = "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913"

@@ -2,12 +2,12 @@
 
 import json
 
-from sandbox import PROJECT_ROOT
+from sandbox import DATA_DIR
 from sandbox.providers.inqud import schemas
 from sandbox.providers.inqud.statuses import CHECKOUT_STATUSES, ENUMS, REQUEST_STATUSES
 from tests.providers.inqud_support import CONTRACTS
 
-INQUD = PROJECT_ROOT / "contracts" / "inqud"
+INQUD = DATA_DIR / "contracts" / "inqud"
 
 
 def test_schema_files_are_generated_from_the_enum_file():

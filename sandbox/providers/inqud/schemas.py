@@ -14,7 +14,7 @@ import json
 import sys
 from pathlib import Path
 
-from sandbox import PROJECT_ROOT
+from sandbox import DATA_DIR
 from sandbox.providers.inqud.catalog import CRYPTO, PRICING_CURRENCIES
 from sandbox.providers.inqud.errors import CODES
 from sandbox.providers.inqud.statuses import (
@@ -25,7 +25,7 @@ from sandbox.providers.inqud.statuses import (
     REQUEST_STATUSES,
 )
 
-OUT = PROJECT_ROOT / "contracts" / "inqud"
+OUT = DATA_DIR / "contracts" / "inqud"
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 ISO_IN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$"
@@ -198,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
         text = render(doc)
         if path.exists() and path.read_text(encoding="utf-8") == text:
             continue
-        stale.append(str(path.relative_to(PROJECT_ROOT)))
+        stale.append(str(path.relative_to(DATA_DIR.parent.parent)))
         if not args.check:
             path.parent.mkdir(parents=True, exist_ok=True)
             Path(path).write_text(text, encoding="utf-8")

@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 from types import SimpleNamespace
 
-from sandbox import PROJECT_ROOT
+from sandbox import DATA_DIR
 
-ENUMS_PATH = PROJECT_ROOT / "contracts" / "inqud" / "enums.json"
+ENUMS_PATH = DATA_DIR / "contracts" / "inqud" / "enums.json"
 ENUMS: dict = json.loads(ENUMS_PATH.read_text(encoding="utf-8"))
 
 #: Role -> wire word, e.g. `CHECKOUT.waitingPayment == "WAITING_PAYMENT"`.
