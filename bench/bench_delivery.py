@@ -26,18 +26,18 @@ from common import closed_loop, free_port, spawn, wait_up  # noqa: E402
 from sandbox.clock import iso, to_ms  # noqa: E402
 from sandbox.delivery.outbox import Outgoing, emit  # noqa: E402
 from sandbox.providers.liqx.events import webhook_body  # noqa: E402
-from sandbox.store import Store, set_meta  # noqa: E402
+from sandbox.store import Store  # noqa: E402
 
 
-def fill(db, count: int, url: str) -> None:
+def fill(uow, count: int, url: str) -> None:
     now = datetime.now(UTC)
-    set_meta(db, "endpoint:liqx", {"url": url})
+    uow.meta.set("endpoint:liqx", {"url": url})
     for n in range(count):
         intent = {"intent_id": f"lqi_{n:024d}", "external_ref": f"bench-{n}", "external_user_id": "partner-user-001",
                   "type": "PAYIN", "status": "COMPLETED", "amount_krw": "1000", "amount_usdt": "1.00",
                   "failure_reason": None, "completed_at": iso(now)}
         event_id = f"evt_{n:024d}"
-        emit(db, Outgoing("liqx", event_id, "transaction.completed",
+        emit(uow, Outgoing("liqx", event_id, "transaction.completed",
                           webhook_body(event_id, "transaction.completed", intent, now), None), to_ms(now))
 
 
@@ -48,7 +48,7 @@ async def run(count: int, delay_s: float, tmp: Path) -> tuple[float, float]:
     try:
         await wait_up(f"http://127.0.0.1:{receiver_port}/count")
         store = await Store.open(str(db_path))
-        await store.write(fill, count, f"http://127.0.0.1:{receiver_port}/hook")
+        await store.commit(fill, count, f"http://127.0.0.1:{receiver_port}/hook")
         await store.close()
         started = time.perf_counter()
         sandbox = spawn(["-m", "sandbox", "serve", "--port", str(sandbox_port), "--db", str(db_path)],

@@ -33,7 +33,7 @@ from sandbox.scenarios import DEFAULT_DIR as SCENARIOS_DIR
 from sandbox.scenarios import Scenarios
 from sandbox.settings import Settings
 from sandbox.signing import equal
-from sandbox.store import Store, get_meta, set_meta
+from sandbox.store import Store, UnitOfWork
 
 log = logging.getLogger("sandbox")
 
@@ -119,7 +119,7 @@ def create_app(settings: Settings, clock: Clock | None = None, *, providers: Seq
     async def lifetime(app: web.Application):
         store = await Store.open(settings.db)
         try:
-            boot = await store.write(_next_boot)
+            boot = await store.commit(_next_boot)
             ids = Ids(settings.seed, boot)
             sb = Sandbox(settings, store, clock or Clock(time_scale=settings.time_scale), ids, contracts, scenarios,
                          {p.name: p for p in providers})
@@ -145,7 +145,7 @@ def create_app(settings: Settings, clock: Clock | None = None, *, providers: Seq
     return app
 
 
-def _next_boot(db) -> int:
-    boot = get_meta(db, "boot", -1) + 1
-    set_meta(db, "boot", boot)
+def _next_boot(uow: UnitOfWork) -> int:
+    boot = uow.meta.get("boot", -1) + 1
+    uow.meta.set("boot", boot)
     return boot

@@ -8,10 +8,9 @@ persisted so a restart keeps what a partner already configured.
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import time
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from sandbox.clock import Clock
 from sandbox.contracts import Contracts
@@ -22,12 +21,10 @@ from sandbox.ids import Ids
 from sandbox.jobs import JobRunner
 from sandbox.scenarios import Scenario, Scenarios
 from sandbox.settings import Settings
-from sandbox.store import Store, add_timeline, get_meta, set_meta
+from sandbox.store import Store, UnitOfWork
 
 if TYPE_CHECKING:
     from sandbox.providers.base import Provider
-
-T = TypeVar("T")
 
 ROTATION_GRACE_MS = 24 * 3600 * 1000
 
@@ -55,7 +52,7 @@ class Sandbox:
     async def load(self) -> None:
         """Fill in credentials (persisted on first start) and stored endpoint overrides."""
         generated = {name: p.default_credentials(self.ids) for name, p in self.providers.items()}
-        stored = await self.store.write(_load_credentials, generated)
+        stored = await self.store.commit(_load_credentials, generated)
         for name in self.providers:
             configured = self.settings.provider(name).model_dump(exclude={"delivery", "webhook_url", "settlement_delay_s"}, exclude_none=True)
             self.credentials[name] = {**stored[name], **configured}
@@ -70,18 +67,6 @@ class Sandbox:
         """Stop timers, then let in-flight attempts finish (5 s at most). Safe to call twice."""
         await self.jobs.stop()
         await self.dispatcher.stop()
-
-    # --- writing ------------------------------------------------------------------------------
-
-    async def commit(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run a write transaction, then wake the dispatcher and timers if it gave them work."""
-        result = await self.store.write(fn, *args)
-        deliveries, earliest_job_ms = self.store.queued.take()
-        if deliveries:
-            self.dispatcher.wake()
-        if earliest_job_ms is not None:
-            self.jobs.notice(earliest_job_ms)
-        return result
 
     async def settle(self, timeout_s: float = 10.0) -> None:
         """Wait (real time) until every due timer has fired and every due delivery was attempted."""
@@ -118,7 +103,7 @@ class Sandbox:
             entry["url"] = url
         if secret is not None:
             entry["secret"] = secret
-        await self.store.write(set_meta, f"endpoint:{provider}", entry)
+        await self.store.commit(_set_meta, f"endpoint:{provider}", entry)
         self._endpoints[provider] = entry
 
     async def rotate_secret(self, provider: str) -> str:
@@ -128,7 +113,7 @@ class Sandbox:
         entry["previous_secret"] = secrets[0] if secrets else None
         entry["previous_until_ms"] = self.clock.now_ms() + ROTATION_GRACE_MS
         entry["secret"] = self.providers[provider].default_credentials(self.ids).get("webhook_secret") or self.ids.hex(64)
-        await self.store.write(set_meta, f"endpoint:{provider}", entry)
+        await self.store.commit(_set_meta, f"endpoint:{provider}", entry)
         self._endpoints[provider] = entry
         return entry["secret"]
 
@@ -136,7 +121,7 @@ class Sandbox:
         names = [provider] if provider else list(self._endpoints)
         for name in names:
             self._endpoints.pop(name, None)
-            await self.store.write(_delete_meta, f"endpoint:{name}")
+            await self.store.commit(_delete_meta, f"endpoint:{name}")
 
     # --- scenarios and faults -----------------------------------------------------------------
 
@@ -146,25 +131,25 @@ class Sandbox:
             return None
         return self.scenarios.get(name, provider)
 
-    def attach_scenario(self, db: sqlite3.Connection, provider: str, intent_id: str, scenario: Scenario | None,
+    def attach_scenario(self, uow: UnitOfWork, provider: str, intent_id: str, scenario: Scenario | None,
                         now_ms: int) -> None:
         """Inside a create transaction: the scenario's fault rules become rules scoped to this intent."""
         if scenario is None:
             return
-        add_timeline(db, provider, intent_id, "scenario", now_ms, {"name": scenario.name, "description": scenario.description})
+        uow.timeline.add(provider, intent_id, "scenario", now_ms, {"name": scenario.name, "description": scenario.description})
         for template in scenario.faults:
             rule = template.model_copy(deep=True)
             rule.id = f"flt_{self.ids.alnum(16)}"
             rule.provider = provider
             rule.match.intent_id = intent_id
-            add_rule(db, rule, "scenario", now_ms)
+            add_rule(uow, rule, "scenario", now_ms)
             self.api_rules_present = self.api_rules_present or rule.is_api
-            add_timeline(db, provider, intent_id, "fault_rule", now_ms, {"rule": rule.model_dump(exclude_none=True)})
+            uow.timeline.add(provider, intent_id, "fault_rule", now_ms, {"rule": rule.model_dump(exclude_none=True)})
 
     async def take_api_fault(self, provider: str, method: str, path: str) -> FaultRule | None:
         if not self.api_rules_present:
             return None
-        rule = await self.store.write(_take_and_log_api_rule, provider, method, path, self.clock.now_ms())
+        rule = await self.store.commit(_take_and_log_api_rule, provider, method, path, self.clock.now_ms())
         if rule is None:
             self.api_rules_present = await self.store.read(has_api_rules)
         return rule
@@ -186,31 +171,33 @@ class Sandbox:
         return handle
 
 
-def _take_and_log_api_rule(db: sqlite3.Connection, provider: str, method: str, path: str, now_ms: int):
-    rule = take_api_rule(db, provider, method, path)
+def _take_and_log_api_rule(uow: UnitOfWork, provider: str, method: str, path: str, now_ms: int):
+    rule = take_api_rule(uow, provider, method, path)
     if rule is not None:
         # A call about one intent (its GET, its session) lands in that intent's timeline too.
-        segments = [part for part in path.split("/") if part]
-        found = db.execute(f"SELECT id FROM intents WHERE provider = ? AND id IN ({','.join('?' * len(segments))})",
-                           (provider, *segments)).fetchone() if segments else None
-        log_fault(db, rule, provider, found["id"] if found else None, "api", now_ms, {"method": method, "path": path})
+        found = uow.intents.first_of(provider, [part for part in path.split("/") if part])
+        log_fault(uow, rule, provider, found, "api", now_ms, {"method": method, "path": path})
     return rule
 
 
-def _load_credentials(db: sqlite3.Connection, generated: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+def _load_credentials(uow: UnitOfWork, generated: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
     out = {}
     for name, fresh in generated.items():
-        stored = get_meta(db, f"credentials:{name}") or {}
+        stored = uow.meta.get(f"credentials:{name}") or {}
         merged = {**fresh, **stored}
         if merged != stored:
-            set_meta(db, f"credentials:{name}", merged)
+            uow.meta.set(f"credentials:{name}", merged)
         out[name] = merged
     return out
 
 
-def _load_endpoints(db: sqlite3.Connection, names: list[str]) -> dict[str, dict]:
-    return {name: get_meta(db, f"endpoint:{name}") or {} for name in names}
+def _load_endpoints(uow: UnitOfWork, names: list[str]) -> dict[str, dict]:
+    return {name: uow.meta.get(f"endpoint:{name}") or {} for name in names}
 
 
-def _delete_meta(db: sqlite3.Connection, key: str) -> None:
-    db.execute("DELETE FROM meta WHERE key = ?", (key,))
+def _set_meta(uow: UnitOfWork, key: str, value: Any) -> None:
+    uow.meta.set(key, value)
+
+
+def _delete_meta(uow: UnitOfWork, key: str) -> None:
+    uow.meta.delete(key)

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from collections.abc import Callable
 
 from sandbox.errors import IdempotencyKeyReused
-from sandbox.store import get_idempotent, put_idempotent
+from sandbox.store import UnitOfWork
 
 Outcome = tuple[int, dict]
 
@@ -22,22 +21,22 @@ def encode(body: dict) -> bytes:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def run_once(db: sqlite3.Connection, provider: str, key: str | None, raw_body: bytes,
-             create: Callable[[sqlite3.Connection], Outcome], now_ms: int) -> tuple[int, bytes, bool]:
+def run_once(uow: UnitOfWork, provider: str, key: str | None, raw_body: bytes,
+             create: Callable[[UnitOfWork], Outcome], now_ms: int) -> tuple[int, bytes, bool]:
     """Inside a write transaction: replay a stored answer or run `create` and store its answer.
 
     Returns `(status, body bytes, replayed)`.
     """
     request_hash = hashlib.sha256(raw_body).hexdigest()
     if key:
-        stored = get_idempotent(db, provider, key)
+        stored = uow.idempotency.get(provider, key)
         if stored is not None:
             if stored["request_hash"] != request_hash:
                 raise IdempotencyKeyReused(
                     "Idempotency-Key was already used with a different request body", idempotency_key=key)
             return stored["status"], bytes(stored["body"]), True
-    status, body = create(db)
+    status, body = create(uow)
     encoded = encode(body)
     if key:
-        put_idempotent(db, provider, key, request_hash, status, encoded, now_ms)
+        uow.idempotency.put(provider, key, request_hash, status, encoded, now_ms)
     return status, encoded, False

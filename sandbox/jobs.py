@@ -9,27 +9,13 @@ run again.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import sqlite3
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 
 from sandbox.clock import Clock
-from sandbox.store import Store
+from sandbox.store import Job, Store, UnitOfWork
 
 log = logging.getLogger("sandbox.jobs")
-
-
-@dataclass(frozen=True, slots=True)
-class Job:
-    id: int
-    provider: str
-    intent_id: str
-    kind: str
-    due_ms: int
-    payload: dict
-
 
 JobHandler = Callable[[Job], Awaitable[None]]
 
@@ -43,6 +29,7 @@ class JobRunner:
         self._task: asyncio.Task | None = None
         self._busy = False
         self._sleeping_until: int | None = None   # the due time the runner sleeps towards (None: none)
+        store.watch(jobs=self.notice)
 
     def wake(self) -> None:
         self._wake.set()
@@ -79,7 +66,7 @@ class JobRunner:
                 except Exception:  # a broken job must not stop the timers of every other intent
                     log.exception("job %s (%s %s) failed", job.id, job.provider, job.kind)
                 finally:
-                    await self.store.write(_finish, job.id)
+                    await self.store.commit(_finish, job.id)
                     self._busy = False
             if jobs:
                 continue
@@ -88,15 +75,13 @@ class JobRunner:
             self._sleeping_until = None
 
 
-def _due(db: sqlite3.Connection, now_ms: int) -> list[Job]:
-    rows = db.execute("SELECT * FROM jobs WHERE done = 0 AND due_ms <= ? ORDER BY due_ms, id LIMIT 100",
-                      (now_ms,)).fetchall()
-    return [Job(r["id"], r["provider"], r["intent_id"], r["kind"], r["due_ms"], json.loads(r["payload"])) for r in rows]
+def _due(uow: UnitOfWork, now_ms: int) -> list[Job]:
+    return uow.jobs.due(now_ms)
 
 
-def _next_due_ms(db: sqlite3.Connection) -> int | None:
-    return db.execute("SELECT MIN(due_ms) AS due FROM jobs WHERE done = 0").fetchone()["due"]
+def _next_due_ms(uow: UnitOfWork) -> int | None:
+    return uow.jobs.next_due_ms()
 
 
-def _finish(db: sqlite3.Connection, job_id: int) -> None:
-    db.execute("UPDATE jobs SET done = 1 WHERE id = ?", (job_id,))
+def _finish(uow: UnitOfWork, job_id: int) -> None:
+    uow.jobs.finish(job_id)

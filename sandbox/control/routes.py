@@ -6,8 +6,6 @@ On loopback it needs no token; bound to any other address every call needs
 
 from __future__ import annotations
 
-import sqlite3
-
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -24,12 +22,12 @@ from sandbox.delivery.faults import (
     list_rules,
     read_fault_log,
 )
-from sandbox.delivery.outbox import attempt_dict, list_deliveries, list_events, resend
+from sandbox.delivery.outbox import resend
 from sandbox.engine import Sandbox
 from sandbox.errors import NotFound, ValidationFailed
 from sandbox.keys import SANDBOX
 from sandbox.partner.receiver import set_behaviour
-from sandbox.store import list_intents, read_timeline, reset
+from sandbox.store import UnitOfWork
 
 routes = web.RouteTableDef()
 
@@ -99,13 +97,17 @@ async def reset_state(request: web.Request) -> web.Response:
     provider = _model(ResetBody, body).provider
     if provider is not None:
         _provider(sb, provider)
-    await sb.store.write(reset, provider)
+    await sb.store.commit(_reset, provider)
     await sb.forget_endpoints(provider)
     for name, p in sb.providers.items():
         if p.on_start and provider in (None, name):
             await p.on_start(sb)
     sb.api_rules_present = await sb.store.read(has_api_rules)
     return _json({"reset": provider or "all"})
+
+
+def _reset(uow: UnitOfWork, provider: str | None) -> None:
+    uow.reset(provider)
 
 
 def _intent_summary(row) -> dict:
@@ -120,24 +122,22 @@ async def intents(request: web.Request) -> web.Response:
     provider = request.query.get("provider") or None
     if provider:
         _provider(sb, provider)
-    rows = await sb.store.read(list_intents, provider, _limit(request))
+    limit = _limit(request)
+    rows = await sb.store.read(lambda uow: uow.intents.list(provider, limit=limit))
     return _json({"data": [_intent_summary(r) for r in rows]})
 
 
-def _timeline(db: sqlite3.Connection, provider: str, intent_id: str) -> dict | None:
-    from sandbox.store import get_intent
-    row = get_intent(db, provider, intent_id)
+def _timeline(uow: UnitOfWork, provider: str, intent_id: str) -> dict | None:
+    row = uow.intents.get(provider, intent_id)
     if row is None:
         return None
-    entries = read_timeline(db, provider, intent_id)
-    attempts = {(a["delivery_id"], a["n"]): attempt_dict(a) for a in db.execute(
-        "SELECT a.* FROM attempts a JOIN events e ON e.id = a.event_id WHERE e.provider = ? AND e.intent_id = ?",
-        (provider, intent_id)).fetchall()}
+    entries = uow.timeline.read(provider, intent_id)
+    attempts = {(a["delivery_id"], a["n"]): a for a in uow.attempts.of_intent(provider, intent_id)}
     for entry in entries:
         entry["at"] = iso(from_ms(entry["at_ms"]))
         if entry["kind"] == "attempt":
             entry["attempt"] = attempts.get((entry.get("delivery_id"), entry.get("n")))
-    deliveries = list_deliveries(db, None, provider, None, intent_id=intent_id)
+    deliveries = uow.deliveries.list(None, provider, None, intent_id=intent_id)
     return {"intent": _intent_summary(row), "timeline": entries, "deliveries": deliveries}
 
 
@@ -170,8 +170,9 @@ async def transition(request: web.Request) -> web.Response:
 async def events(request: web.Request) -> web.Response:
     sb = _sb(request)
     q = request.query
-    rows = await sb.store.read(list_events, q.get("provider") or None, q.get("intent_id") or None,
-                               q.get("type") or None, _limit(request, 100))
+    limit = _limit(request, 100)
+    rows = await sb.store.read(lambda uow: uow.events.list(q.get("provider") or None, q.get("intent_id") or None,
+                                                           q.get("type") or None, limit))
     return _json({"data": rows})
 
 
@@ -179,15 +180,17 @@ async def events(request: web.Request) -> web.Response:
 async def deliveries(request: web.Request) -> web.Response:
     sb = _sb(request)
     q = request.query
-    rows = await sb.store.read(list_deliveries, q.get("event_id") or None, q.get("provider") or None,
-                               q.get("status") or None, q.get("intent_id") or None, _limit(request, 100))
+    limit = _limit(request, 100)
+    rows = await sb.store.read(lambda uow: uow.deliveries.list(q.get("event_id") or None, q.get("provider") or None,
+                                                               q.get("status") or None, q.get("intent_id") or None,
+                                                               limit))
     return _json({"data": rows})
 
 
 @routes.post("/events/{event_id}/resend")
 async def resend_event(request: web.Request) -> web.Response:
     sb = _sb(request)
-    delivery_id = await sb.commit(resend, request.match_info["event_id"], sb.clock.now_ms())
+    delivery_id = await sb.store.commit(resend, request.match_info["event_id"], sb.clock.now_ms())
     if delivery_id is None:
         raise NotFound(f"event {request.match_info['event_id']!r} not found")
     return _json({"event_id": request.match_info["event_id"], "delivery_id": delivery_id, "trigger": "manual"}, 202)
@@ -213,7 +216,7 @@ async def add_fault(request: web.Request) -> web.Response:
     if rule.provider is not None:
         _provider(sb, rule.provider)
     rule.id = f"flt_{sb.ids.alnum(16)}"
-    await sb.store.write(add_rule, rule, "api", sb.clock.now_ms())
+    await sb.store.commit(add_rule, rule, "api", sb.clock.now_ms())
     sb.api_rules_present = sb.api_rules_present or rule.is_api
     return _json(rule.model_dump(), 201)
 
@@ -222,17 +225,15 @@ async def add_fault(request: web.Request) -> web.Response:
 async def clear_faults(request: web.Request) -> web.Response:
     """Delete every fault rule (scenario rules of live intents included)."""
     sb = _sb(request)
-    rules = await sb.store.read(list_rules)
-    for rule in rules:
-        await sb.store.write(delete_rule, rule["id"])
+    deleted = await sb.store.commit(lambda uow: uow.faults.delete_all())
     sb.api_rules_present = False
-    return _json({"deleted": len(rules)})
+    return _json({"deleted": deleted})
 
 
 @routes.delete("/faults/{rule_id}")
 async def remove_fault(request: web.Request) -> web.Response:
     sb = _sb(request)
-    if not await sb.store.write(delete_rule, request.match_info["rule_id"]):
+    if not await sb.store.commit(delete_rule, request.match_info["rule_id"]):
         raise NotFound(f"fault rule {request.match_info['rule_id']!r} not found")
     return _json({"deleted": request.match_info["rule_id"]})
 

@@ -2,8 +2,9 @@
 
 One loop claims due rows (bounded by free slots, default 256 in flight) and runs each attempt as
 its own task, so one slow receiver never stalls the others. Every attempt is signed afresh with
-its own timestamp; the event id and body never change. Results are written back in one
-transaction per attempt. The loop sleeps on the sandbox clock until the next due row, and is woken
+its own timestamp; the event id and body never change. Outcomes finishing together are written
+back in one shared transaction; an outcome whose delivery a reset deleted meanwhile writes nothing
+(no attempt or timeline row ever points at a deleted delivery or intent). The loop sleeps on the sandbox clock until the next due row, and is woken
 by new deliveries and by clock changes.
 """
 
@@ -12,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import sqlite3
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -27,7 +27,7 @@ from sandbox.delivery.outbox import insert_copy, release_held
 from sandbox.delivery.policy import RetryPolicy, WebhookDialect
 from sandbox.ids import Ids
 from sandbox.signing import wrong_secret
-from sandbox.store import Store, add_timeline, dumps
+from sandbox.store import Store, UnitOfWork
 
 log = logging.getLogger("sandbox.dispatcher")
 
@@ -75,13 +75,14 @@ class Dispatcher:
         self._stopping = False
         self._records: list[tuple[tuple, asyncio.Future]] = []
         self._flusher: asyncio.Task | None = None
+        store.watch(deliveries=self.wake)
 
     def wake(self) -> None:
         """Look for due rows now (new deliveries were committed)."""
         self._wake.set()
 
     async def start(self) -> None:
-        await self.store.write(_recover, {name: t.policy().at_most_once for name, t in self.targets.items()},
+        await self.store.commit(_recover, {name: t.policy().at_most_once for name, t in self.targets.items()},
                                self.clock.now_ms())
         connector = aiohttp.TCPConnector(limit=self.max_in_flight, limit_per_host=0, force_close=False)
         self._session = aiohttp.ClientSession(connector=connector, auto_decompress=False)
@@ -116,7 +117,7 @@ class Dispatcher:
             claimed: list[Claimed] = []
             if free > 0:
                 try:
-                    claimed = await self.store.write(_claim_due, self.clock.now_ms(), free)
+                    claimed = await self.store.commit(_claim_due, self.clock.now_ms(), free)
                 except Exception:  # the store is closing or broken: log, back off, never die silently
                     log.exception("claiming deliveries failed")
                     await asyncio.sleep(0.5)
@@ -139,7 +140,7 @@ class Dispatcher:
             await self._attempt_inner(item)
         except Exception as exc:  # never let one bad delivery kill the loop; keep the row retryable
             log.exception("delivery %s failed unexpectedly", item.delivery_id)
-            await self.store.write(_release_after_crash, item.delivery_id, repr(exc), self.clock.now_ms())
+            await self.store.commit(_release_after_crash, item.delivery_id, repr(exc), self.clock.now_ms())
 
     async def _attempt_inner(self, item: Claimed) -> None:
         # Contract first (a violation is a sandbox bug and is never sent), then this attempt's
@@ -150,7 +151,7 @@ class Dispatcher:
         name = target.dialect.contract_name(item.event_type)
         issues = self.contracts.errors(item.provider, "webhooks", name, json.loads(item.body))
         if issues:
-            await self.store.write(_mark_violation, item, [i.as_dict() for i in issues], self.clock.now_ms())
+            await self.store.commit(_mark_violation, item, [i.as_dict() for i in issues], self.clock.now_ms())
             return
         url, secrets = self.endpoint(item.provider)
         url = item.url or url
@@ -208,7 +209,7 @@ class Dispatcher:
         while self._records:
             batch, self._records = self._records, []
             try:
-                await self.store.write(_record_many, [args for args, _ in batch])
+                await self.store.commit(_record_many, [args for args, _ in batch])
             except Exception as exc:  # each attempt's own handler keeps its row retryable
                 for _, future in batch:
                     if not future.done():
@@ -219,104 +220,88 @@ class Dispatcher:
                         future.set_result(None)
 
 
-def _recover(db: sqlite3.Connection, at_most_once: dict[str, bool], now_ms: int) -> None:
+def _recover(uow: UnitOfWork, at_most_once: dict[str, bool], now_ms: int) -> None:
     """After a crash: retry what was in flight, except for at-most-once providers, which say `unknown`."""
-    rows = db.execute("SELECT id, provider FROM deliveries WHERE status = 'in_flight'").fetchall()
-    for row in rows:
-        if at_most_once.get(row["provider"], False):
-            db.execute("UPDATE deliveries SET status = 'unknown', next_ms = NULL, updated_ms = ?,"
-                       " last_error = 'in flight when the server stopped' WHERE id = ?", (now_ms, row["id"]))
-        else:
-            db.execute("UPDATE deliveries SET status = 'pending', next_ms = ?, updated_ms = ? WHERE id = ?",
-                       (now_ms, now_ms, row["id"]))
+    uow.deliveries.recover([name for name, once in at_most_once.items() if once], now_ms)
 
 
-def _claim_due(db: sqlite3.Connection, now_ms: int, limit: int) -> list[Claimed]:
-    rows = db.execute(
-        "SELECT d.*, e.type AS event_type, e.body AS body FROM deliveries d JOIN events e ON e.id = d.event_id"
-        " WHERE d.status IN ('pending', 'held') AND d.next_ms <= ? ORDER BY d.next_ms, d.id LIMIT ?", (now_ms, limit),
-    ).fetchall()
+def _claim_due(uow: UnitOfWork, now_ms: int, limit: int) -> list[Claimed]:
+    rows = uow.deliveries.claim_due(now_ms, limit)
     if not rows:
         return []
-    db.executemany("UPDATE deliveries SET status = 'in_flight' WHERE id = ?", [(r["id"],) for r in rows])
     refs = {}
     for r in rows:
         if r["intent_id"] and r["intent_id"] not in refs:
-            found = db.execute("SELECT external_ref FROM intents WHERE provider = ? AND id = ?",
-                               (r["provider"], r["intent_id"])).fetchone()
-            refs[r["intent_id"]] = found["external_ref"] if found else None
+            refs[r["intent_id"]] = uow.intents.external_ref(r["provider"], r["intent_id"])
     claimed = [Claimed(r["id"], r["event_id"], r["provider"], r["intent_id"], refs.get(r["intent_id"]), r["event_type"],
                        r["body"], r["url"], r["secret"], r["trigger"], r["attempts"] + 1, json.loads(r["faults"]))
                for r in rows]
     # Rules limited to an attempt number are taken here, in the claim's transaction, so an attempt
     # costs no extra round trip to the store when (as usually) there are none.
-    if db.execute("SELECT 1 FROM faults LIMIT 1").fetchone() is not None:
+    if uow.faults.any():
         for item in claimed:
-            item.rules = _take_attempt_rules(db, item, now_ms)
+            item.rules = _take_attempt_rules(uow, item, now_ms)
     return claimed
 
 
-def _next_due_ms(db: sqlite3.Connection) -> int | None:
-    row = db.execute("SELECT MIN(next_ms) AS due FROM deliveries WHERE status IN ('pending', 'held')").fetchone()
-    return row["due"]
+def _next_due_ms(uow: UnitOfWork) -> int | None:
+    return uow.deliveries.next_due_ms()
 
 
-def _take_attempt_rules(db: sqlite3.Connection, item: Claimed, now_ms: int) -> list:
+def _take_attempt_rules(uow: UnitOfWork, item: Claimed, now_ms: int) -> list:
     """Rules limited to this attempt number; an attempt-level `duplicate` queues its copies here."""
     facts = {"event_type": item.event_type, "intent_id": item.intent_id, "external_ref": item.external_ref}
-    rules = take_webhook_rules(db, item.provider, facts, item.attempt)
+    rules = take_webhook_rules(uow, item.provider, facts, item.attempt)
     for rule in rules:
         if rule.action == "duplicate":
             for n in range(rule.params.copies or 1):
-                insert_copy(db, item.delivery_id, now_ms + (rule.params.spacing_ms or 0) * (n + 1), now_ms)
-        log_fault(db, rule, item.provider, item.intent_id, "attempt", now_ms,
+                insert_copy(uow, item.delivery_id, now_ms + (rule.params.spacing_ms or 0) * (n + 1), now_ms)
+        log_fault(uow, rule, item.provider, item.intent_id, "attempt", now_ms,
                   {"event_id": item.event_id, "delivery_id": item.delivery_id, "attempt": item.attempt})
     return rules
 
 
-def _record_many(db: sqlite3.Connection, batch: list[tuple]) -> None:
+def _record_many(uow: UnitOfWork, batch: list[tuple]) -> None:
     for args in batch:
-        _record_attempt(db, *args)
+        _record_attempt(uow, *args)
 
 
-def _record_attempt(db: sqlite3.Connection, item: Claimed, record: dict, ok: bool, delay_s: float | None,
+def _record_attempt(uow: UnitOfWork, item: Claimed, record: dict, ok: bool, delay_s: float | None,
                     now_ms: int) -> None:
-    db.execute(
-        "INSERT INTO attempts (delivery_id, event_id, n, trigger, url, request_headers, request_body, signature_input,"
-        " status, response_body, duration_ms, error, faults, at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (item.delivery_id, item.event_id, item.attempt, record["trigger"], record["url"], dumps(record["headers"]),
-         item.body, record["signature_input"], record["status"], record["response"], record["duration_ms"],
-         record["error"], json.dumps(record["faults"]), now_ms),
-    )
+    """An attempt's outcome: its delivery's new status, the attempt row, the timeline entry.
+
+    Written only while the delivery exists: a reset that deleted it during the attempt leaves
+    nothing to attach the attempt to (its id is never reused, so nothing else is hit either).
+    """
     if ok:
         status, next_ms = "delivered", None
     elif delay_s is None:
         status, next_ms = "failed", None
     else:
         status, next_ms = "pending", now_ms + int(delay_s * 1000)
-    db.execute("UPDATE deliveries SET status = ?, attempts = ?, next_ms = ?, last_error = ?, updated_ms = ? WHERE id = ?",
-               (status, item.attempt, next_ms, record["error"] or (None if ok else f"HTTP {record['status']}"),
-                now_ms, item.delivery_id))
+    error = record["error"] or (None if ok else f"HTTP {record['status']}")
+    if not uow.deliveries.finish_attempt(item.delivery_id, status, item.attempt, next_ms, error, now_ms):
+        return
+    uow.attempts.insert(item.delivery_id, item.event_id, item.attempt, record, item.body, now_ms)
     if ok:
-        release_held(db, item.provider, item.intent_id, item.event_id, now_ms)
+        release_held(uow, item.provider, item.intent_id, item.event_id, now_ms)
     if item.intent_id:
-        add_timeline(db, item.provider, item.intent_id, "attempt", now_ms, {
+        uow.timeline.add(item.provider, item.intent_id, "attempt", now_ms, {
             "event_id": item.event_id, "delivery_id": item.delivery_id, "n": item.attempt, "trigger": record["trigger"],
             "status": record["status"], "error": record["error"], "outcome": status, "faults": record["faults"],
             "duration_ms": record["duration_ms"],
         })
 
 
-def _mark_violation(db: sqlite3.Connection, item: Claimed, issues: list[dict], now_ms: int) -> None:
+def _mark_violation(uow: UnitOfWork, item: Claimed, issues: list[dict], now_ms: int) -> None:
     error = "contract_violation: " + "; ".join(f"{i['field']} {i['issue']}" for i in issues[:10])
-    db.execute("UPDATE deliveries SET status = 'contract_violation', next_ms = NULL, last_error = ?, updated_ms = ?"
-               " WHERE id = ?", (error, now_ms, item.delivery_id))
+    if not uow.deliveries.mark_violation(item.delivery_id, error, now_ms):
+        return
     if item.intent_id:
-        add_timeline(db, item.provider, item.intent_id, "contract_violation", now_ms,
-                     {"event_id": item.event_id, "delivery_id": item.delivery_id, "issues": issues})
+        uow.timeline.add(item.provider, item.intent_id, "contract_violation", now_ms,
+                         {"event_id": item.event_id, "delivery_id": item.delivery_id, "issues": issues})
     log.error("webhook %s violates its contract: %s", item.event_id, error)
 
 
-def _release_after_crash(db: sqlite3.Connection, delivery_id: int, error: str, now_ms: int) -> None:
-    db.execute("UPDATE deliveries SET status = 'pending', next_ms = ?, last_error = ?, updated_ms = ? WHERE id = ?"
-               " AND status = 'in_flight'", (now_ms + 1000, error, now_ms, delivery_id))
+def _release_after_crash(uow: UnitOfWork, delivery_id: int, error: str, now_ms: int) -> None:
+    uow.deliveries.release_after_crash(delivery_id, error, now_ms + 1000, now_ms)

@@ -9,13 +9,11 @@ deliveries or calls it has left; 0 means until deleted.
 
 from __future__ import annotations
 
-import json
-import sqlite3
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from sandbox.store import dumps
+from sandbox.store import UnitOfWork
 
 WEBHOOK_ACTIONS = ("drop", "delay", "duplicate", "reorder", "bad_signature", "stale_timestamp", "missing_signature")
 SIGNING_ACTIONS = ("bad_signature", "stale_timestamp", "missing_signature")
@@ -85,110 +83,82 @@ class FaultRule(BaseModel):
         return self.action in WEBHOOK_ACTIONS
 
 
-def add_rule(db: sqlite3.Connection, rule: FaultRule, source: str, now_ms: int) -> FaultRule:
+def add_rule(uow: UnitOfWork, rule: FaultRule, source: str, now_ms: int) -> FaultRule:
     """Store a rule (its id must be set)."""
-    db.execute("INSERT INTO faults (id, provider, rule, remaining, source, created_ms) VALUES (?, ?, ?, ?, ?, ?)",
-               (rule.id, rule.provider, dumps(rule.model_dump()), rule.times or None, source, now_ms))
+    uow.faults.add(rule.model_dump(), source, now_ms)
     return rule
 
 
-def log_fault(db: sqlite3.Connection, rule: FaultRule, provider: str | None, intent_id: str | None, target: str,
+def log_fault(uow: UnitOfWork, rule: FaultRule, provider: str | None, intent_id: str | None, target: str,
               now_ms: int, detail: dict | None = None) -> None:
     """Record an applied fault; the intent's timeline gets it too, so the inspector shows it in place."""
     data = {"rule_id": rule.id, "action": rule.action, "params": rule.params.model_dump(exclude_none=True),
             "target": target, **(detail or {})}
-    db.execute("INSERT INTO fault_log (rule_id, provider, intent_id, target, action, at_ms, data)"
-               " VALUES (?, ?, ?, ?, ?, ?, ?)", (rule.id, provider, intent_id, target, rule.action, now_ms, dumps(data)))
+    uow.faults.log(rule.id, provider, intent_id, target, rule.action, now_ms, data)
     if intent_id and provider:
-        db.execute("INSERT INTO timeline (provider, intent_id, kind, at_ms, data) VALUES (?, ?, 'fault', ?, ?)",
-                   (provider, intent_id, now_ms, dumps(data)))
+        uow.timeline.add(provider, intent_id, "fault", now_ms, data)
 
 
-def read_fault_log(db: sqlite3.Connection, limit: int = 100) -> list[dict]:
-    rows = db.execute("SELECT * FROM fault_log ORDER BY seq DESC LIMIT ?", (limit,)).fetchall()
-    return [{"seq": r["seq"], "provider": r["provider"], "intent_id": r["intent_id"], "at_ms": r["at_ms"],
-             **json.loads(r["data"])} for r in rows]
+def read_fault_log(uow: UnitOfWork, limit: int = 100) -> list[dict]:
+    """Applied faults, newest first."""
+    return uow.faults.read_log(limit)
 
 
-def list_rules(db: sqlite3.Connection) -> list[dict]:
-    rows = db.execute("SELECT * FROM faults ORDER BY seq").fetchall()
-    return [{**json.loads(r["rule"]), "remaining": r["remaining"], "source": r["source"]} for r in rows]
+def list_rules(uow: UnitOfWork) -> list[dict]:
+    """Every rule as posted, with its `remaining` uses and `source`."""
+    return uow.faults.list()
 
 
-def delete_rule(db: sqlite3.Connection, rule_id: str) -> bool:
-    return db.execute("DELETE FROM faults WHERE id = ?", (rule_id,)).rowcount > 0
+def delete_rule(uow: UnitOfWork, rule_id: str) -> bool:
+    """Delete one rule; False if there was none."""
+    return uow.faults.delete(rule_id)
 
 
-def _use(db: sqlite3.Connection, rule_id: str, remaining: int | None) -> None:
-    """Spend one use of a rule; a rule with no uses left is gone."""
-    if remaining is None:
-        return
-    if remaining <= 1:
-        db.execute("DELETE FROM faults WHERE id = ?", (rule_id,))
-    else:
-        db.execute("UPDATE faults SET remaining = remaining - 1 WHERE id = ?", (rule_id,))
+def _model(stored: dict) -> FaultRule:
+    return FaultRule.model_validate({k: v for k, v in stored.items() if k not in ("remaining", "source")})
 
 
-def _matches(match: dict, provider: str, event: dict) -> bool:
-    for key in ("event_type", "intent_id", "external_ref"):
-        wanted = match.get(key)
-        if wanted is not None and wanted != event.get(key):
-            return False
-    return True
-
-
-def take_webhook_rules(db: sqlite3.Connection, provider: str, event: dict, attempt: int | None) -> list[FaultRule]:
+def take_webhook_rules(uow: UnitOfWork, provider: str, event: dict, attempt: int | None) -> list[FaultRule]:
     """The webhook rules that apply to this event now, each spending one use.
 
     `attempt=None` asks at enqueue time (rules without an `attempt`); a number asks for the rules
     limited to that attempt of a delivery.
     """
-    rows = db.execute("SELECT * FROM faults WHERE provider IS NULL OR provider = ? ORDER BY seq", (provider,)).fetchall()
     taken = []
-    for row in rows:
-        rule = FaultRule.model_validate(json.loads(row["rule"]))
-        if not rule.is_webhook or rule.attempt != attempt:
-            continue
-        if _matches(rule.match.model_dump(), provider, event):
-            taken.append(rule)
-            _use(db, row["id"], row["remaining"])
+    for stored in uow.faults.for_delivery(provider, WEBHOOK_ACTIONS, event, attempt):
+        uow.faults.spend(stored)
+        taken.append(_model(stored))
     return taken
 
 
-def take_api_rule(db: sqlite3.Connection, provider: str, method: str, path: str) -> FaultRule | None:
+def take_api_rule(uow: UnitOfWork, provider: str, method: str, path: str) -> FaultRule | None:
     """The first API rule matching this call, spending one use."""
-    rows = db.execute("SELECT * FROM faults WHERE provider IS NULL OR provider = ? ORDER BY seq", (provider,)).fetchall()
-    for row in rows:
-        rule = FaultRule.model_validate(json.loads(row["rule"]))
-        if not rule.is_api:
-            continue
-        if rule.match.method and rule.match.method.upper() != method.upper():
-            continue
-        if rule.match.path and rule.match.path.rstrip("/") != path.rstrip("/"):
-            continue
-        if rule.match.intent_id and rule.match.intent_id not in path.split("/"):
+    segments = path.split("/")
+    for stored in uow.faults.for_call(provider, API_ACTIONS, method, path):
+        intent_id = stored["match"]["intent_id"]
+        if intent_id and intent_id not in segments:
             continue  # a scenario's API fault hits calls about its own intent only
-        _use(db, row["id"], row["remaining"])
-        return rule
+        uow.faults.spend(stored)
+        return _model(stored)
     return None
 
 
-def replace_receiver_rule(db: sqlite3.Connection, provider: str, rule: FaultRule | None, now_ms: int) -> None:
+def replace_receiver_rule(uow: UnitOfWork, provider: str, rule: FaultRule | None, now_ms: int) -> None:
     """The receiver follows one instruction at a time: a new one replaces the last."""
-    db.execute("DELETE FROM faults WHERE source = 'receiver' AND provider = ?", (provider,))
+    uow.faults.delete_source(provider, "receiver_answer", "receiver")
     if rule is not None:
-        add_rule(db, rule, "receiver", now_ms)
+        add_rule(uow, rule, "receiver", now_ms)
 
 
-def take_receiver_rule(db: sqlite3.Connection, provider: str) -> FaultRule | None:
+def take_receiver_rule(uow: UnitOfWork, provider: str) -> FaultRule | None:
     """The receiver's next instructed answer for this provider, spending one use."""
-    row = db.execute("SELECT * FROM faults WHERE provider = ? AND rule LIKE '%\"action\":\"receiver_answer\"%'"
-                     " ORDER BY seq LIMIT 1", (provider,)).fetchone()
-    if row is None:
+    stored = uow.faults.first(provider, "receiver_answer")
+    if stored is None:
         return None
-    _use(db, row["id"], row["remaining"])
-    return FaultRule.model_validate(json.loads(row["rule"]))
+    uow.faults.spend(stored)
+    return _model(stored)
 
 
-def has_api_rules(db: sqlite3.Connection) -> bool:
-    return db.execute("SELECT 1 FROM faults WHERE rule LIKE '%\"action\":\"api_%' LIMIT 1").fetchone() is not None
+def has_api_rules(uow: UnitOfWork) -> bool:
+    """True if any API-call rule exists (the API middleware skips its lookup otherwise)."""
+    return uow.faults.any_of(API_ACTIONS)

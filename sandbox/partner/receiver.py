@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sqlite3
+from typing import Any
 
 from aiohttp import web
 
@@ -25,7 +25,7 @@ from sandbox.delivery.faults import FaultRule, log_fault, replace_receiver_rule,
 from sandbox.engine import Sandbox
 from sandbox.errors import NotFound, ValidationFailed
 from sandbox.keys import SANDBOX
-from sandbox.store import dumps
+from sandbox.store import UnitOfWork
 
 routes = web.RouteTableDef()
 SIGNIFICANT_HEADERS = ("content-type", "user-agent")
@@ -49,32 +49,23 @@ def _scalar_facts(facts: dict) -> dict:
     return out
 
 
-def _take_instruction(db: sqlite3.Connection, provider: str, now_ms: int) -> FaultRule | None:
+def _take_instruction(uow: UnitOfWork, provider: str, now_ms: int) -> FaultRule | None:
     """The next instructed answer (a `receiver_answer` fault rule), logged as an applied fault."""
-    rule = take_receiver_rule(db, provider)
+    rule = take_receiver_rule(uow, provider)
     if rule is not None:
-        log_fault(db, rule, provider, None, "receiver", now_ms)
+        log_fault(uow, rule, provider, None, "receiver", now_ms)
     return rule
 
 
-def _store_receipt(db: sqlite3.Connection, provider: str, facts: dict, headers: dict, body: str,
+def _store_receipt(uow: UnitOfWork, provider: str, facts: dict, headers: dict, body: str,
                    valid: bool | None, now_ms: int) -> dict:
     event_id = facts.get("event_id")
     if event_id is not None:
-        row = db.execute("SELECT seq, count FROM receipts WHERE provider = ? AND event_id = ?",
-                         (provider, event_id)).fetchone()
-        if row is not None:
-            db.execute("UPDATE receipts SET count = count + 1, last_ms = ?,"
-                       " signature_valid = CASE WHEN ? = 1 THEN 1 ELSE signature_valid END WHERE seq = ?",
-                       (now_ms, int(bool(valid)), row["seq"]))
-            return {"receipt_id": row["seq"], "duplicate": True, "count": row["count"] + 1}
-    cursor = db.execute(
-        "INSERT INTO receipts (provider, event_id, intent_id, external_ref, type, headers, body, signature_valid,"
-        " received_ms, last_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (provider, event_id, facts.get("intent_id"), facts.get("external_ref"), facts.get("type"), dumps(headers),
-         body, None if valid is None else int(valid), now_ms, now_ms),
-    )
-    return {"receipt_id": cursor.lastrowid, "duplicate": False, "count": 1}
+        again = uow.receipts.count_again(provider, event_id, valid, now_ms)
+        if again is not None:
+            return {"receipt_id": again[0], "duplicate": True, "count": again[1]}
+    return {"receipt_id": uow.receipts.insert(provider, facts, headers, body, valid, now_ms), "duplicate": False,
+            "count": 1}
 
 
 @routes.post("/api/webhooks/{provider}")
@@ -84,7 +75,7 @@ async def receive(request: web.Request) -> web.Response:
     name = request.match_info["provider"]
     provider = _provider(sb, name)
     raw = await read_raw(request)
-    instruction = await sb.store.write(_take_instruction, name, sb.clock.now_ms())
+    instruction = await sb.store.commit(_take_instruction, name, sb.clock.now_ms())
     if instruction is not None:
         if instruction.params.delay_ms:
             await asyncio.sleep(instruction.params.delay_ms / 1000)  # a slow endpoint is real network time
@@ -104,11 +95,11 @@ async def receive(request: web.Request) -> web.Response:
     results = [provider.dialect.verify(raw, request.headers, secret, now) for secret in (secrets or [None])]
     valid = None if all(r is None for r in results) else any(r is True for r in results)
     headers = dict(request.headers)
-    stored = await sb.store.write(_store_receipt, name, facts, headers, raw.decode("utf-8"), valid, to_ms(now))
+    stored = await sb.store.commit(_store_receipt, name, facts, headers, raw.decode("utf-8"), valid, to_ms(now))
     return web.json_response({"received": True, "signature_valid": valid, **stored})
 
 
-def _receipt(row: sqlite3.Row) -> dict:
+def _receipt(row: Any) -> dict:
     return {
         "receipt_id": row["seq"], "provider": row["provider"], "event_id": row["event_id"], "type": row["type"],
         "intent_id": row["intent_id"], "external_ref": row["external_ref"],
@@ -119,18 +110,10 @@ def _receipt(row: sqlite3.Row) -> dict:
     }
 
 
-def read_receipts(db: sqlite3.Connection, provider: str, filters: dict, limit: int) -> list[dict]:
+def read_receipts(uow: UnitOfWork, provider: str, filters: dict, limit: int) -> list[dict]:
     """Receipts of one provider matching every given filter, newest first, at most `limit`."""
-    clauses, params = ["provider = ?"], [provider]
-    for column in ("intent_id", "external_ref", "type"):
-        if filters.get(column):
-            clauses.append(f"{column} = ?")
-            params.append(filters[column])
-    if filters.get("since_ms") is not None:
-        clauses.append("received_ms >= ?")
-        params.append(filters["since_ms"])
-    rows = db.execute(f"SELECT * FROM receipts WHERE {' AND '.join(clauses)} ORDER BY seq DESC LIMIT ?",
-                      (*params, limit)).fetchall()
+    rows = uow.receipts.list(provider, filters.get("intent_id") or None, filters.get("external_ref") or None,
+                             filters.get("type") or None, filters.get("since_ms"), limit)
     return [_receipt(row) for row in rows]
 
 
@@ -169,5 +152,5 @@ async def set_behaviour(sb: Sandbox, provider: str, behaviour: dict) -> dict:
     if times > 0:
         rule = FaultRule(id=f"flt_{sb.ids.alnum(16)}", provider=provider, action="receiver_answer", times=times,
                          params={"status": behaviour.get("status", 500), "delay_ms": behaviour.get("delay_ms") or None})
-    await sb.store.write(replace_receiver_rule, provider, rule, sb.clock.now_ms())
+    await sb.store.commit(replace_receiver_rule, provider, rule, sb.clock.now_ms())
     return {**behaviour, "rule_id": rule.id if rule else None}

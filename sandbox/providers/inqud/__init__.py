@@ -31,17 +31,17 @@ def make_app() -> web.Application:
 
 async def run_job(sb, job) -> None:
     """Fire a due timer (expiry, confirmation, scenario outcome) in one transaction."""
-    await sb.commit(models.run_job, routes.ctx_of(sb), job.intent_id, job.kind, job.payload)
+    await sb.store.commit(models.run_job, routes.ctx_of(sb), job.intent_id, job.kind, job.payload)
 
 
 async def transition(sb, object_id: str, to: str) -> dict:
     """The control API's transition: walk a checkout or request to `to`."""
-    return await sb.commit(models.force, routes.ctx_of(sb), object_id, to)
+    return await sb.store.commit(models.force, routes.ctx_of(sb), object_id, to)
 
 
 async def on_start(sb) -> None:
     """Make the project settings on first start (and after a reset)."""
-    await sb.store.write(projects.load)
+    await sb.store.commit(projects.load)
 
 
 def describe(sb) -> dict:

@@ -13,12 +13,12 @@ from the body) and the type `checkout.<STATUS>` / `request.<STATUS>`.
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 
 from sandbox.delivery.outbox import Outgoing, emit
 from sandbox.delivery.policy import RetryPolicy, Signed
 from sandbox.signing import equal, hmac_hex
+from sandbox.store import UnitOfWork
 
 NAME = "inqud"
 DIGEST_HEADER = "X-Payload-Digest"
@@ -36,7 +36,7 @@ def event_id(obj: dict) -> str:
     return f"{obj['id']}:{obj['status']}"
 
 
-def emit_status(db: sqlite3.Connection, obj: dict, now_ms: int) -> None:
+def emit_status(db: UnitOfWork, obj: dict, now_ms: int) -> None:
     """Queue the webhook for an object that just changed status (inside the same transaction)."""
     kind = kind_of(obj)
     body = {k: v for k, v in obj.items() if not k.startswith("_")}

@@ -13,7 +13,6 @@ amount, or an under- or over-payment); `NEW`/`WAITING_PAYMENT → EXPIRED | CANC
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import timedelta
 from decimal import Decimal
 
@@ -46,7 +45,7 @@ from sandbox.providers.inqud.wire import (
     settle_amounts,
 )
 from sandbox.scenarios import Scenario
-from sandbox.store import add_job, add_timeline, cancel_jobs, get_intent, insert_intent, update_intent
+from sandbox.store import UnitOfWork
 
 NAME = "inqud"
 
@@ -55,16 +54,16 @@ def _issue(field: str, issue: str) -> dict:
     return {"field": field, "issue": issue}
 
 
-def load(db: sqlite3.Connection, object_id: str) -> dict:
+def load(db: UnitOfWork, object_id: str) -> dict:
     """The stored object (private members included), or 404."""
-    row = get_intent(db, NAME, object_id)
+    row = db.intents.get(NAME, object_id)
     if row is None:
         what = "checkout" if object_id.startswith("CCO-") else "request"
         raise NotFound(f"{what} {object_id!r} not found", id=object_id)
     return row.data
 
 
-def _pair(db: sqlite3.Connection, object_id: str) -> tuple[dict | None, dict | None]:
+def _pair(db: UnitOfWork, object_id: str) -> tuple[dict | None, dict | None]:
     """A checkout and its request, from the id of either."""
     obj = load(db, object_id)
     if obj["id"].startswith("CCO-"):
@@ -103,24 +102,24 @@ def _expiry(ctx: Ctx, body: dict, scenario: Scenario | None, issues: list[dict])
     return moment
 
 
-def _insert(db: sqlite3.Connection, ctx: Ctx, obj: dict, scenario: Scenario | None, attach) -> None:
-    insert_intent(db, NAME, obj["id"], obj.get("clientOrderId"), obj["status"], scenario.name if scenario else None,
-                  obj, ctx.now_ms)
-    add_timeline(db, NAME, obj["id"], "transition", ctx.now_ms, {"from": None, "to": obj["status"], "by": "api"})
+def _insert(db: UnitOfWork, ctx: Ctx, obj: dict, scenario: Scenario | None, attach) -> None:
+    db.intents.insert(NAME, obj["id"], obj.get("clientOrderId"), obj["status"], scenario.name if scenario else None,
+                      obj, ctx.now_ms)
+    db.timeline.add(NAME, obj["id"], "transition", ctx.now_ms, {"from": None, "to": obj["status"], "by": "api"})
     if attach is not None:
         attach(db, NAME, obj["id"], scenario, ctx.now_ms)
 
 
-def _arm_outcome(db: sqlite3.Connection, ctx: Ctx, obj: dict, trigger: str) -> None:
+def _arm_outcome(db: UnitOfWork, ctx: Ctx, obj: dict, trigger: str) -> None:
     """Start a scenario's self-driven outcome once its trigger happened (state saved by the caller)."""
     outcome = obj.get("_outcome")
     if outcome and not obj.get("_outcome_armed") and outcome["trigger"] in trigger:
-        add_job(db, NAME, obj["id"], "outcome", to_ms(ctx.now + timedelta(seconds=outcome["after_s"])),
-                {"to": outcome["to"]})
+        db.jobs.add(NAME, obj["id"], "outcome", to_ms(ctx.now + timedelta(seconds=outcome["after_s"])),
+                    {"to": outcome["to"]})
         obj["_outcome_armed"] = True
 
 
-def create_checkout(db: sqlite3.Connection, ctx: Ctx, body: dict, scenario: Scenario | None,
+def create_checkout(db: UnitOfWork, ctx: Ctx, body: dict, scenario: Scenario | None,
                     attach) -> tuple[int, dict]:
     """A checkout in NEW: FIXED_PRICE needs `fixedAmount`, SUGGESTED_FIXED_PRICE takes the project's amounts."""
     project = projects.load(db)
@@ -146,11 +145,11 @@ def create_checkout(db: sqlite3.Connection, ctx: Ctx, body: dict, scenario: Scen
         checkout["_outcome"] = scenario.outcome.model_dump()
     _arm_outcome(db, ctx, checkout, "created")
     _insert(db, ctx, checkout, scenario, attach)
-    add_job(db, NAME, checkout["id"], "expire", to_ms(expires_at))
+    db.jobs.add(NAME, checkout["id"], "expire", to_ms(expires_at))
     return 200, public(checkout)
 
 
-def create_request(db: sqlite3.Connection, ctx: Ctx, body: dict, scenario: Scenario | None,
+def create_request(db: UnitOfWork, ctx: Ctx, body: dict, scenario: Scenario | None,
                    attach) -> tuple[int, dict]:
     """An API-only request in WAITING_PAYMENT; without `amount` it is a no-price request."""
     project = projects.load(db)
@@ -176,14 +175,14 @@ def create_request(db: sqlite3.Connection, ctx: Ctx, body: dict, scenario: Scena
         request["_outcome"] = scenario.outcome.model_dump()
     _arm_outcome(db, ctx, request, "created session_opened")
     _insert(db, ctx, request, scenario, attach)
-    add_job(db, NAME, request["id"], "expire", to_ms(expires_at))
+    db.jobs.add(NAME, request["id"], "expire", to_ms(expires_at))
     return 200, public(request)
 
 
 # --- moving -----------------------------------------------------------------------------------
 
 
-def _transition(db: sqlite3.Connection, ctx: Ctx, obj: dict, to: str, by: str) -> None:
+def _transition(db: UnitOfWork, ctx: Ctx, obj: dict, to: str, by: str) -> None:
     """One status step of one object: stored, logged, and (where it has webhooks) emitted."""
     is_checkout = obj["id"].startswith("CCO-")
     graph = CHECKOUT_GRAPH if is_checkout else REQUEST_GRAPH
@@ -194,15 +193,15 @@ def _transition(db: sqlite3.Connection, ctx: Ctx, obj: dict, to: str, by: str) -
     obj["status"], obj["lastUpdatedAt"] = to, ctx.stamp
     obj["_history"].append({"status": to, "at": ctx.stamp})
     if to in (CHECKOUT_TERMINAL if is_checkout else REQUEST_TERMINAL):
-        cancel_jobs(db, NAME, obj["id"])
-    update_intent(db, NAME, obj["id"], to, obj, ctx.now_ms)
-    add_timeline(db, NAME, obj["id"], "transition", ctx.now_ms,
-                 {"from": previous, "to": to, "by": by, "reason": obj.get("reason")})
+        db.jobs.cancel(NAME, obj["id"])
+    db.intents.update(NAME, obj["id"], to, obj, ctx.now_ms)
+    db.timeline.add(NAME, obj["id"], "transition", ctx.now_ms,
+                    {"from": previous, "to": to, "by": by, "reason": obj.get("reason")})
     if is_checkout or obj.get("checkoutId") is None:
         emit_status(db, obj, ctx.now_ms)
 
 
-def _advance(db: sqlite3.Connection, ctx: Ctx, checkout: dict | None, request: dict | None, role: str,
+def _advance(db: UnitOfWork, ctx: Ctx, checkout: dict | None, request: dict | None, role: str,
              by: str) -> None:
     """Move the pair to the status of `role`: the request first, then the checkout that embeds it."""
     if checkout is not None and getattr(CHECKOUT, role) not in CHECKOUT_GRAPH.get(checkout["status"], set()):
@@ -217,7 +216,7 @@ def _advance(db: sqlite3.Connection, ctx: Ctx, checkout: dict | None, request: d
         _transition(db, ctx, checkout, getattr(CHECKOUT, role), by)
 
 
-def select(db: sqlite3.Connection, ctx: Ctx, checkout_id: str, code: str, amount: Decimal | None,
+def select(db: UnitOfWork, ctx: Ctx, checkout_id: str, code: str, amount: Decimal | None,
            by: str = "hosted_page") -> dict:
     """The payer chose a currency (and, for suggested amounts, an amount): the request is made."""
     checkout = load(db, checkout_id)
@@ -243,7 +242,7 @@ def select(db: sqlite3.Connection, ctx: Ctx, checkout_id: str, code: str, amount
     request = new_request(ctx, {"name": checkout["projectName"]}, code, amount, amount_in,
                           checkout["clientOrderId"], checkout_id, expires_at)
     _insert(db, ctx, request, None, None)
-    add_job(db, NAME, request["id"], "expire", to_ms(expires_at))
+    db.jobs.add(NAME, request["id"], "expire", to_ms(expires_at))
     checkout["request"] = public(request)
     _arm_outcome(db, ctx, checkout, "session_opened")
     _transition(db, ctx, checkout, CHECKOUT.waitingPayment, by)
@@ -272,7 +271,7 @@ def _verdict(request: dict, paid: Decimal) -> str | None:
     return "OVERPAID" if paid > Decimal(str(request["maxLimit"])) else None
 
 
-def pay(db: sqlite3.Connection, ctx: Ctx, object_id: str, how: str = "exact", amount: Decimal | None = None,
+def pay(db: UnitOfWork, ctx: Ctx, object_id: str, how: str = "exact", amount: Decimal | None = None,
         by: str = "hosted_page") -> dict:
     """A payment to the request's address was seen: PENDING_PAYMENT, confirmed after a delay."""
     checkout, request = _pair(db, object_id)
@@ -291,11 +290,11 @@ def pay(db: sqlite3.Connection, ctx: Ctx, object_id: str, how: str = "exact", am
                     "txHash": payment["txHash"], "paidAmount": number(paid),
                     "overpaid": _verdict(request, paid) == "OVERPAID", "_paid": str(paid)})
     _advance(db, ctx, checkout, request, "pendingPayment", by)
-    add_job(db, NAME, request["id"], "confirm", to_ms(ctx.now + timedelta(seconds=ctx.confirm_delay_s)))
+    db.jobs.add(NAME, request["id"], "confirm", to_ms(ctx.now + timedelta(seconds=ctx.confirm_delay_s)))
     return public(checkout or request)
 
 
-def confirm(db: sqlite3.Connection, ctx: Ctx, request_id: str, force: str | None = None, by: str = "confirmation") -> None:
+def confirm(db: UnitOfWork, ctx: Ctx, request_id: str, force: str | None = None, by: str = "confirmation") -> None:
     """The payment is confirmed: SUCCESS when it matched, CONFLICT (with a reason) when it did not."""
     checkout, request = _pair(db, request_id)
     if request is None or request["status"] != REQUEST.pendingPayment:
@@ -314,7 +313,7 @@ def confirm(db: sqlite3.Connection, ctx: Ctx, request_id: str, force: str | None
     _advance(db, ctx, checkout, request, "conflict" if verdict else "success", by)
 
 
-def end(db: sqlite3.Connection, ctx: Ctx, object_id: str, role: str, by: str) -> dict:
+def end(db: UnitOfWork, ctx: Ctx, object_id: str, role: str, by: str) -> dict:
     """Expire or cancel a checkout (and its request), or an API-only request."""
     checkout, request = _pair(db, object_id)
     _advance(db, ctx, checkout, request, role, by)
@@ -328,9 +327,9 @@ def _status_role(obj: dict) -> str:
     return checkout_role(obj["status"]) if obj["id"].startswith("CCO-") else request_role(obj["status"])
 
 
-def run_job(db: sqlite3.Connection, ctx: Ctx, object_id: str, kind: str, payload: dict) -> None:
+def run_job(db: UnitOfWork, ctx: Ctx, object_id: str, kind: str, payload: dict) -> None:
     """A timer fired: expiry, payment confirmation or a scenario outcome. Stale timers do nothing."""
-    row = get_intent(db, NAME, object_id)
+    row = db.intents.get(NAME, object_id)
     if row is None:
         return
     role = _status_role(row.data)
@@ -355,7 +354,7 @@ def _default_selection(checkout: dict) -> tuple[str, Decimal | None]:
     return code, None
 
 
-def force(db: sqlite3.Connection, ctx: Ctx, object_id: str, to: str) -> dict:
+def force(db: UnitOfWork, ctx: Ctx, object_id: str, to: str) -> dict:
     """The control API's transition: walk the status path to `to`, as the payer and Inqud would."""
     obj = load(db, object_id)
     is_checkout = obj["id"].startswith("CCO-")
@@ -384,14 +383,14 @@ def force(db: sqlite3.Connection, ctx: Ctx, object_id: str, to: str) -> dict:
     return public(load(db, object_id))
 
 
-def page_state(db: sqlite3.Connection, checkout_id: str) -> dict:
+def page_state(db: UnitOfWork, checkout_id: str) -> dict:
     """What the hosted page and `<app-widget>` read: the checkout and every status it has had."""
     checkout = load(db, checkout_id)
     return {"id": checkout["id"], "status": checkout["status"], "terminal": checkout["status"] in CHECKOUT_TERMINAL,
             "history": checkout["_history"], "checkout": public(checkout)}
 
 
-def record_browser_event(db: sqlite3.Connection, now_ms: int, object_id: str, event: dict) -> None:
+def record_browser_event(db: UnitOfWork, now_ms: int, object_id: str, event: dict) -> None:
     """Keep what the widget dispatched in the checkout's timeline."""
     load(db, object_id)
-    add_timeline(db, NAME, object_id, "browser_event", now_ms, {"event": event})
+    db.timeline.add(NAME, object_id, "browser_event", now_ms, {"event": event})

@@ -115,7 +115,7 @@ async def select(request: web.Request) -> web.Response:
     code = body.get("cryptoCurrency")
     if not isinstance(code, str) or not code:
         raise ValidationFailed("choose a currency", details=[{"field": "/cryptoCurrency", "issue": "is required"}])
-    checkout = await sb.commit(models.select, ctx_of(sb), _checkout_id(request), code, _amount(body))
+    checkout = await sb.store.commit(models.select, ctx_of(sb), _checkout_id(request), code, _amount(body))
     return json_response(sb, NAME, {"checkout": checkout}, contract=None)
 
 
@@ -128,9 +128,9 @@ async def _act(request: web.Request, object_id: str) -> web.Response:
                                details=[{"field": "/action", "issue": f"must be one of {', '.join(ACTIONS)}"}])
     ctx = ctx_of(sb)
     if action in ("expire", "cancel"):
-        obj = await sb.commit(models.end, ctx, object_id, ACTIONS[action], "hosted_page")
+        obj = await sb.store.commit(models.end, ctx, object_id, ACTIONS[action], "hosted_page")
     else:
-        obj = await sb.commit(models.pay, ctx, object_id, ACTIONS[action], _amount(body), "hosted_page")
+        obj = await sb.store.commit(models.pay, ctx, object_id, ACTIONS[action], _amount(body), "hosted_page")
     return json_response(sb, NAME, {"object": obj})
 
 
@@ -159,5 +159,5 @@ async def browser_event(request: web.Request) -> web.Response:
     if issues or body.get("id") != checkout_id:
         details = [i.as_dict() for i in issues] or [{"field": "/id", "issue": "not this checkout"}]
         raise ValidationFailed("browser event does not match the contract", details=details)
-    await sb.store.write(models.record_browser_event, sb.clock.now_ms(), checkout_id, body)
+    await sb.store.commit(models.record_browser_event, sb.clock.now_ms(), checkout_id, body)
     return web.json_response({"recorded": True}, status=202, headers=CORS)

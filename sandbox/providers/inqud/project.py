@@ -9,10 +9,8 @@ endpoint (`sb.endpoint("inqud")`), so the control API and this page show the sam
 
 from __future__ import annotations
 
-import sqlite3
-
 from sandbox.providers.inqud.catalog import CRYPTO
-from sandbox.store import get_meta, set_meta
+from sandbox.store import UnitOfWork
 
 META_KEY = "inqud:project"
 DEFAULT = {
@@ -22,23 +20,23 @@ DEFAULT = {
 }
 
 
-def load(db: sqlite3.Connection) -> dict:
+def load(db: UnitOfWork) -> dict:
     """The stored settings, made from the defaults the first time."""
-    settings = get_meta(db, META_KEY)
+    settings = db.meta.get(META_KEY)
     if settings is None:
         settings = {k: (list(v) if isinstance(v, list) else (dict(v) if isinstance(v, dict) else v))
                     for k, v in DEFAULT.items()}
-        set_meta(db, META_KEY, settings)
+        db.meta.set(META_KEY, settings)
     return settings
 
 
-def update(db: sqlite3.Connection, changes: dict) -> dict:
+def update(db: UnitOfWork, changes: dict) -> dict:
     """Apply the members present in `changes` (already validated) and store the result."""
     settings = dict(load(db))
     for key in ("name", "suggestedAmounts", "cryptoCurrencies"):
         if key in changes:
             settings[key] = changes[key]
-    set_meta(db, META_KEY, settings)
+    db.meta.set(META_KEY, settings)
     return settings
 
 

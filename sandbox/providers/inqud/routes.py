@@ -23,7 +23,6 @@ from sandbox.providers.inqud import models
 from sandbox.providers.inqud import project as projects
 from sandbox.providers.inqud.wire import Ctx, public
 from sandbox.signing import equal, hmac_hex
-from sandbox.store import add_timeline, get_meta, set_meta
 
 NAME = "inqud"
 BASE = "/v1/user/crypto-acquiring"
@@ -86,11 +85,11 @@ async def _create(request: web.Request, contract: str, make, answer_contract: st
 
     def work(db):
         status, answer = make(db, ctx, body, scenario, sb.attach_scenario)
-        add_timeline(db, NAME, answer["id"], "api_call", ctx.now_ms,
-                     {**call, "status": status, "request": body, "response": answer})
+        db.timeline.add(NAME, answer["id"], "api_call", ctx.now_ms,
+                        {**call, "status": status, "request": body, "response": answer})
         return status, answer
 
-    status, answer = await sb.commit(work)
+    status, answer = await sb.store.commit(work)
     return json_response(sb, NAME, answer, status=status, contract=answer_contract)
 
 
@@ -142,7 +141,7 @@ async def get_project_request(request: web.Request) -> web.Response:
 
 
 async def _project_answer(sb) -> dict:
-    settings = await sb.store.write(projects.load)
+    settings = await sb.store.commit(projects.load)
     url, secrets = sb.endpoint(NAME)
     return projects.public(settings, sb.credentials[NAME]["project_id"], urlparse(sb.base_url).netloc, url,
                            secrets[0] if secrets else None)
@@ -158,9 +157,9 @@ async def get_project(request: web.Request) -> web.Response:
 
 
 def _forget_secret(db, name: str) -> None:
-    stored = get_meta(db, f"credentials:{name}") or {}
+    stored = db.meta.get(f"credentials:{name}") or {}
     stored["webhook_secret"] = ""
-    set_meta(db, f"credentials:{name}", stored)
+    db.meta.set(f"credentials:{name}", stored)
 
 
 async def _clear_secret(sb) -> None:
@@ -168,7 +167,7 @@ async def _clear_secret(sb) -> None:
     url, _ = sb.endpoint(NAME)
     await sb.forget_endpoints(NAME)
     sb.credentials[NAME]["webhook_secret"] = ""
-    await sb.store.write(_forget_secret, NAME)
+    await sb.store.commit(_forget_secret, NAME)
     if url != sb.endpoint(NAME)[0]:
         await sb.set_endpoint(NAME, url, None)
 
@@ -182,7 +181,7 @@ async def put_project(request: web.Request) -> web.Response:
     if amounts is not None and any(Decimal(str(a)) <= 0 for a in amounts["amounts"]):
         raise ValidationFailed("suggested amounts must be positive",
                                details=[{"field": "/suggestedAmounts/amounts", "issue": "must be > 0"}])
-    await sb.store.write(projects.update, body)
+    await sb.store.commit(projects.update, body)
     if "webhookUrl" in body:
         await sb.set_endpoint(NAME, body["webhookUrl"], None)
     if "webhookSecret" in body:

@@ -15,15 +15,15 @@ def default_credentials(ids: Ids) -> dict[str, str]:
 
 
 async def run_job(sb, job) -> None:
-    await sb.commit(models.run_job, ctx_of(sb), job.intent_id, job.kind, job.payload)
+    await sb.store.commit(models.run_job, ctx_of(sb), job.intent_id, job.kind, job.payload)
 
 
 async def transition(sb, intent_id: str, to: str) -> dict:
-    return await sb.commit(models.force, ctx_of(sb), intent_id, to)
+    return await sb.store.commit(models.force, ctx_of(sb), intent_id, to)
 
 
 async def on_start(sb) -> None:
-    await sb.store.write(models.seed_users, sb.ids)
+    await sb.store.commit(models.seed_users, sb.ids)
 
 
 def describe(sb) -> dict:

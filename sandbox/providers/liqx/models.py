@@ -7,7 +7,6 @@ and any timers commit together.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -19,19 +18,7 @@ from sandbox.ids import Ids
 from sandbox.providers.liqx.errors import error_body
 from sandbox.providers.liqx.events import EVENT_FOR_STATUS, webhook_body
 from sandbox.scenarios import Scenario
-from sandbox.store import (  # noqa: F401 (get_intent is re-exported for routes)
-    IntentRow,
-    add_job,
-    add_session,
-    add_timeline,
-    cancel_jobs,
-    find_intent_by_ref,
-    get_intent,
-    get_meta,
-    insert_intent,
-    set_meta,
-    update_intent,
-)
+from sandbox.store import IntentRow, UnitOfWork
 
 NAME = "liqx"
 PAYIN_STATUSES = ("CREATED", "PENDING", "COMPLETED", "REJECTED", "EXPIRED")
@@ -65,9 +52,9 @@ class Ctx:
         return to_ms(self.now)
 
 
-def seed_users(db: sqlite3.Connection, ids: Ids) -> list[dict]:
+def seed_users(db: UnitOfWork, ids: Ids) -> list[dict]:
     """The five mapped users, made once per database (deterministic from the seed)."""
-    users = get_meta(db, "liqx:users")
+    users = db.meta.get("liqx:users")
     if users:
         return users
     users = []
@@ -79,7 +66,7 @@ def seed_users(db: sqlite3.Connection, ids: Ids) -> list[dict]:
             "bank_account": {"bank_name": BANKS[index % len(BANKS)], "account_number": ids.digits(12),
                              "account_holder": name},
         })
-    set_meta(db, "liqx:users", users)
+    db.meta.set("liqx:users", users)
     return users
 
 
@@ -112,14 +99,14 @@ def _new_intent(ctx: Ctx, kind: str, body: dict, status: str, ttl_s: float) -> d
     return intent
 
 
-def _ensure_unique_ref(db: sqlite3.Connection, external_ref: str) -> None:
-    existing = find_intent_by_ref(db, NAME, external_ref)
+def _ensure_unique_ref(db: UnitOfWork, external_ref: str) -> None:
+    existing = db.intents.find_by_ref(NAME, external_ref)
     if existing is not None:
         raise Conflict(f"external_ref {external_ref!r} was already used", code="DUPLICATE_EXTERNAL_REF",
                        intent_id=existing.id)
 
 
-def create_payin(db: sqlite3.Connection, ctx: Ctx, body: dict, scenario: Scenario | None,
+def create_payin(db: UnitOfWork, ctx: Ctx, body: dict, scenario: Scenario | None,
                  attach) -> tuple[int, dict]:
     """A new PAYIN intent in CREATED with a virtual KRW account to deposit into."""
     _check_amounts(body)
@@ -131,11 +118,11 @@ def create_payin(db: sqlite3.Connection, ctx: Ctx, body: dict, scenario: Scenari
                                  "account_holder": "LIQX " + body["depositor_name"]}
     _remember_outcome(intent, scenario)
     _store_new(db, ctx, intent, scenario, attach)
-    add_job(db, NAME, intent["intent_id"], "expire", to_ms(ctx.now + timedelta(seconds=ttl)))
+    db.jobs.add(NAME, intent["intent_id"], "expire", to_ms(ctx.now + timedelta(seconds=ttl)))
     return 201, public(intent)
 
 
-def create_payout(db: sqlite3.Connection, ctx: Ctx, body: dict, scenario: Scenario | None, attach) -> tuple[int, dict]:
+def create_payout(db: UnitOfWork, ctx: Ctx, body: dict, scenario: Scenario | None, attach) -> tuple[int, dict]:
     """A PAYOUT reservation: RESERVED, or FAILED at creation when preflight fails (422 + webhook)."""
     _check_amounts(body)
     users = {u["external_user_id"]: u for u in seed_users(db, ctx.ids)}
@@ -167,7 +154,7 @@ def create_payout(db: sqlite3.Connection, ctx: Ctx, body: dict, scenario: Scenar
                              status=422, reason=failure, intent_id=intent["intent_id"])
         return 422, error_body(error, f"req_{ctx.ids.alnum(20)}")
     _store_new(db, ctx, intent, scenario, attach)
-    add_job(db, NAME, intent["intent_id"], "expire", to_ms(ctx.now + timedelta(seconds=ttl)))
+    db.jobs.add(NAME, intent["intent_id"], "expire", to_ms(ctx.now + timedelta(seconds=ttl)))
     return 201, public(intent)
 
 
@@ -177,22 +164,22 @@ def _remember_outcome(intent: dict, scenario: Scenario | None) -> None:
         intent["_outcome"] = scenario.outcome.model_dump()
 
 
-def _store_new(db: sqlite3.Connection, ctx: Ctx, intent: dict, scenario: Scenario | None, attach) -> None:
-    insert_intent(db, NAME, intent["intent_id"], intent["external_ref"], intent["status"],
-                  scenario.name if scenario else None, intent, ctx.now_ms)
-    add_timeline(db, NAME, intent["intent_id"], "transition", ctx.now_ms,
-                 {"from": None, "to": intent["status"], "by": "api"})
+def _store_new(db: UnitOfWork, ctx: Ctx, intent: dict, scenario: Scenario | None, attach) -> None:
+    db.intents.insert(NAME, intent["intent_id"], intent["external_ref"], intent["status"],
+                      scenario.name if scenario else None, intent, ctx.now_ms)
+    db.timeline.add(NAME, intent["intent_id"], "transition", ctx.now_ms,
+                    {"from": None, "to": intent["status"], "by": "api"})
     attach(db, NAME, intent["intent_id"], scenario, ctx.now_ms)
 
 
-def load(db: sqlite3.Connection, intent_id: str) -> IntentRow:
-    row = get_intent(db, NAME, intent_id)
+def load(db: UnitOfWork, intent_id: str) -> IntentRow:
+    row = db.intents.get(NAME, intent_id)
     if row is None:
         raise NotFound(f"intent {intent_id!r} not found")
     return row
 
 
-def open_session(db: sqlite3.Connection, ctx: Ctx, intent_id: str) -> tuple[int, dict]:
+def open_session(db: UnitOfWork, ctx: Ctx, intent_id: str) -> tuple[int, dict]:
     """A widget session for a live intent; opening one moves a PAYIN from CREATED to PENDING."""
     row = load(db, intent_id)
     if row.status in TERMINAL:
@@ -206,20 +193,20 @@ def open_session(db: sqlite3.Connection, ctx: Ctx, intent_id: str) -> tuple[int,
         "widget_type": intent["type"], "widget_url": f"{ctx.base_url}/liqx/widget/{token}",
         "sdk_url": f"{ctx.base_url}/liqx/sdk/v1/liqx-widget.js", "expires_at": iso(expires),
     }
-    add_session(db, NAME, token, intent_id, session["session_id"], session, ctx.now_ms, to_ms(expires))
-    add_timeline(db, NAME, intent_id, "session", ctx.now_ms, {"session_id": session["session_id"]})
+    db.sessions.add(NAME, token, intent_id, session["session_id"], session, ctx.now_ms, to_ms(expires))
+    db.timeline.add(NAME, intent_id, "session", ctx.now_ms, {"session_id": session["session_id"]})
     if intent["type"] == "PAYIN" and row.status == "CREATED":
         transition(db, ctx, row, "PENDING", by="widget_session")
     outcome = intent.get("_outcome")
     if outcome and outcome["trigger"] == "session_opened" and not intent.get("_outcome_armed"):
-        add_job(db, NAME, intent_id, "outcome", to_ms(ctx.now + timedelta(seconds=outcome["after_s"])),
-                {"to": outcome["to"]})
+        db.jobs.add(NAME, intent_id, "outcome", to_ms(ctx.now + timedelta(seconds=outcome["after_s"])),
+                    {"to": outcome["to"]})
         intent = dict(row.data, _outcome_armed=True)
-        update_intent(db, NAME, intent_id, row.status, intent, ctx.now_ms)
+        db.intents.update(NAME, intent_id, row.status, intent, ctx.now_ms)
     return 201, session
 
 
-def transition(db: sqlite3.Connection, ctx: Ctx, row: IntentRow, to: str, *, by: str,
+def transition(db: UnitOfWork, ctx: Ctx, row: IntentRow, to: str, *, by: str,
                failure_reason: str | None = None) -> dict:
     """Move an intent to `to` if its graph allows it; terminal statuses emit their webhook."""
     graph = PAYIN_GRAPH if row.data["type"] == "PAYIN" else PAYOUT_GRAPH
@@ -232,18 +219,18 @@ def transition(db: sqlite3.Connection, ctx: Ctx, row: IntentRow, to: str, *, by:
         intent["failure_reason"] = failure_reason or ("DEPOSIT_REJECTED" if intent["type"] == "PAYIN" else "PAYOUT_REJECTED")
     if to in TERMINAL:
         intent["completed_at"] = iso(ctx.now)
-        cancel_jobs(db, NAME, row.id)
-    update_intent(db, NAME, row.id, to, intent, ctx.now_ms)
-    add_timeline(db, NAME, row.id, "transition", ctx.now_ms,
-                 {"from": row.status, "to": to, "by": by, "failure_reason": intent["failure_reason"]})
+        db.jobs.cancel(NAME, row.id)
+    db.intents.update(NAME, row.id, to, intent, ctx.now_ms)
+    db.timeline.add(NAME, row.id, "transition", ctx.now_ms,
+                    {"from": row.status, "to": to, "by": by, "failure_reason": intent["failure_reason"]})
     if to == "PROCESSING":
-        add_job(db, NAME, row.id, "settle", to_ms(ctx.now + timedelta(seconds=ctx.settlement_delay_s)))
+        db.jobs.add(NAME, row.id, "settle", to_ms(ctx.now + timedelta(seconds=ctx.settlement_delay_s)))
     _emit_for(db, ctx, intent)
     row.status, row.data = to, intent
     return public(intent)
 
 
-def _emit_for(db: sqlite3.Connection, ctx: Ctx, intent: dict) -> None:
+def _emit_for(db: UnitOfWork, ctx: Ctx, intent: dict) -> None:
     event_type = EVENT_FOR_STATUS.get(intent["status"])
     if event_type is None:
         return
@@ -252,7 +239,7 @@ def _emit_for(db: sqlite3.Connection, ctx: Ctx, intent: dict) -> None:
                       intent["intent_id"], intent["external_ref"]), ctx.now_ms)
 
 
-def widget_action(db: sqlite3.Connection, ctx: Ctx, session: dict, action: str) -> dict:
+def widget_action(db: UnitOfWork, ctx: Ctx, session: dict, action: str) -> dict:
     """A button on the hosted widget: deposit / reject (PAYIN), claim / reject (PAYOUT)."""
     if ctx.now_ms >= session["_expires_ms"]:
         row = load(db, session["intent_id"])
@@ -272,9 +259,9 @@ def widget_action(db: sqlite3.Connection, ctx: Ctx, session: dict, action: str) 
                            details=[{"field": "/action", "issue": "unsupported for this widget"}])
 
 
-def run_job(db: sqlite3.Connection, ctx: Ctx, intent_id: str, kind: str, payload: dict) -> None:
+def run_job(db: UnitOfWork, ctx: Ctx, intent_id: str, kind: str, payload: dict) -> None:
     """A timer fired: expiry, payout settlement or a scenario outcome. Stale timers do nothing."""
-    row = get_intent(db, NAME, intent_id)
+    row = db.intents.get(NAME, intent_id)
     if row is None or row.status in TERMINAL:
         return
     if kind == "expire" and row.status in ("CREATED", "PENDING", "RESERVED"):
@@ -288,7 +275,7 @@ def run_job(db: sqlite3.Connection, ctx: Ctx, intent_id: str, kind: str, payload
             transition(db, ctx, row, target, by="scenario")
 
 
-def force(db: sqlite3.Connection, ctx: Ctx, intent_id: str, to: str) -> dict:
+def force(db: UnitOfWork, ctx: Ctx, intent_id: str, to: str) -> dict:
     """The control API's transition: any step the graph allows, as the widget or a timer would."""
     row = load(db, intent_id)
     allowed = PAYIN_STATUSES if row.data["type"] == "PAYIN" else PAYOUT_STATUSES
@@ -298,5 +285,5 @@ def force(db: sqlite3.Connection, ctx: Ctx, intent_id: str, to: str) -> dict:
     return transition(db, ctx, row, to, by="control")
 
 
-def record_browser_event(db: sqlite3.Connection, now_ms: int, intent_id: str, event: dict) -> None:
-    add_timeline(db, NAME, intent_id, "browser_event", now_ms, {"event": event})
+def record_browser_event(db: UnitOfWork, now_ms: int, intent_id: str, event: dict) -> None:
+    db.timeline.add(NAME, intent_id, "browser_event", now_ms, {"event": event})

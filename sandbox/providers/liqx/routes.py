@@ -27,7 +27,6 @@ from sandbox.providers.common import (
     validate,
 )
 from sandbox.providers.liqx import models
-from sandbox.store import add_timeline, get_session, list_intents
 
 NAME = models.NAME
 HERE = Path(__file__).parent
@@ -65,12 +64,12 @@ async def _create(request: web.Request, contract: str, make) -> web.Response:
             status, answer = make(db, ctx, body)
             intent_id = answer.get("intent_id") or answer.get("error", {}).get("intent_id")
             if intent_id:
-                add_timeline(db, NAME, intent_id, "api_call", ctx.now_ms,
-                             {**call, "status": status, "request": body, "response": answer})
+                db.timeline.add(NAME, intent_id, "api_call", ctx.now_ms,
+                                {**call, "status": status, "request": body, "response": answer})
             return status, answer
         return run_once(db, NAME, key, raw, create, ctx.now_ms)
 
-    status, encoded, replayed = await sb.commit(work)
+    status, encoded, replayed = await sb.store.commit(work)
     headers = {"Idempotent-Replayed": "true"} if replayed else None
     name = "intent" if status == 201 else "error"
     return json_response(sb, NAME, json.loads(encoded), status=status, contract=name, raw=encoded, headers=headers)
@@ -102,7 +101,7 @@ async def create_payout(request: web.Request) -> web.Response:
 async def get_intent(request: web.Request) -> web.Response:
     sb = sandbox_of(request)
     _authenticate(request)
-    row = await sb.store.read(lambda db: models.get_intent(db, NAME, request.match_info["intent_id"]))
+    row = await sb.store.read(lambda db: db.intents.get(NAME, request.match_info["intent_id"]))
     if row is None:
         raise NotFound(f"intent {request.match_info['intent_id']!r} not found")
     return json_response(sb, NAME, models.public(row.data), contract="intent")
@@ -131,7 +130,8 @@ async def list_all(request: web.Request) -> web.Response:
     if issues:
         raise ValidationFailed("invalid query parameters", details=issues)
     before = _cursor(query.get("cursor"))
-    rows = await sb.store.read(lambda db: list_intents(db, NAME, limit + 1, before, status, query.get("external_ref") or None))
+    rows = await sb.store.read(lambda db: db.intents.list(NAME, status=status, external_ref=query.get("external_ref") or None,
+                                                         before_seq=before, limit=limit + 1))
     more = len(rows) > limit
     rows = rows[:limit]
     cursor = base64.urlsafe_b64encode(f"seq:{rows[-1].seq}".encode()).decode().rstrip("=") if more else None
@@ -149,11 +149,11 @@ async def create_session(request: web.Request) -> web.Response:
 
     def work(db):
         status, session = models.open_session(db, ctx, intent_id)
-        add_timeline(db, NAME, intent_id, "api_call", ctx.now_ms,
-                     {"method": "POST", "path": request.path, "status": status, "response": session})
+        db.timeline.add(NAME, intent_id, "api_call", ctx.now_ms,
+                        {"method": "POST", "path": request.path, "status": status, "response": session})
         return status, session
 
-    status, session = await sb.commit(work)
+    status, session = await sb.store.commit(work)
     return json_response(sb, NAME, session, status=status, contract="widget-session")
 
 
@@ -162,7 +162,7 @@ async def create_session(request: web.Request) -> web.Response:
 
 async def _session(request: web.Request) -> dict:
     sb = sandbox_of(request)
-    session = await sb.store.read(get_session, NAME, request.match_info["token"])
+    session = await sb.store.read(lambda db: db.sessions.get(NAME, request.match_info["token"]))
     if session is None:
         raise NotFound("widget session not found")
     return session
@@ -176,7 +176,7 @@ async def widget_page(request: web.Request) -> web.Response:
     except NotFound:
         return web.Response(status=404, text="<!doctype html><title>LIQX widget</title><p>Widget session not found.</p>",
                             content_type="text/html")
-    row = await sb.store.read(lambda db: models.get_intent(db, NAME, session["intent_id"]))
+    row = await sb.store.read(lambda db: db.intents.get(NAME, session["intent_id"]))
     token = session["session_token"]
     state = {
         "intent": models.public(row.data),
@@ -193,7 +193,7 @@ async def widget_page(request: web.Request) -> web.Response:
 async def widget_state(request: web.Request) -> web.Response:
     sb = sandbox_of(request)
     session = await _session(request)
-    row = await sb.store.read(lambda db: models.get_intent(db, NAME, session["intent_id"]))
+    row = await sb.store.read(lambda db: db.intents.get(NAME, session["intent_id"]))
     return json_response(sb, NAME, {"intent": models.public(row.data), "server_time": iso(sb.clock.now())})
 
 
@@ -207,7 +207,7 @@ async def widget_action(request: web.Request) -> web.Response:
         raise ValidationFailed("action must be deposit, reject or claim",
                                details=[{"field": "/action", "issue": "must be deposit, reject or claim"}])
     ctx = ctx_of(sb)
-    intent = await sb.commit(models.widget_action, ctx, session, action)
+    intent = await sb.store.commit(models.widget_action, ctx, session, action)
     return json_response(sb, NAME, {"intent": intent, "server_time": iso(sb.clock.now())})
 
 
@@ -220,7 +220,7 @@ async def widget_event(request: web.Request) -> web.Response:
     if issues or body.get("intent_id") != session["intent_id"]:
         details = [i.as_dict() for i in issues] or [{"field": "/intent_id", "issue": "not this session's intent"}]
         raise ValidationFailed("browser event does not match the contract", details=details)
-    await sb.store.write(models.record_browser_event, sb.clock.now_ms(), session["intent_id"], body)
+    await sb.store.commit(models.record_browser_event, sb.clock.now_ms(), session["intent_id"], body)
     return web.json_response({"recorded": True}, status=202)
 
 

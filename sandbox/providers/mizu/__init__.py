@@ -21,12 +21,12 @@ def default_credentials(ids: Ids) -> dict[str, str]:
 
 async def run_job(sb, job) -> None:
     """A due timer (pay window, confirmation, scenario outcome) as one transaction."""
-    await sb.commit(models.run_job, ctx_of(sb), job.intent_id, job.kind, job.payload)
+    await sb.store.commit(models.run_job, ctx_of(sb), job.intent_id, job.kind, job.payload)
 
 
 async def transition(sb, intent_id: str, to: str) -> dict:
     """The control API's force-transition of a payment."""
-    return await sb.commit(models.force, ctx_of(sb), intent_id, to)
+    return await sb.store.commit(models.force, ctx_of(sb), intent_id, to)
 
 
 def describe(sb) -> dict:

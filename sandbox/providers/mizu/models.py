@@ -15,7 +15,6 @@ transaction (`sb.commit`).
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -26,17 +25,7 @@ from sandbox.errors import InvalidState, NotFound, ValidationFailed
 from sandbox.ids import Ids
 from sandbox.providers.mizu.events import EVENT_TYPE, event_id_for, webhook_body
 from sandbox.scenarios import Scenario
-from sandbox.store import (
-    IntentRow,
-    add_job,
-    add_timeline,
-    cancel_jobs,
-    get_intent,
-    get_meta,
-    insert_intent,
-    set_meta,
-    update_intent,
-)
+from sandbox.store import IntentRow, UnitOfWork
 
 NAME = "mizu"
 PENDING, MARKED_PAID, TIMEOUT, CONFIRMED = 0, 1, 2, 4
@@ -82,12 +71,12 @@ def transaction_hash(ids: Ids, chain: str) -> str:
     return ids.evm_tx_hash()
 
 
-def _next_id(db: sqlite3.Connection, ids: Ids) -> int:
+def _next_id(db: UnitOfWork, ids: Ids) -> int:
     """The next number of the one link-and-payment sequence; it starts at a seeded 8-digit base."""
-    last = get_meta(db, "mizu:last_id")
+    last = db.meta.get("mizu:last_id")
     if last is None:
         last = ids.number(10_000_000, 49_999_999)
-    set_meta(db, "mizu:last_id", last + 1)
+    db.meta.set("mizu:last_id", last + 1)
     return last + 1
 
 
@@ -115,7 +104,7 @@ def scenario_part(scenario: Scenario | None, *, api: bool) -> Scenario | None:
     return scenario.model_copy(update={"faults": [rule for rule in scenario.faults if rule.is_api == api]})
 
 
-def create_link(db: sqlite3.Connection, ctx: Ctx, body: dict, scenario: Scenario | None,
+def create_link(db: UnitOfWork, ctx: Ctx, body: dict, scenario: Scenario | None,
                 attach) -> tuple[int, dict]:
     """A new reusable payment link with its receiving wallet on the chosen chain."""
     if Decimal(body["amount"]) <= 0:
@@ -128,42 +117,33 @@ def create_link(db: sqlite3.Connection, ctx: Ctx, body: dict, scenario: Scenario
         "receiveWalletAddress": wallet_address(ctx.ids, body["chain"]), "status": LINK_STATUS,
         "createTime": iso(ctx.now), "_kind": "link", "_scenario": scenario.name if scenario else None,
     }
-    insert_intent(db, NAME, str(link_id), None, LINK_STATUS, link["_scenario"], link, ctx.now_ms)
+    db.intents.insert(NAME, str(link_id), None, LINK_STATUS, link["_scenario"], link, ctx.now_ms, kind="link")
     attach(db, NAME, str(link_id), scenario_part(scenario, api=True), ctx.now_ms)
     return 201, link_public(link, ctx.base_url)
 
 
-def load(db: sqlite3.Connection, number: str, kind: str) -> IntentRow:
+def load(db: UnitOfWork, number: str, kind: str) -> IntentRow:
     """A link or payment by its number; anything else (or the other kind) is not found."""
-    row = get_intent(db, NAME, number) if number.isdigit() else None
+    row = db.intents.get(NAME, number) if number.isdigit() else None
     if row is None or row.data.get("_kind") != kind:
         noun = "payment link" if kind == "link" else "payment"
         raise NotFound(f"{noun} {number!r} not found")
     return row
 
 
-def list_payments(db: sqlite3.Connection, reference: str | None, link_id: int | None, status: int | None,
+def list_payments(db: UnitOfWork, reference: str | None, link_id: int | None, status: int | None,
                   limit: int) -> list[dict]:
     """Payments newest first, by client reference (indexed), link and status."""
-    clauses, params = ["provider = ?", "json_extract(data, '$._kind') = 'payment'"], [NAME]
-    if reference is not None:
-        clauses.append("external_ref = ?")
-        params.append(reference)
-    if status is not None:
-        clauses.append("status = ?")
-        params.append(str(status))
-    if link_id is not None:
-        clauses.append("json_extract(data, '$.paymentLinkId') = ?")
-        params.append(link_id)
-    rows = db.execute(f"SELECT * FROM intents WHERE {' AND '.join(clauses)} ORDER BY seq DESC LIMIT ?",
-                      (*params, limit)).fetchall()
-    return [public(IntentRow.from_row(r).data) for r in rows]
+    rows = db.intents.list(NAME, kind="payment", external_ref=reference,
+                           status=None if status is None else str(status),
+                           key=None if link_id is None else ("link", str(link_id)), limit=limit)
+    return [public(row.data) for row in rows]
 
 
 # --- payments -------------------------------------------------------------------------------
 
 
-def start_payment(db: sqlite3.Connection, ctx: Ctx, link_id: str, body: dict, scenario: Scenario | None,
+def start_payment(db: UnitOfWork, ctx: Ctx, link_id: str, body: dict, scenario: Scenario | None,
                   attach) -> dict:
     """The pay page opened: a payment record in status 0 with its pay window (and scenario) running."""
     link = load(db, link_id, "link").data
@@ -178,20 +158,20 @@ def start_payment(db: sqlite3.Connection, ctx: Ctx, link_id: str, body: dict, sc
         "expireTime": iso(ctx.now + timedelta(seconds=window_s)), "_kind": "payment",
     }
     key = str(payment_id)
-    insert_intent(db, NAME, key, reference or None, str(PENDING), scenario.name if scenario else None, payment,
-                  ctx.now_ms)
+    db.intents.insert(NAME, key, reference or None, str(PENDING), scenario.name if scenario else None, payment,
+                      ctx.now_ms, kind="payment", keys={"link": str(link["id"])})
     # Statuses go into the timeline as the status words of `Provider.statuses` ("0", "1", …), like LIQX's.
-    add_timeline(db, NAME, key, "transition", ctx.now_ms, {"from": None, "to": str(PENDING), "by": "pay_page"})
-    add_timeline(db, NAME, link_id, "payment", ctx.now_ms, {"payment_id": payment_id, "by": "pay_page"})
+    db.timeline.add(NAME, key, "transition", ctx.now_ms, {"from": None, "to": str(PENDING), "by": "pay_page"})
+    db.timeline.add(NAME, link_id, "payment", ctx.now_ms, {"payment_id": payment_id, "by": "pay_page"})
     attach(db, NAME, key, scenario_part(scenario, api=False), ctx.now_ms)
-    add_job(db, NAME, key, "expire", to_ms(ctx.now + timedelta(seconds=window_s)))
+    db.jobs.add(NAME, key, "expire", to_ms(ctx.now + timedelta(seconds=window_s)))
     if scenario and scenario.outcome:
-        add_job(db, NAME, key, "outcome", to_ms(ctx.now + timedelta(seconds=scenario.outcome.after_s)),
-                {"to": scenario.outcome.to})
+        db.jobs.add(NAME, key, "outcome", to_ms(ctx.now + timedelta(seconds=scenario.outcome.after_s)),
+                    {"to": scenario.outcome.to})
     return public(payment)
 
 
-def transition(db: sqlite3.Connection, ctx: Ctx, row: IntentRow, to: int, *, by: str) -> dict:
+def transition(db: UnitOfWork, ctx: Ctx, row: IntentRow, to: int, *, by: str) -> dict:
     """Move a payment to `to` if the engine allows it; 4 fills in the chain facts and emits the webhook."""
     current = row.data["status"]
     if to not in GRAPH.get(current, set()):
@@ -200,16 +180,16 @@ def transition(db: sqlite3.Connection, ctx: Ctx, row: IntentRow, to: int, *, by:
     payment = dict(row.data, status=to)
     if to == MARKED_PAID:
         # The payer's word starts on-chain verification; the pay window no longer applies.
-        cancel_jobs(db, NAME, row.id, "expire")
-        add_job(db, NAME, row.id, "confirm", to_ms(ctx.now + timedelta(seconds=ctx.settlement_delay_s)))
+        db.jobs.cancel(NAME, row.id, "expire")
+        db.jobs.add(NAME, row.id, "confirm", to_ms(ctx.now + timedelta(seconds=ctx.settlement_delay_s)))
     if to in TERMINAL:
-        cancel_jobs(db, NAME, row.id)
+        db.jobs.cancel(NAME, row.id)
     if to == CONFIRMED:
         payment["paidTime"] = iso(ctx.now)
         payment["transactionHash"] = transaction_hash(ctx.ids, payment["chain"])
         payment["logIndex"] = ctx.ids.number(0, 255)
-    update_intent(db, NAME, row.id, str(to), payment, ctx.now_ms)
-    add_timeline(db, NAME, row.id, "transition", ctx.now_ms, {"from": str(current), "to": str(to), "by": by})
+    db.intents.update(NAME, row.id, str(to), payment, ctx.now_ms)
+    db.timeline.add(NAME, row.id, "transition", ctx.now_ms, {"from": str(current), "to": str(to), "by": by})
     if to == CONFIRMED:
         emit(db, Outgoing(NAME, event_id_for(payment["id"]), EVENT_TYPE, webhook_body(payment), row.id,
                           payment["clientReferenceIdParam"] or None), ctx.now_ms)
@@ -217,7 +197,7 @@ def transition(db: sqlite3.Connection, ctx: Ctx, row: IntentRow, to: int, *, by:
     return public(payment)
 
 
-def pay_action(db: sqlite3.Connection, ctx: Ctx, link_id: str, payment_id: str, action: str) -> dict:
+def pay_action(db: UnitOfWork, ctx: Ctx, link_id: str, payment_id: str, action: str) -> dict:
     """A pay-page button: "I have paid" (→ 1) or "Let it time out" (→ 2)."""
     row = load(db, payment_id, "payment")
     if str(row.data["paymentLinkId"]) != link_id:
@@ -227,9 +207,9 @@ def pay_action(db: sqlite3.Connection, ctx: Ctx, link_id: str, payment_id: str, 
     return transition(db, ctx, row, TIMEOUT, by="pay_page")
 
 
-def run_job(db: sqlite3.Connection, ctx: Ctx, payment_id: str, kind: str, payload: dict) -> None:
+def run_job(db: UnitOfWork, ctx: Ctx, payment_id: str, kind: str, payload: dict) -> None:
     """A timer fired: pay window over, on-chain confirmation, or a scenario outcome. Stale ones do nothing."""
-    row = get_intent(db, NAME, payment_id)
+    row = db.intents.get(NAME, payment_id)
     if row is None or row.data.get("_kind") != "payment" or row.data["status"] in TERMINAL:
         return
     status = row.data["status"]
@@ -253,15 +233,15 @@ def parse_status(text: str) -> int:
                            details=[{"field": "/to", "issue": "unknown status"}])
 
 
-def force(db: sqlite3.Connection, ctx: Ctx, payment_id: str, to: str) -> dict:
+def force(db: UnitOfWork, ctx: Ctx, payment_id: str, to: str) -> dict:
     """The control API's transition: any step the payment engine allows, as the page or a timer would."""
     target = parse_status(to)
-    row = get_intent(db, NAME, payment_id)
+    row = db.intents.get(NAME, payment_id)
     if row is not None and row.data.get("_kind") == "link":
         raise InvalidState(f"{payment_id} is a payment link; drive one of its payments instead")
     return transition(db, ctx, load(db, payment_id, "payment"), target, by="control")
 
 
-def record_browser_event(db: sqlite3.Connection, now_ms: int, payment_id: str, event: dict) -> None:
+def record_browser_event(db: UnitOfWork, now_ms: int, payment_id: str, event: dict) -> None:
     """A pay-page browser event, into the payment's timeline."""
-    add_timeline(db, NAME, payment_id, "browser_event", now_ms, {"event": event})
+    db.timeline.add(NAME, payment_id, "browser_event", now_ms, {"event": event})

@@ -28,7 +28,6 @@ from sandbox.providers.common import (
 )
 from sandbox.providers.mizu import models
 from sandbox.scenarios import UnknownScenario
-from sandbox.store import add_timeline
 
 NAME = models.NAME
 HERE = Path(__file__).parent
@@ -78,13 +77,13 @@ async def create_link(request: web.Request) -> web.Response:
     def work(db):
         def create(db):
             status, link = models.create_link(db, ctx, body, scenario, sb.attach_scenario)
-            add_timeline(db, NAME, str(link["id"]), "api_call", ctx.now_ms,
-                         {"method": "POST", "path": request.path, "status": status, "request": body,
+            db.timeline.add(NAME, str(link["id"]), "api_call", ctx.now_ms,
+                            {"method": "POST", "path": request.path, "status": status, "request": body,
                           "response": link})
             return status, link
         return run_once(db, NAME, key, raw, create, ctx.now_ms)
 
-    status, encoded, replayed = await sb.commit(work)
+    status, encoded, replayed = await sb.store.commit(work)
     headers = {"Idempotent-Replayed": "true"} if replayed else None
     return json_response(sb, NAME, json.loads(encoded), status=status, contract="payment-link", raw=encoded,
                          headers=headers)
@@ -192,7 +191,7 @@ async def start_payment(request: web.Request) -> web.Response:
             scenario = sb.scenario(link.data["_scenario"], NAME)
         except UnknownScenario:  # the scenario file was removed since the link was made
             scenario = None
-    payment = await sb.commit(models.start_payment, ctx_of(sb), number, body, scenario, sb.attach_scenario)
+    payment = await sb.store.commit(models.start_payment, ctx_of(sb), number, body, scenario, sb.attach_scenario)
     return json_response(sb, NAME, _pay_state(sb, payment), status=201, contract="pay-state")
 
 
@@ -216,7 +215,7 @@ async def pay_action(request: web.Request) -> web.Response:
     payment_id = _number(request, "payment_id", "payment")
     body, _ = await read_json(request)
     validate(sb, NAME, "pay-action", body)
-    payment = await sb.commit(models.pay_action, ctx_of(sb), link_id, payment_id, body["action"])
+    payment = await sb.store.commit(models.pay_action, ctx_of(sb), link_id, payment_id, body["action"])
     return json_response(sb, NAME, _pay_state(sb, payment), contract="pay-state")
 
 
@@ -234,7 +233,7 @@ async def pay_event(request: web.Request) -> web.Response:
         raise ValidationFailed("browser event names another payment",
                                details=[{"field": "/paymentId", "issue": "not this page's payment"}])
     row = await sb.store.read(models.load, payment_id, "payment")
-    await sb.store.write(models.record_browser_event, sb.clock.now_ms(), row.id, body)
+    await sb.store.commit(models.record_browser_event, sb.clock.now_ms(), row.id, body)
     return web.json_response({"recorded": True}, status=202)
 
 

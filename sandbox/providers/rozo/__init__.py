@@ -17,7 +17,6 @@ from sandbox.providers.rozo import chains, models, pages
 from sandbox.providers.rozo import routes as api
 from sandbox.providers.rozo.errors import render_error
 from sandbox.providers.rozo.events import POLICY, RozoDialect
-from sandbox.store import get_intent
 
 DEFAULT_APP_ID = "merchant_sandbox"
 WALLET_APP_ID = "wallet_sandbox"
@@ -40,12 +39,12 @@ async def run_job(sb, job) -> None:
     """Fire a timer at its due time, so a clock jump of an hour still spaces the follow-up steps correctly."""
     ctx = api.ctx_of(sb)
     ctx.now = min(ctx.now, from_ms(job.due_ms))
-    await sb.commit(models.run_job, ctx, job.intent_id, job.kind, job.payload)
+    await sb.store.commit(models.run_job, ctx, job.intent_id, job.kind, job.payload)
 
 
 async def transition(sb, payment_id: str, to: str) -> dict:
     """The control API's transition (see models.force)."""
-    return await sb.commit(models.force, api.ctx_of(sb), payment_id, to)
+    return await sb.store.commit(models.force, api.ctx_of(sb), payment_id, to)
 
 
 async def receiver_secrets(sb, body: dict) -> list[str]:
@@ -53,7 +52,7 @@ async def receiver_secrets(sb, body: dict) -> list[str]:
     data = body.get("data") if isinstance(body.get("data"), dict) else {}
     secrets = []
     if isinstance(data.get("id"), str):
-        row = await sb.store.read(get_intent, models.NAME, data["id"])
+        row = await sb.store.read(lambda db: db.intents.get(models.NAME, data["id"]))
         if row is not None and row.data.get("webhookSecret"):
             secrets.append(row.data["webhookSecret"])
     return secrets + sb.endpoint(models.NAME)[1]

@@ -13,7 +13,6 @@ an `errorCode` (no webhook), `payment_expired` at `expiresAt` while unpaid (no w
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -24,15 +23,7 @@ from sandbox.ids import Ids
 from sandbox.providers.rozo import chains, payments
 from sandbox.providers.rozo.events import webhook_body
 from sandbox.scenarios import Scenario
-from sandbox.store import (
-    IntentRow,
-    add_job,
-    add_timeline,
-    cancel_jobs,
-    get_intent,
-    insert_intent,
-    update_intent,
-)
+from sandbox.store import IntentRow, UnitOfWork
 
 NAME = "rozo"
 STATUSES = ("payment_unpaid", "payment_started", "payment_payin_completed", "payment_payout_completed",
@@ -104,14 +95,21 @@ def _ordered(payment: dict) -> dict:
 # --- creation and lookups -------------------------------------------------------------------
 
 
-def find_by_order(db: sqlite3.Connection, app_id: str, order_id: str) -> IntentRow | None:
+def find_by_order(db: UnitOfWork, app_id: str, order_id: str) -> IntentRow | None:
     """The payment an app created with `orderId` (unique per app), or None."""
-    row = db.execute("SELECT * FROM intents WHERE provider = ? AND external_ref = ? AND json_extract(data, '$.appId') = ?"
-                     " ORDER BY seq LIMIT 1", (NAME, order_id, app_id)).fetchone()
-    return IntentRow.from_row(row) if row else None
+    return db.intents.find_by_ref(NAME, order_id, account=app_id)
 
 
-def create_payment(db: sqlite3.Connection, ctx: Ctx, body: dict, app_id: str, scenario: Scenario | None,
+def lookup_keys(payment: dict) -> dict[str, str | None]:
+    """What `GET /payments/check` and the payin finds a payment by: tx hashes, deposit address + memo."""
+    source, destination = payment["source"], payment["destination"]
+    deposit = None
+    if source.get("receiverAddress") and source.get("receiverMemo"):
+        deposit = f"{source['receiverAddress']} {source['receiverMemo']}"
+    return {"source_tx": source.get("txHash"), "destination_tx": destination.get("txHash"), "deposit": deposit}
+
+
+def create_payment(db: UnitOfWork, ctx: Ctx, body: dict, app_id: str, scenario: Scenario | None,
                    attach) -> dict:
     """Store a new `payment_unpaid` payment and its expiry timer; 409 on a duplicate orderId."""
     order_id = body.get("orderId")
@@ -124,47 +122,40 @@ def create_payment(db: sqlite3.Connection, ctx: Ctx, body: dict, app_id: str, sc
     payment = payments.new_payment(ctx.ids, ctx.now, body, app_id, ctx.base_url, ctx.pools, ttl)
     if scenario and scenario.outcome:
         payment["_outcome"] = {**scenario.outcome.model_dump(), "error_code": scenario.params.get("error_code")}
-    insert_intent(db, NAME, payment["id"], order_id, payment["status"], scenario.name if scenario else None,
-                  _ordered(payment), ctx.now_ms)
-    add_timeline(db, NAME, payment["id"], "transition", ctx.now_ms, {"from": None, "to": "payment_unpaid", "by": "api"})
+    db.intents.insert(NAME, payment["id"], order_id, payment["status"], scenario.name if scenario else None,
+                      _ordered(payment), ctx.now_ms, account=app_id, keys=lookup_keys(payment))
+    db.timeline.add(NAME, payment["id"], "transition", ctx.now_ms, {"from": None, "to": "payment_unpaid", "by": "api"})
     attach(db, NAME, payment["id"], scenario, ctx.now_ms)
-    add_job(db, NAME, payment["id"], "expire", ctx.now_ms + int(ttl * 1000))
+    db.jobs.add(NAME, payment["id"], "expire", ctx.now_ms + int(ttl * 1000))
     outcome = payment.get("_outcome")
     if outcome and outcome["trigger"] == "created":
         _arm_outcome(db, ctx, payment["id"], outcome)
     return public(_ordered(payment))
 
 
-def load(db: sqlite3.Connection, payment_id: str, app_id: str | None = None) -> IntentRow:
+def load(db: UnitOfWork, payment_id: str, app_id: str | None = None) -> IntentRow:
     """The payment, or 404 — also when a key scopes the lookup to another app (cross-tenant defense)."""
-    row = get_intent(db, NAME, payment_id)
+    row = db.intents.get(NAME, payment_id)
     if row is None or (app_id is not None and row.data["appId"] != app_id):
         raise NotFound(f"payment {payment_id!r} not found", code="paymentNotFound")
     return row
 
 
-def list_payments(db: sqlite3.Connection, app_id: str, status: str | None, from_ms: int | None, to_ms_: int | None,
+def list_payments(db: UnitOfWork, app_id: str, status: str | None, from_ms: int | None, to_ms_: int | None,
                   limit: int, offset: int) -> tuple[list[dict], int]:
     """One page, newest first, and the total number of matches."""
-    clauses, params = ["provider = ?", "json_extract(data, '$.appId') = ?"], [NAME, app_id]
-    for clause, value in (("status = ?", status), ("created_ms >= ?", from_ms), ("created_ms <= ?", to_ms_)):
-        if value is not None:
-            clauses.append(clause)
-            params.append(value)
-    where = " AND ".join(clauses)
-    total = db.execute(f"SELECT COUNT(*) AS n FROM intents WHERE {where}", params).fetchone()["n"]
-    rows = db.execute(f"SELECT * FROM intents WHERE {where} ORDER BY seq DESC LIMIT ? OFFSET ?",
-                      (*params, limit, min(offset, 2**62))).fetchall()
-    return [public(IntentRow.from_row(r).data) for r in rows], total
+    scope = {"account": app_id, "status": status, "created_from_ms": from_ms, "created_to_ms": to_ms_}
+    rows = db.intents.list(NAME, **scope, limit=limit, offset=min(offset, 2**62))
+    return [public(row.data) for row in rows], db.intents.count(NAME, **scope)
 
 
-#: `GET /payments/check` parameters: the JSON path each matches and its search window in days.
-CHECKS = {"sourceTxHash": (("$.source.txHash",), 90), "destinationTxHash": (("$.destination.txHash",), 90),
-          "txHash": (("$.source.txHash", "$.destination.txHash"), 3)}
+#: `GET /payments/check` parameters: the lookup keys each matches and its search window in days.
+CHECKS = {"sourceTxHash": (("source_tx",), 90), "destinationTxHash": (("destination_tx",), 90),
+          "txHash": (("source_tx", "destination_tx"), 3)}
 ADDRESS_WINDOW_DAYS = 7
 
 
-def check(db: sqlite3.Connection, now_ms: int, query: dict[str, str], app_id: str | None) -> dict:
+def check(db: UnitOfWork, now_ms: int, query: dict[str, str], app_id: str | None) -> dict:
     """The most recent payment matching a tx hash, or a deposit address and memo, within its window."""
     hashes = [name for name in CHECKS if query.get(name)]
     address, memo = query.get("receiverAddress"), query.get("receiverMemo")
@@ -173,32 +164,25 @@ def check(db: sqlite3.Connection, now_ms: int, query: dict[str, str], app_id: st
                                details=[{"field": name, "issue": "only one hash parameter"} for name in hashes],
                                code="invalidRequest")
     if hashes:
-        paths, days = CHECKS[hashes[0]]
-        matches = " OR ".join(f"json_extract(data, '{path}') = ?" for path in paths)
-        clauses, params = [f"({matches})"], [query[hashes[0]]] * len(paths)
+        kinds, days = CHECKS[hashes[0]]
+        value = query[hashes[0]]
     elif address and memo:
-        days = ADDRESS_WINDOW_DAYS
-        clauses = ["json_extract(data, '$.source.receiverAddress') = ?", "json_extract(data, '$.source.receiverMemo') = ?"]
-        params = [address, memo]
+        kinds, days, value = ("deposit",), ADDRESS_WINDOW_DAYS, f"{address} {memo}"
     else:
         missing = ["receiverMemo"] if address else ["receiverAddress"] if memo else ["txHash"]
         raise ValidationFailed("need txHash (or sourceTxHash / destinationTxHash), or both receiverAddress and "
                                "receiverMemo", details=[{"field": m, "issue": "is required"} for m in missing],
                                code="invalidRequest")
-    if app_id is not None:
-        clauses.append("json_extract(data, '$.appId') = ?")
-        params.append(app_id)
-    row = db.execute(f"SELECT * FROM intents WHERE provider = ? AND created_ms >= ? AND {' AND '.join(clauses)}"
-                     " ORDER BY seq DESC LIMIT 1", (NAME, now_ms - days * 86_400_000, *params)).fetchone()
+    row = db.intents.find_by_key(NAME, kinds, value, account=app_id, created_from_ms=now_ms - days * 86_400_000)
     if row is None:
         raise NotFound(f"No payment found in the last {days} days", code="paymentNotFound")
-    return public(IntentRow.from_row(row).data)
+    return public(row.data)
 
 
 # --- the state machine ----------------------------------------------------------------------
 
 
-def transition(db: sqlite3.Connection, ctx: Ctx, row: IntentRow, to: str, *, by: str, **changes) -> dict:
+def transition(db: UnitOfWork, ctx: Ctx, row: IntentRow, to: str, *, by: str, **changes) -> dict:
     """Move a payment to `to` if the graph allows it, with its side effects, webhook and timers."""
     if to not in GRAPH.get(row.status, set()):
         raise InvalidState(f"payment is {row.status}; it cannot become {to}", code="invalidRequest", status=400,
@@ -211,25 +195,27 @@ def transition(db: sqlite3.Connection, ctx: Ctx, row: IntentRow, to: str, *, by:
         payment["source"]["txHash"] = changes["tx_hash"]
         if changes.get("sender"):
             payment["source"]["senderAddress"] = changes["sender"]
-        add_job(db, NAME, row.id, "confirm_payin", ctx.now_ms + int(PAYIN_CONFIRM_S * 1000))
+        db.jobs.add(NAME, row.id, "confirm_payin", ctx.now_ms + int(PAYIN_CONFIRM_S * 1000))
     elif to == "payment_payin_completed":
         payment["source"].setdefault("senderAddress", chains.account(ctx.ids, source))
         payment["source"]["amountReceived"] = payment["source"]["amount"]
         payment["source"]["confirmedAt"] = iso(ctx.now)
-        add_job(db, NAME, row.id, "payout", ctx.now_ms + int(ctx.settlement_delay_s * 1000))
+        db.jobs.add(NAME, row.id, "payout", ctx.now_ms + int(ctx.settlement_delay_s * 1000))
     elif to == "payment_payout_completed":
         payment["destination"]["txHash"] = chains.tx_hash(ctx.ids, destination)
         payment["destination"]["confirmedAt"] = iso(ctx.now)
-        add_job(db, NAME, row.id, "complete", ctx.now_ms + int(COMPLETE_AFTER_S * 1000))
+        db.jobs.add(NAME, row.id, "complete", ctx.now_ms + int(COMPLETE_AFTER_S * 1000))
     elif to == "payment_bounced":
         payment["errorCode"] = changes["error_code"]
         payment["errorMessage"] = ERROR_MESSAGES[changes["error_code"]]
     if to in ("payment_bounced", "payment_expired", "payment_completed", "payment_refunded"):
-        cancel_jobs(db, NAME, row.id)
+        db.jobs.cancel(NAME, row.id)
     payment = _ordered(payment)
-    update_intent(db, NAME, row.id, to, payment, ctx.now_ms)
-    add_timeline(db, NAME, row.id, "transition", ctx.now_ms,
-                 {"from": row.status, "to": to, "by": by, **({"errorCode": payment["errorCode"]}
+    db.intents.update(NAME, row.id, to, payment, ctx.now_ms)
+    if to in ("payment_started", "payment_payout_completed"):
+        db.intents.add_keys(NAME, row.id, lookup_keys(payment))
+    db.timeline.add(NAME, row.id, "transition", ctx.now_ms,
+                    {"from": row.status, "to": to, "by": by, **({"errorCode": payment["errorCode"]}
                                                              if to == "payment_bounced" else {})})
     event_type = EVENT_FOR_STATUS.get(to)
     if event_type:
@@ -241,7 +227,7 @@ def transition(db: sqlite3.Connection, ctx: Ctx, row: IntentRow, to: str, *, by:
     return public(payment)
 
 
-def register_payin(db: sqlite3.Connection, ctx: Ctx, payment_id: str, app_id: str | None, tx_hash: str,
+def register_payin(db: UnitOfWork, ctx: Ctx, payment_id: str, app_id: str | None, tx_hash: str,
                    sender: str | None, by: str = "api") -> dict:
     """`POST /payments/{id}/payin`: store the buyer's tx and start verification (→ payment_started)."""
     row = load(db, payment_id, app_id)
@@ -256,8 +242,7 @@ def register_payin(db: sqlite3.Connection, ctx: Ctx, payment_id: str, app_id: st
                                code="invalidRequest")
     if row.data["source"].get("txHash") == tx_hash:
         return public(row.data)  # the same registration again: nothing new to verify
-    used = db.execute("SELECT id FROM intents WHERE provider = ? AND id != ? AND json_extract(data, '$.source.txHash') = ?"
-                      " LIMIT 1", (NAME, payment_id, tx_hash)).fetchone()
+    used = db.intents.find_by_key(NAME, ("source_tx",), tx_hash, other_than=payment_id)
     if used is not None:
         raise ValidationFailed("txHash is already registered for another payment", code="invalidRequest",
                                details=[{"field": "/txHash", "issue": "already registered"}])
@@ -267,14 +252,14 @@ def register_payin(db: sqlite3.Connection, ctx: Ctx, payment_id: str, app_id: st
     return transition(db, ctx, row, "payment_started", by=by, tx_hash=tx_hash, sender=sender)
 
 
-def send_payin(db: sqlite3.Connection, ctx: Ctx, payment_id: str, by: str) -> dict:
+def send_payin(db: UnitOfWork, ctx: Ctx, payment_id: str, by: str) -> dict:
     """The pay page's "Send payin": a buyer's wallet sends a tx shaped for the source chain."""
     row = load(db, payment_id)
     chain = chains.resolve_chain(row.data["source"]["chainId"])
     return register_payin(db, ctx, payment_id, None, chains.tx_hash(ctx.ids, chain), chains.account(ctx.ids, chain), by)
 
 
-def bounce(db: sqlite3.Connection, ctx: Ctx, payment_id: str, error_code: str, by: str) -> dict:
+def bounce(db: UnitOfWork, ctx: Ctx, payment_id: str, error_code: str, by: str) -> dict:
     """`payment_bounced` with one of ROZO's PaymentErrorCode values; no webhook, as documented."""
     if error_code not in ERROR_CODES:
         raise ValidationFailed(f"errorCode must be one of {', '.join(ERROR_CODES)}", code="invalidRequest",
@@ -282,25 +267,25 @@ def bounce(db: sqlite3.Connection, ctx: Ctx, payment_id: str, error_code: str, b
     return transition(db, ctx, load(db, payment_id), "payment_bounced", by=by, error_code=error_code)
 
 
-def open_page(db: sqlite3.Connection, ctx: Ctx, payment_id: str) -> dict:
+def open_page(db: UnitOfWork, ctx: Ctx, payment_id: str) -> dict:
     """The hosted pay page was opened: arms a `session_opened` scenario outcome once."""
     row = load(db, payment_id)
     outcome = row.data.get("_outcome")
     if outcome and outcome["trigger"] == "session_opened" and not row.data.get("_outcome_armed"):
         _arm_outcome(db, ctx, payment_id, outcome)
-        update_intent(db, NAME, payment_id, row.status, dict(row.data, _outcome_armed=True), ctx.now_ms)
-    add_timeline(db, NAME, payment_id, "page_opened", ctx.now_ms, {"status": row.status})
+        db.intents.update(NAME, payment_id, row.status, dict(row.data, _outcome_armed=True), ctx.now_ms)
+    db.timeline.add(NAME, payment_id, "page_opened", ctx.now_ms, {"status": row.status})
     return public(row.data)
 
 
-def _arm_outcome(db: sqlite3.Connection, ctx: Ctx, payment_id: str, outcome: dict) -> None:
+def _arm_outcome(db: UnitOfWork, ctx: Ctx, payment_id: str, outcome: dict) -> None:
     due = ctx.now + timedelta(seconds=outcome["after_s"])
-    add_job(db, NAME, payment_id, "outcome", to_ms(due), {"to": outcome["to"], "error_code": outcome.get("error_code")})
+    db.jobs.add(NAME, payment_id, "outcome", to_ms(due), {"to": outcome["to"], "error_code": outcome.get("error_code")})
 
 
-def run_job(db: sqlite3.Connection, ctx: Ctx, payment_id: str, kind: str, payload: dict) -> None:
+def run_job(db: UnitOfWork, ctx: Ctx, payment_id: str, kind: str, payload: dict) -> None:
     """A timer fired: expiry, payin confirmation, payout, completion or a scenario outcome. Stale ones do nothing."""
-    row = get_intent(db, NAME, payment_id)
+    row = db.intents.get(NAME, payment_id)
     if row is None:
         return
     step = {("expire", "payment_unpaid"): "payment_expired",
@@ -318,7 +303,7 @@ def run_job(db: sqlite3.Connection, ctx: Ctx, payment_id: str, kind: str, payloa
             send_payin(db, ctx, payment_id, by="scenario")
 
 
-def force(db: sqlite3.Connection, ctx: Ctx, payment_id: str, to: str) -> dict:
+def force(db: UnitOfWork, ctx: Ctx, payment_id: str, to: str) -> dict:
     """The control API's transition: walk the happy path up to `to`, or bounce (`payment_bounced[:code]`)."""
     target, _, code = to.partition(":")
     if target not in STATUSES:
@@ -339,6 +324,6 @@ def force(db: sqlite3.Connection, ctx: Ctx, payment_id: str, to: str) -> dict:
     return transition(db, ctx, row, target, by="control")
 
 
-def record_browser_event(db: sqlite3.Connection, now_ms: int, payment_id: str, event: dict) -> None:
+def record_browser_event(db: UnitOfWork, now_ms: int, payment_id: str, event: dict) -> None:
     """Keep a pay page message on the payment's timeline."""
-    add_timeline(db, NAME, payment_id, "browser_event", now_ms, {"event": event})
+    db.timeline.add(NAME, payment_id, "browser_event", now_ms, {"event": event})

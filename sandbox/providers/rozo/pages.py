@@ -48,7 +48,7 @@ async def pay_page(request: web.Request) -> web.Response:
     sb = sandbox_of(request)
     payment_id = request.match_info["paymentId"]
     try:
-        payment = await sb.commit(models.open_page, ctx_of(sb), payment_id)
+        payment = await sb.store.commit(models.open_page, ctx_of(sb), payment_id)
     except NotFound:
         return _not_found()
     base = f"/rozo/pay/{payment_id}"
@@ -74,9 +74,9 @@ async def pay_action(request: web.Request) -> web.Response:
     action = body.get("action")
     ctx = ctx_of(sb)
     if action == "payin":
-        payment = await sb.commit(models.send_payin, ctx, payment_id, "pay_page")
+        payment = await sb.store.commit(models.send_payin, ctx, payment_id, "pay_page")
     elif action == "bounce":
-        payment = await sb.commit(models.bounce, ctx, payment_id, str(body.get("errorCode") or ""), "pay_page")
+        payment = await sb.store.commit(models.bounce, ctx, payment_id, str(body.get("errorCode") or ""), "pay_page")
     else:
         raise ValidationFailed("action must be payin or bounce", code="invalidRequest",
                                details=[{"field": "/action", "issue": "must be payin or bounce"}])
@@ -94,5 +94,5 @@ async def pay_event(request: web.Request) -> web.Response:
         details = [i.as_dict() for i in issues] or [{"field": "/paymentId", "issue": "not this page's payment"}]
         raise ValidationFailed("browser event does not match the contract", code="invalidRequest", details=details)
     await sb.store.read(models.load, payment_id)
-    await sb.store.write(models.record_browser_event, sb.clock.now_ms(), payment_id, body)
+    await sb.store.commit(models.record_browser_event, sb.clock.now_ms(), payment_id, body)
     return web.json_response({"recorded": True}, status=202)

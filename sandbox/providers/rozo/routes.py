@@ -23,7 +23,6 @@ from sandbox.providers.common import chosen_scenario, json_response, sandbox_of,
 from sandbox.providers.rozo import models, payments
 from sandbox.providers.rozo.errors import render_error
 from sandbox.signing import equal
-from sandbox.store import add_timeline
 
 NAME = models.NAME
 API = "/functions/v1/payment-api"
@@ -79,7 +78,7 @@ def _scenario(sb, request: web.Request):
 
 
 def _record(db, payment_id: str, request: web.Request, status: int, now_ms: int, body=None, answer=None) -> None:
-    add_timeline(db, NAME, payment_id, "api_call", now_ms, {"method": request.method, "path": request.path,
+    db.timeline.add(NAME, payment_id, "api_call", now_ms, {"method": request.method, "path": request.path,
                                                             "query": request.query_string, "status": status,
                                                             "request": body, "response": answer})
 
@@ -106,7 +105,7 @@ async def create(request: web.Request) -> web.Response:
         _record(db, payment["id"], request, 201, ctx.now_ms, body, payment)
         return payment
 
-    payment = await sb.commit(work)
+    payment = await sb.store.commit(work)
     return json_response(sb, NAME, payment, status=201, contract="payment")
 
 
@@ -214,7 +213,7 @@ async def register_payin(request: web.Request) -> web.Response:
         _record(db, payment_id, request, 200, ctx.now_ms, body, payment)
         return payment
 
-    payment = await sb.commit(work)
+    payment = await sb.store.commit(work)
     return json_response(sb, NAME, payment, contract="payment")
 
 

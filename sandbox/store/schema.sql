@@ -1,5 +1,9 @@
--- The sandbox's durable state. Times ending in _ms are sandbox-clock epoch milliseconds.
-PRAGMA journal_mode = WAL;
+-- The sandbox's durable state (SQLite). Times ending in _ms are sandbox-clock epoch milliseconds.
+-- Rows that belong to other rows say so with a foreign key (the connection runs with
+-- `PRAGMA foreign_keys = ON`): deleting an intent, event or delivery takes what hangs off it along.
+-- Ids are AUTOINCREMENT, so a deleted delivery's id is never handed to a new one (an attempt still in
+-- flight when a reset deleted its delivery can tell, and writes nothing).
+-- `PRAGMA user_version` is the schema version; `sandbox.store.sqlite` refuses a database of another.
 
 CREATE TABLE IF NOT EXISTS meta (
     key   TEXT PRIMARY KEY,
@@ -7,10 +11,14 @@ CREATE TABLE IF NOT EXISTS meta (
 );
 
 -- One row per intent / payment / checkout / payment link; `data` is the provider's own object.
+-- `account` is the owning scope inside the provider (ROZO's appId; '' where a provider has one),
+-- `kind` the object kind where a provider stores several ('' otherwise).
 CREATE TABLE IF NOT EXISTS intents (
     seq          INTEGER PRIMARY KEY AUTOINCREMENT,
     provider     TEXT NOT NULL,
     id           TEXT NOT NULL,
+    account      TEXT NOT NULL DEFAULT '',
+    kind         TEXT NOT NULL DEFAULT '',
     external_ref TEXT,
     status       TEXT NOT NULL,
     scenario     TEXT,
@@ -21,6 +29,19 @@ CREATE TABLE IF NOT EXISTS intents (
 );
 CREATE INDEX IF NOT EXISTS intents_by_ref ON intents (provider, external_ref);
 CREATE INDEX IF NOT EXISTS intents_by_provider ON intents (provider, seq);
+CREATE INDEX IF NOT EXISTS intents_by_account ON intents (provider, account, seq);
+
+-- Provider-specific lookup keys of an intent (ROZO tx hashes and deposit address + memo, the Mizu
+-- payment link a payment belongs to, ...): what a request looks an intent up by, indexed.
+CREATE TABLE IF NOT EXISTS intent_keys (
+    provider  TEXT NOT NULL,
+    kind      TEXT NOT NULL,
+    value     TEXT NOT NULL,
+    intent_id TEXT NOT NULL,
+    PRIMARY KEY (provider, kind, value, intent_id),
+    FOREIGN KEY (provider, intent_id) REFERENCES intents (provider, id) ON DELETE CASCADE
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS intent_keys_by_intent ON intent_keys (provider, intent_id);
 
 -- Everything that happened to an intent, in order: API calls, transitions, browser events,
 -- webhook events, attempts and faults. The inspector reads it back as one timeline.
@@ -30,7 +51,8 @@ CREATE TABLE IF NOT EXISTS timeline (
     intent_id TEXT NOT NULL,
     kind      TEXT NOT NULL,
     at_ms     INTEGER NOT NULL,
-    data      TEXT NOT NULL
+    data      TEXT NOT NULL,
+    FOREIGN KEY (provider, intent_id) REFERENCES intents (provider, id) ON DELETE CASCADE
 );
 CREATE INDEX IF NOT EXISTS timeline_by_intent ON timeline (provider, intent_id, seq);
 
@@ -42,14 +64,16 @@ CREATE TABLE IF NOT EXISTS events (
     intent_id  TEXT,
     type       TEXT NOT NULL,
     body       TEXT NOT NULL,
-    created_ms INTEGER NOT NULL
+    created_ms INTEGER NOT NULL,
+    FOREIGN KEY (provider, intent_id) REFERENCES intents (provider, id) ON DELETE CASCADE
 );
 CREATE INDEX IF NOT EXISTS events_by_intent ON events (provider, intent_id, seq);
+CREATE INDEX IF NOT EXISTS events_by_provider ON events (provider, seq);
 
 -- The outbox: one row per delivery of an event to a URL (duplicates and manual resends are rows too).
 CREATE TABLE IF NOT EXISTS deliveries (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
-    event_id    TEXT NOT NULL,
+    event_id    TEXT NOT NULL REFERENCES events (id) ON DELETE CASCADE,
     provider    TEXT NOT NULL,
     intent_id   TEXT,
     url         TEXT,
@@ -65,10 +89,11 @@ CREATE TABLE IF NOT EXISTS deliveries (
 );
 CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (status, next_ms);
 CREATE INDEX IF NOT EXISTS deliveries_by_event ON deliveries (event_id);
+CREATE INDEX IF NOT EXISTS deliveries_by_intent ON deliveries (provider, intent_id, status);
 
 CREATE TABLE IF NOT EXISTS attempts (
     id               INTEGER PRIMARY KEY AUTOINCREMENT,
-    delivery_id      INTEGER NOT NULL,
+    delivery_id      INTEGER NOT NULL REFERENCES deliveries (id) ON DELETE CASCADE,
     event_id         TEXT NOT NULL,
     n                INTEGER NOT NULL,
     trigger          TEXT NOT NULL,  -- scheduled | retry | duplicate | manual
@@ -94,7 +119,8 @@ CREATE TABLE IF NOT EXISTS sessions (
     session_id TEXT NOT NULL,
     data       TEXT NOT NULL,
     created_ms INTEGER NOT NULL,
-    expires_ms INTEGER NOT NULL
+    expires_ms INTEGER NOT NULL,
+    FOREIGN KEY (provider, intent_id) REFERENCES intents (provider, id) ON DELETE CASCADE
 );
 CREATE INDEX IF NOT EXISTS sessions_by_intent ON sessions (provider, intent_id);
 
@@ -106,20 +132,32 @@ CREATE TABLE IF NOT EXISTS jobs (
     kind      TEXT NOT NULL,
     due_ms    INTEGER NOT NULL,
     payload   TEXT NOT NULL DEFAULT '{}',
-    done      INTEGER NOT NULL DEFAULT 0
+    done      INTEGER NOT NULL DEFAULT 0,
+    FOREIGN KEY (provider, intent_id) REFERENCES intents (provider, id) ON DELETE CASCADE
 );
 CREATE INDEX IF NOT EXISTS jobs_due ON jobs (done, due_ms);
+CREATE INDEX IF NOT EXISTS jobs_by_intent ON jobs (provider, intent_id, done);
 
--- Fault rules (SPEC §6): posted ones and those a scenario attaches to an intent.
+-- Fault rules (SPEC §6): posted ones, those a scenario attaches to an intent and the receiver's
+-- instructed answers. What a rule matches on is a column; `params` is the action's parameters.
 CREATE TABLE IF NOT EXISTS faults (
-    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
-    id         TEXT NOT NULL UNIQUE,
-    provider   TEXT,
-    rule       TEXT NOT NULL,
-    remaining  INTEGER,              -- NULL: until deleted
-    source     TEXT NOT NULL,        -- api | scenario | receiver
-    created_ms INTEGER NOT NULL
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    id           TEXT NOT NULL UNIQUE,
+    provider     TEXT,                 -- NULL: every provider
+    action       TEXT NOT NULL,
+    event_type   TEXT,
+    intent_id    TEXT,
+    external_ref TEXT,
+    method       TEXT,
+    path         TEXT,
+    attempt      INTEGER,              -- NULL: at enqueue time; N: the Nth attempt of a delivery
+    params       TEXT NOT NULL,
+    times        INTEGER NOT NULL,
+    remaining    INTEGER,              -- NULL: until deleted
+    source       TEXT NOT NULL,        -- api | scenario | receiver
+    created_ms   INTEGER NOT NULL
 );
+CREATE INDEX IF NOT EXISTS faults_by_action ON faults (action, provider);
 
 -- Every fault that was applied, wherever it came from: the rehearsal's evidence.
 CREATE TABLE IF NOT EXISTS fault_log (
@@ -130,8 +168,11 @@ CREATE TABLE IF NOT EXISTS fault_log (
     target    TEXT NOT NULL,        -- delivery | attempt | api | receiver
     action    TEXT NOT NULL,
     at_ms     INTEGER NOT NULL,
-    data      TEXT NOT NULL
+    data      TEXT NOT NULL,
+    FOREIGN KEY (provider, intent_id) REFERENCES intents (provider, id) ON DELETE CASCADE
 );
+CREATE INDEX IF NOT EXISTS fault_log_by_provider ON fault_log (provider);
+CREATE INDEX IF NOT EXISTS fault_log_by_intent ON fault_log (provider, intent_id);
 
 CREATE TABLE IF NOT EXISTS idempotency (
     provider     TEXT NOT NULL,
@@ -143,7 +184,8 @@ CREATE TABLE IF NOT EXISTS idempotency (
     PRIMARY KEY (provider, key)
 );
 
--- The built-in receiver's durable receipts (SPEC §8).
+-- The built-in receiver's durable receipts (SPEC §8). Its ids come from whoever sent the webhook,
+-- so they reference nothing here.
 CREATE TABLE IF NOT EXISTS receipts (
     seq             INTEGER PRIMARY KEY AUTOINCREMENT,
     provider        TEXT NOT NULL,
@@ -158,6 +200,7 @@ CREATE TABLE IF NOT EXISTS receipts (
     received_ms     INTEGER NOT NULL,
     last_ms         INTEGER NOT NULL
 );
+CREATE INDEX IF NOT EXISTS receipts_by_provider ON receipts (provider, seq);
 CREATE INDEX IF NOT EXISTS receipts_by_intent ON receipts (provider, intent_id, seq);
 CREATE INDEX IF NOT EXISTS receipts_by_ref ON receipts (provider, external_ref, seq);
 CREATE INDEX IF NOT EXISTS receipts_by_event ON receipts (provider, event_id);

@@ -1,0 +1,46 @@
+"""Delivery attempts: what was sent, how it was signed, what came back (svix's attempt log)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sandbox.store.base import Table, dumps
+
+
+def attempt_dict(a: Any) -> dict:
+    """An attempt row as the control API shows it."""
+    return {
+        "id": a["id"], "delivery_id": a["delivery_id"], "event_id": a["event_id"], "n": a["n"], "trigger": a["trigger"],
+        "url": a["url"], "request_headers": json.loads(a["request_headers"]), "request_body": a["request_body"],
+        "signature_input": a["signature_input"], "status": a["status"], "response_body": a["response_body"],
+        "duration_ms": a["duration_ms"], "error": a["error"], "faults": json.loads(a["faults"]), "at_ms": a["at_ms"],
+    }
+
+
+class Attempts(Table):
+    """`attempts`: each belongs to a delivery (deleting the delivery deletes them)."""
+
+    __slots__ = ()
+
+    def insert(self, delivery_id: int, event_id: str, n: int, record: dict, body: str, now_ms: int) -> None:
+        """An attempt of an existing delivery; `record` holds the request and its outcome."""
+        self.uow.execute(
+            "INSERT INTO attempts (delivery_id, event_id, n, trigger, url, request_headers, request_body,"
+            " signature_input, status, response_body, duration_ms, error, faults, at_ms)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (delivery_id, event_id, n, record["trigger"], record["url"], dumps(record["headers"]), body,
+             record["signature_input"], record["status"], record["response"], record["duration_ms"], record["error"],
+             json.dumps(record["faults"]), now_ms),
+        )
+
+    def of_delivery(self, delivery_id: int) -> list[dict]:
+        """A delivery's attempts in order."""
+        rows = self.uow.all("SELECT * FROM attempts WHERE delivery_id = ? ORDER BY n", (delivery_id,))
+        return [attempt_dict(row) for row in rows]
+
+    def of_intent(self, provider: str, intent_id: str) -> list[dict]:
+        """Every attempt of every delivery of an intent's events."""
+        rows = self.uow.all("SELECT a.* FROM attempts a JOIN events e ON e.id = a.event_id"
+                            " WHERE e.provider = ? AND e.intent_id = ?", (provider, intent_id))
+        return [attempt_dict(row) for row in rows]

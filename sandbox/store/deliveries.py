@@ -1,0 +1,105 @@
+"""The outbox: one row per delivery of an event to a URL, and its status as the dispatcher works it.
+
+Statuses: pending | in_flight | delivered | failed | dropped | held | unknown | contract_violation.
+A row that becomes due marks the unit of work, so the store wakes the dispatcher after the commit.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection
+from typing import Any
+
+from sandbox.store.base import Table, where
+
+
+class Deliveries(Table):
+    """`deliveries`: each belongs to an event; its attempts belong to it."""
+
+    __slots__ = ()
+
+    def insert(self, event_id: str, provider: str, intent_id: str | None, url: str | None, secret: str | None,
+               status: str, trigger: str, next_ms: int | None, faults: list[str], now_ms: int) -> int:
+        """A new delivery of an existing event; returns its id."""
+        cursor = self.uow.execute(
+            "INSERT INTO deliveries (event_id, provider, intent_id, url, secret, status, trigger, next_ms, faults,"
+            " created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (event_id, provider, intent_id, url, secret, status, trigger, next_ms, json.dumps(faults), now_ms, now_ms),
+        )
+        self.uow.queue_delivery()
+        return cursor.lastrowid
+
+    def get(self, delivery_id: int) -> Any:
+        """The delivery row, or None."""
+        return self.uow.one("SELECT * FROM deliveries WHERE id = ?", (delivery_id,))
+
+    def first_of_event(self, event_id: str) -> Any:
+        """The event's first delivery (its URL and secret are the event's), or None."""
+        return self.uow.one("SELECT * FROM deliveries WHERE event_id = ? ORDER BY id LIMIT 1", (event_id,))
+
+    def claim_due(self, now_ms: int, limit: int) -> list:
+        """Due deliveries (with their event's type and body), marked in flight, earliest first."""
+        rows = self.uow.all(
+            "SELECT d.*, e.type AS event_type, e.body AS body FROM deliveries d JOIN events e ON e.id = d.event_id"
+            " WHERE d.status IN ('pending', 'held') AND d.next_ms <= ? ORDER BY d.next_ms, d.id LIMIT ?",
+            (now_ms, limit))
+        if rows:
+            self.uow.many("UPDATE deliveries SET status = 'in_flight' WHERE id = ?", [(r["id"],) for r in rows])
+        return rows
+
+    def next_due_ms(self) -> int | None:
+        """When the next pending or held delivery is due (None: none)."""
+        return self.uow.one("SELECT MIN(next_ms) AS due FROM deliveries WHERE status IN ('pending', 'held')")["due"]
+
+    def recover(self, at_most_once: Collection[str], now_ms: int) -> None:
+        """After a crash: what was in flight is retried now, except for at-most-once providers (`unknown`)."""
+        if at_most_once:
+            self.uow.execute(
+                "UPDATE deliveries SET status = 'unknown', next_ms = NULL, updated_ms = ?,"
+                " last_error = 'in flight when the server stopped' WHERE status = 'in_flight'"
+                f" AND provider IN ({', '.join('?' * len(at_most_once))})", (now_ms, *at_most_once))
+        self.uow.execute("UPDATE deliveries SET status = 'pending', next_ms = ?, updated_ms = ? WHERE status = 'in_flight'",
+                         (now_ms, now_ms))
+
+    def finish_attempt(self, delivery_id: int, status: str, attempts: int, next_ms: int | None,
+                       last_error: str | None, now_ms: int) -> bool:
+        """An attempt's outcome on its delivery; False when the delivery is gone (a reset deleted it)."""
+        return self.uow.execute(
+            "UPDATE deliveries SET status = ?, attempts = ?, next_ms = ?, last_error = ?, updated_ms = ? WHERE id = ?",
+            (status, attempts, next_ms, last_error, now_ms, delivery_id)).rowcount > 0
+
+    def mark_violation(self, delivery_id: int, error: str, now_ms: int) -> bool:
+        """The event broke its contract and is never sent; False when the delivery is gone."""
+        return self.uow.execute(
+            "UPDATE deliveries SET status = 'contract_violation', next_ms = NULL, last_error = ?, updated_ms = ?"
+            " WHERE id = ?", (error, now_ms, delivery_id)).rowcount > 0
+
+    def release_after_crash(self, delivery_id: int, error: str, retry_ms: int, now_ms: int) -> None:
+        """An attempt failed inside the sandbox: keep its delivery retryable at `retry_ms`."""
+        self.uow.execute("UPDATE deliveries SET status = 'pending', next_ms = ?, last_error = ?, updated_ms = ?"
+                         " WHERE id = ? AND status = 'in_flight'", (retry_ms, error, now_ms, delivery_id))
+
+    def release_held(self, provider: str, intent_id: str, after_event: str, now_ms: int) -> int:
+        """Held deliveries of an intent's events older than `after_event` become due now."""
+        released = self.uow.execute(
+            "UPDATE deliveries SET status = 'pending', next_ms = ?, updated_ms = ? WHERE provider = ? AND intent_id = ?"
+            " AND status = 'held' AND event_id != ?"
+            " AND event_id IN (SELECT id FROM events WHERE seq < (SELECT seq FROM events WHERE id = ?))",
+            (now_ms, now_ms, provider, intent_id, after_event, after_event)).rowcount
+        if released:
+            self.uow.queue_delivery()
+        return released
+
+    def list(self, event_id: str | None, provider: str | None, status: str | None, intent_id: str | None = None,
+             limit: int = 100) -> list[dict]:
+        """Deliveries, newest first, each with its attempts in order."""
+        clause, params = where(("event_id = ?", event_id), ("provider = ?", provider), ("intent_id = ?", intent_id),
+                               ("status = ?", status))
+        rows = self.uow.all(f"SELECT * FROM deliveries {clause} ORDER BY id DESC LIMIT ?", (*params, limit))
+        return [{
+            "id": r["id"], "event_id": r["event_id"], "provider": r["provider"], "intent_id": r["intent_id"],
+            "url": r["url"], "status": r["status"], "trigger": r["trigger"],
+            "attempts": self.uow.attempts.of_delivery(r["id"]),
+            "next_ms": r["next_ms"], "faults": json.loads(r["faults"]), "last_error": r["last_error"],
+            "created_ms": r["created_ms"], "updated_ms": r["updated_ms"],
+        } for r in rows]

@@ -1,0 +1,31 @@
+"""Webhook events: the body is serialised once, so every retry and duplicate carries the same bytes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sandbox.store.base import Table, where
+
+
+class Events(Table):
+    """`events`: an event belongs to its intent (when it has one); its deliveries belong to it."""
+
+    __slots__ = ()
+
+    def insert(self, event_id: str, provider: str, intent_id: str | None, type_: str, body_text: str,
+               now_ms: int) -> None:
+        """A new event with its serialised body."""
+        self.uow.execute("INSERT INTO events (id, provider, intent_id, type, body, created_ms) VALUES (?, ?, ?, ?, ?, ?)",
+                         (event_id, provider, intent_id, type_, body_text, now_ms))
+
+    def get(self, event_id: str) -> Any:
+        """The stored event row, or None."""
+        return self.uow.one("SELECT * FROM events WHERE id = ?", (event_id,))
+
+    def list(self, provider: str | None, intent_id: str | None, type_: str | None, limit: int = 100) -> list[dict]:
+        """Events newest first, with their bodies parsed."""
+        clause, params = where(("provider = ?", provider), ("intent_id = ?", intent_id), ("type = ?", type_))
+        rows = self.uow.all(f"SELECT * FROM events {clause} ORDER BY seq DESC LIMIT ?", (*params, limit))
+        return [{"id": r["id"], "provider": r["provider"], "intent_id": r["intent_id"], "type": r["type"],
+                 "created_ms": r["created_ms"], "body": json.loads(r["body"])} for r in rows]

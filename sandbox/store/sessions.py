@@ -1,0 +1,27 @@
+"""Hosted widget sessions: a bearer token that opens one intent's widget page."""
+
+from __future__ import annotations
+
+import json
+
+from sandbox.store.base import Table, dumps
+
+
+class Sessions(Table):
+    """`sessions`: each belongs to an intent."""
+
+    __slots__ = ()
+
+    def add(self, provider: str, token: str, intent_id: str, session_id: str, data: dict, now_ms: int,
+            expires_ms: int) -> None:
+        """A new session of an existing intent."""
+        self.uow.execute(
+            "INSERT INTO sessions (token, provider, intent_id, session_id, data, created_ms, expires_ms)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)", (token, provider, intent_id, session_id, dumps(data), now_ms, expires_ms))
+
+    def get(self, provider: str, token: str) -> dict | None:
+        """The session's document with `_expires_ms`, or None."""
+        row = self.uow.one("SELECT * FROM sessions WHERE provider = ? AND token = ?", (provider, token))
+        if row is None:
+            return None
+        return {**json.loads(row["data"]), "_expires_ms": row["expires_ms"]}
