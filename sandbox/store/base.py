@@ -22,8 +22,9 @@ def dumps(value: Any) -> str:
 def where(*conditions: tuple[str, Any]) -> tuple[str, list]:
     """`WHERE a AND b …` from `(clause, value)` pairs, skipping those whose value is None.
 
-    Each clause holds one `?` for its value; a tuple value fills several (`"x IN (?, ?)"`). No
-    condition left gives an empty string, so the caller's SQL reads the same either way.
+    Each clause holds one `?` for its value; a tuple value fills several (`"x IN (?, ?)"`, and `()`
+    adds a clause that takes none). No condition left gives an empty string, so the caller's SQL
+    reads the same either way.
     """
     clauses, params = [], []
     for clause, value in conditions:

@@ -100,10 +100,10 @@ class Intents(Table):
              created_from_ms: int | None = None, created_to_ms: int | None = None, before_seq: int | None = None,
              limit: int = 20, offset: int = 0) -> list[IntentRow]:
         """Newest first. `before_seq` is the keyset cursor (pages stay cheap at a million rows);
-        `key` keeps the intents holding that lookup key (`(kind, value)`)."""
-        clause, params = self._filter(provider, account, kind, status, external_ref, key, created_from_ms,
-                                      created_to_ms, before_seq)
-        rows = self.uow.all(f"SELECT * FROM intents {clause} ORDER BY seq DESC LIMIT ? OFFSET ?",
+        `key` keeps the intents holding that lookup key (`(kind, value)`, `provider` required)."""
+        source, clause, params = self._filter(provider, account, kind, status, external_ref, key, created_from_ms,
+                                              created_to_ms, before_seq)
+        rows = self.uow.all(f"SELECT i.* FROM {source} {clause} ORDER BY i.seq DESC LIMIT ? OFFSET ?",
                             (*params, limit, offset))
         return [IntentRow.from_row(row) for row in rows]
 
@@ -111,26 +111,35 @@ class Intents(Table):
               status: str | None = None, external_ref: str | None = None, key: tuple[str, str] | None = None,
               created_from_ms: int | None = None, created_to_ms: int | None = None) -> int:
         """How many intents `list` would page through with the same filters."""
-        clause, params = self._filter(provider, account, kind, status, external_ref, key, created_from_ms,
-                                      created_to_ms, None)
-        return self.uow.one(f"SELECT COUNT(*) AS n FROM intents {clause}", params)["n"]
+        source, clause, params = self._filter(provider, account, kind, status, external_ref, key, created_from_ms,
+                                              created_to_ms, None)
+        return self.uow.one(f"SELECT COUNT(*) AS n FROM {source} {clause}", params)["n"]
 
     def find_by_key(self, provider: str, kinds: tuple[str, ...], value: str, *, account: str | None = None,
                     created_from_ms: int | None = None, other_than: str | None = None) -> IntentRow | None:
         """The newest intent holding `value` under any of the key `kinds`."""
         clause, params = where(
             ("k.provider = ?", provider), (f"k.kind IN ({', '.join('?' * len(kinds))})", kinds), ("k.value = ?", value),
-            ("i.account = ?", account), ("i.created_ms >= ?", created_from_ms), ("i.id != ?", other_than))
-        row = self.uow.one("SELECT i.* FROM intent_keys k JOIN intents i ON i.provider = k.provider AND i.id = k.intent_id"
-                           f" {clause} ORDER BY i.seq DESC LIMIT 1", params)
+            ("i.provider = k.provider AND i.id = k.intent_id", ()), ("i.account = ?", account),
+            ("i.created_ms >= ?", created_from_ms), ("i.id != ?", other_than))
+        row = self.uow.one(f"SELECT i.* FROM {_BY_KEY} {clause} ORDER BY i.seq DESC LIMIT 1", params)
         return IntentRow.from_row(row) if row else None
 
     @staticmethod
     def _filter(provider, account, kind, status, external_ref, key, created_from_ms, created_to_ms,
-                before_seq) -> tuple[str, list]:
-        return where(
-            ("provider = ?", provider), ("account = ?", account), ("kind = ?", kind), ("status = ?", status),
-            ("external_ref = ?", external_ref),
-            ("id IN (SELECT intent_id FROM intent_keys WHERE provider = ? AND kind = ? AND value = ?)",
-             (provider, *key) if key else None),
-            ("created_ms >= ?", created_from_ms), ("created_ms <= ?", created_to_ms), ("seq < ?", before_seq))
+                before_seq) -> tuple[str, str, list]:
+        by_key = ()
+        if key is not None:
+            by_key = (("k.provider = ? AND k.kind = ? AND k.value = ?", (provider, *key)),
+                      ("i.provider = k.provider AND i.id = k.intent_id", ()))
+        clause, params = where(
+            *by_key, ("i.provider = ?", provider), ("i.account = ?", account), ("i.kind = ?", kind),
+            ("i.status = ?", status), ("i.external_ref = ?", external_ref), ("i.created_ms >= ?", created_from_ms),
+            ("i.created_ms <= ?", created_to_ms), ("i.seq < ?", before_seq))
+        return (_BY_KEY if key is not None else "intents i"), clause, params
+
+
+#: Intents found through a lookup key. `CROSS JOIN` makes SQLite start from the key's index
+#: (without statistics it may otherwise walk every intent of the provider and probe each one's keys);
+#: other databases read it as a plain join and plan it themselves.
+_BY_KEY = "intent_keys k CROSS JOIN intents i"
