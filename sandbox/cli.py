@@ -14,6 +14,7 @@ from aiohttp import web
 
 from sandbox import remote
 from sandbox.settings import ConfigError, load_settings
+from sandbox.store import SchemaMismatch
 
 
 def _serve_parser(sub) -> None:
@@ -94,7 +95,11 @@ async def serve(settings) -> None:
     settings.port = sock.getsockname()[1]
     app = create_app(settings)
     runner = web.AppRunner(app, handle_signals=False, access_log=None)
-    await runner.setup()
+    try:
+        await runner.setup()
+    except BaseException:  # the app could not start (e.g. a database of another version): free the port
+        sock.close()
+        raise
     site = web.SockSite(runner, sock)
     await site.start()
     stop = asyncio.Event()
@@ -144,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(serve(settings))
         except KeyboardInterrupt:  # interrupted while still starting, before the handlers were installed
             return 130
-        except ListenError as exc:
+        except (ListenError, SchemaMismatch) as exc:
             print(f"sandbox: {exc}", file=sys.stderr)
             return 1
         return 0

@@ -1,7 +1,7 @@
 """Inqud checkouts and requests: creation, the payer's steps, the status path and its webhooks.
 
-Every function here is synchronous over one database connection and runs as one transaction
-(`sb.commit`), so a status change, its timeline entry, its webhook and its timers commit
+Every function here is synchronous over one unit of work and runs as one transaction
+(`sb.store.commit`), so a status change, its timeline entry, its webhook and its timers commit
 together. A checkout and the request the payer makes for it move as a pair: the request row is
 written first, then the checkout embeds it and emits (only checkouts, and requests made through
 the API without a checkout, have webhooks of their own).

@@ -1,7 +1,7 @@
 """LIQX intents: creation, widget sessions, the PAYIN/PAYOUT state machines and their webhooks.
 
-Everything here is a synchronous function over the database connection, run by `Store.write`
-as one transaction: the status change, its timeline entry, its webhook event and delivery rows
+Everything here is a synchronous function over a unit of work, run by `Store.commit` as one
+transaction: the status change, its timeline entry, its webhook event and delivery rows
 and any timers commit together.
 """
 

@@ -7,10 +7,11 @@ opens a payment record with status 0 (Pending) and a pay window. "I have paid" m
 Confirmed) and only that emits `payment_intent.successed`. A payment left unpaid past its window
 becomes 2 (Timeout) and sends nothing, as documented.
 
-Links and payments are both rows of `intents` (`_kind` tells them apart). Their numeric ids come
+Links and payments are both rows of `intents` (their `kind` column, and `_kind`, tell them apart;
+a payment carries its link as a `link` lookup key). Their numeric ids come
 from one sequence, so each number names exactly one row and the control API takes the same
-numbers a partner sees. Every function is synchronous over one connection and runs as one
-transaction (`sb.commit`).
+numbers a partner sees. Every function is synchronous over one unit of work and runs as one
+transaction (`sb.store.commit`).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """ROZO payments: storage, lookups and the state machine with its webhooks and timers.
 
-Everything here is a synchronous function over the database connection, run by `Store.write` as
+Everything here is a synchronous function over a unit of work, run by `Store.commit` as
 one transaction: a status change, its timeline entry, its webhook event and delivery rows and its
 timers commit together.
 
