@@ -13,6 +13,7 @@ import sys
 from aiohttp import web
 
 from sandbox import remote
+from sandbox.grading import cli as grading_cli
 from sandbox.settings import ConfigError, load_settings
 from sandbox.store import SchemaMismatch
 
@@ -49,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     _serve_parser(sub)
     _contracts_parser(sub)
     remote.build(sub)
+    grading_cli.build(sub)
     return parser
 
 
@@ -160,4 +162,6 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{provider}/{kind}/{name}")
             return 0
         return validate_file(args.provider, args.kind, args.name, args.file)
+    if args.command == "grade":
+        return grading_cli.run(args)
     return remote.run(args)

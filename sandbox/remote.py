@@ -44,7 +44,8 @@ def build(sub) -> None:
     fsub = faults.add_subparsers(dest="faults_command", required=True)
     add = fsub.add_parser("add", help="add a fault rule")
     add.add_argument("action", choices=["drop", "delay", "duplicate", "reorder", "bad_signature", "stale_timestamp",
-                                        "missing_signature", "api_error", "api_timeout"])
+                                        "missing_signature", "unknown_fields", "tampered_body", "api_error",
+                                        "api_timeout"])
     add.add_argument("--provider")
     for name in ("event-type", "intent-id", "external-ref", "method", "path"):
         add.add_argument(f"--{name}")

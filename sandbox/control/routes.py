@@ -25,6 +25,7 @@ from sandbox.delivery.faults import (
 from sandbox.delivery.outbox import resend
 from sandbox.engine import Sandbox
 from sandbox.errors import NotFound, ValidationFailed
+from sandbox.grading.routes import routes as grade_routes
 from sandbox.keys import SANDBOX
 from sandbox.partner.receiver import set_behaviour
 from sandbox.store import UnitOfWork
@@ -357,5 +358,6 @@ async def scenarios(request: web.Request) -> web.Response:
 def make_app() -> web.Application:
     app = web.Application()
     app.add_routes(routes)
+    app.add_routes(grade_routes)
     add_ui(app)
     return app

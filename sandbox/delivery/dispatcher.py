@@ -22,7 +22,7 @@ import aiohttp
 
 from sandbox.clock import Clock
 from sandbox.contracts import Contracts
-from sandbox.delivery.faults import log_fault, take_webhook_rules
+from sandbox.delivery.faults import log_fault, take_webhook_rules, tampered, with_unknown_fields
 from sandbox.delivery.outbox import insert_copy, release_held
 from sandbox.delivery.policy import RetryPolicy, WebhookDialect
 from sandbox.ids import Ids
@@ -145,57 +145,85 @@ class Dispatcher:
     async def _attempt_inner(self, item: Claimed) -> None:
         # Contract first (a violation is a sandbox bug and is never sent), then this attempt's
         # faults, a fresh signature, the POST, and one transaction recording the outcome.
-        target = self.targets[item.provider]
-        policy = target.policy()
-        body = item.body.encode("utf-8")
-        name = target.dialect.contract_name(item.event_type)
-        issues = self.contracts.errors(item.provider, "webhooks", name, json.loads(item.body))
-        if issues:
-            await self.store.commit(_mark_violation, item, [i.as_dict() for i in issues], self.clock.now_ms())
+        policy = self.targets[item.provider].policy()
+        if not await self._contract_ok(item):
             return
-        url, secrets = self.endpoint(item.provider)
-        url = item.url or url
-        if item.secret:
-            secrets = [item.secret]
         faults = list(item.faults)
         for rule in item.rules:
             if rule.action == "delay":
                 await self.clock.wait_until(self.clock.now_ms() + (rule.params.delay_ms or 0))
             faults.append(rule.action)
-        now = self.clock.now()
-        at = now - timedelta(seconds=STALE_SECONDS) if "stale_timestamp" in faults else now
-        sign_with = secrets
-        if "bad_signature" in faults:
-            sign_with = [wrong_secret(secret) for secret in secrets] or [wrong_secret(None)]
-        signed = target.dialect.sign(body, sign_with, at, item.attempt, item.event_id)
-        headers = {"Content-Type": "application/json", "User-Agent": "liqx-sandbox-webhooks/1", **signed.headers}
-        if "missing_signature" in faults:
-            for header in target.dialect.signature_headers:
-                headers.pop(header, None)
-        trigger = item.trigger if item.attempt == 1 else "retry"
-        record = {"url": url, "headers": headers, "signature_input": signed.signature_input, "faults": faults,
-                  "trigger": trigger, "status": None, "response": None, "error": None, "duration_ms": 0.0}
-        if "drop" in faults or not url:
-            record["error"] = "dropped by fault rule" if "drop" in faults else "no webhook URL configured"
-        else:
-            started = time.perf_counter()
-            try:
-                timeout = aiohttp.ClientTimeout(total=policy.timeout_s)
-                async with self._session.post(url, data=body, headers=headers, allow_redirects=False,
-                                              timeout=timeout) as response:
-                    record["status"] = response.status
-                    chunk = await response.content.read(RESPONSE_KEEP)
-                    record["response"] = chunk.decode("utf-8", errors="replace")
-            except TimeoutError:
-                record["error"] = f"timeout after {policy.timeout_s:g} s"
-            except aiohttp.ClientError as exc:
-                record["error"] = f"{type(exc).__name__}: {exc}"
-            record["duration_ms"] = round((time.perf_counter() - started) * 1000, 3)
+        record = await self._send(item, faults, policy.timeout_s)
         ok = record["status"] is not None and 200 <= record["status"] < 300
         delay = None if ok else policy.delay_after(item.attempt)
         if delay is not None and policy.jitter_ratio:
             delay += self.ids.jitter(delay * policy.jitter_ratio)
         await self._record(item, record, ok, delay, self.clock.now_ms())
+
+    async def send_once(self, item: Claimed, timeout_s: float) -> dict:
+        """One attempt outside the retry schedule, awaited by its caller (the grade, SPEC §15).
+
+        The same path as a scheduled attempt — contract check, the item's fault actions, a fresh
+        signature, the POST, the attempt row — but the delivery is never rescheduled: it ends
+        `delivered` or `failed`. Returns the attempt record (`status` None when there was no answer).
+        """
+        if not await self._contract_ok(item):
+            return {"status": None, "error": "contract_violation", "duration_ms": 0.0, "faults": item.faults}
+        record = await self._send(item, list(item.faults), timeout_s)
+        ok = record["status"] is not None and 200 <= record["status"] < 300
+        await self._record(item, record, ok, None, self.clock.now_ms())
+        return record
+
+    async def _contract_ok(self, item: Claimed) -> bool:
+        name = self.targets[item.provider].dialect.contract_name(item.event_type)
+        issues = self.contracts.errors(item.provider, "webhooks", name, json.loads(item.body))
+        if issues:
+            await self.store.commit(_mark_violation, item, [i.as_dict() for i in issues], self.clock.now_ms())
+        return not issues
+
+    async def _send(self, item: Claimed, faults: list[str], timeout_s: float) -> dict:
+        """Sign the body afresh (applying the signing and body actions in `faults`) and POST it."""
+        dialect = self.targets[item.provider].dialect
+        body = item.body.encode("utf-8")
+        url, secrets = self.endpoint(item.provider)
+        url = item.url or url
+        if item.secret:
+            secrets = [item.secret]
+        now = self.clock.now()
+        at = now - timedelta(seconds=STALE_SECONDS) if "stale_timestamp" in faults else now
+        sign_with = secrets
+        if "bad_signature" in faults:
+            sign_with = [wrong_secret(secret) for secret in secrets] or [wrong_secret(None)]
+        if "unknown_fields" in faults:
+            body = with_unknown_fields(body)
+        signed = dialect.sign(body, sign_with, at, item.attempt, item.event_id)
+        if "tampered_body" in faults:
+            body = tampered(body, getattr(dialect, "amount_path", ()))
+        headers = {"Content-Type": "application/json", "User-Agent": "liqx-sandbox-webhooks/1", **signed.headers}
+        if "missing_signature" in faults:
+            for header in dialect.signature_headers:
+                headers.pop(header, None)
+        trigger = item.trigger if item.attempt == 1 else "retry"
+        record = {"url": url, "headers": headers, "signature_input": signed.signature_input, "faults": faults,
+                  "trigger": trigger, "status": None, "response": None, "error": None, "duration_ms": 0.0,
+                  "body": body.decode("utf-8") if body != item.body.encode("utf-8") else None}
+        if "drop" in faults or not url:
+            record["error"] = "dropped by fault rule" if "drop" in faults else "no webhook URL configured"
+            return record
+        started = time.perf_counter()
+        try:
+            timeout = aiohttp.ClientTimeout(total=timeout_s)
+            async with self._session.post(url, data=body, headers=headers, allow_redirects=False,
+                                          timeout=timeout) as response:
+                record["status"] = response.status
+                chunk = await response.content.read(RESPONSE_KEEP)
+                record["response"] = chunk.decode("utf-8", errors="replace")
+        except TimeoutError:
+            record["error"] = f"timeout after {timeout_s:g} s"
+        except aiohttp.ClientError as exc:
+            record["error"] = f"{type(exc).__name__}: {exc}"
+        record["duration_ms"] = round((time.perf_counter() - started) * 1000, 3)
+        return record
 
     async def _record(self, *args) -> None:
         """Write an attempt's outcome; outcomes finishing together share one transaction."""
@@ -282,7 +310,7 @@ def _record_attempt(uow: UnitOfWork, item: Claimed, record: dict, ok: bool, dela
     error = record["error"] or (None if ok else f"HTTP {record['status']}")
     if not uow.deliveries.finish_attempt(item.delivery_id, status, item.attempt, next_ms, error, now_ms):
         return
-    uow.attempts.insert(item.delivery_id, item.event_id, item.attempt, record, item.body, now_ms)
+    uow.attempts.insert(item.delivery_id, item.event_id, item.attempt, record, record.get("body") or item.body, now_ms)
     if ok:
         release_held(uow, item.provider, item.intent_id, item.event_id, now_ms)
     if item.intent_id:

@@ -2,26 +2,34 @@
 
 Webhook actions apply to deliveries: `drop`, `delay`, `duplicate`, `reorder` when a delivery is
 enqueued (or, for a rule limited to the Nth attempt, when that attempt is made), and
-`bad_signature`, `stale_timestamp`, `missing_signature` when an attempt is signed. API actions
+`bad_signature`, `stale_timestamp`, `missing_signature` when an attempt is signed; `unknown_fields`
+(the body gains members no contract knows, validly signed) and `tampered_body` (signed, then the
+amount changed in transit) transform the body around signing. API actions
 (`api_error`, `api_timeout`) apply to the next matching API call. A rule's `times` counts the
 deliveries or calls it has left; 0 means until deleted.
 """
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from sandbox.store import UnitOfWork
+from sandbox.store import UnitOfWork, dumps
 
-WEBHOOK_ACTIONS = ("drop", "delay", "duplicate", "reorder", "bad_signature", "stale_timestamp", "missing_signature")
-SIGNING_ACTIONS = ("bad_signature", "stale_timestamp", "missing_signature")
+WEBHOOK_ACTIONS = ("drop", "delay", "duplicate", "reorder", "bad_signature", "stale_timestamp", "missing_signature",
+                   "unknown_fields", "tampered_body")
+SIGNING_ACTIONS = ("bad_signature", "stale_timestamp", "missing_signature", "unknown_fields", "tampered_body")
 API_ACTIONS = ("api_error", "api_timeout")
 #: The built-in receiver's instructed answer (`PUT /_sandbox/receiver/{provider}`): status and delay.
 RECEIVER_ACTIONS = ("receiver_answer",)
 Action = Literal["drop", "delay", "duplicate", "reorder", "bad_signature", "stale_timestamp",
-                 "missing_signature", "api_error", "api_timeout", "receiver_answer"]
+                 "missing_signature", "unknown_fields", "tampered_body", "api_error", "api_timeout",
+                 "receiver_answer"]
+#: The member `unknown_fields` adds (at the top and inside a `data` object): a name no contract has.
+UNKNOWN_FIELD = "sandbox_unknown_field"
 
 
 class FaultMatch(BaseModel):
@@ -162,3 +170,47 @@ def take_receiver_rule(uow: UnitOfWork, provider: str) -> FaultRule | None:
 def has_api_rules(uow: UnitOfWork) -> bool:
     """True if any API-call rule exists (the API middleware skips its lookup otherwise)."""
     return uow.faults.any_of(API_ACTIONS)
+
+
+def with_unknown_fields(body: bytes) -> bytes:
+    """The `unknown_fields` body: the same event plus members no contract knows (a provider adding fields).
+
+    Added at the top level and inside a `data` object when there is one, so a receiver that
+    validates either level strictly is caught. The result is signed as is: it is a valid event.
+    """
+    value = json.loads(body)
+    if not isinstance(value, dict):
+        return body
+    extra = {"note": "a field this receiver has never seen", "added_in": "a later API version"}
+    value[UNKNOWN_FIELD] = extra
+    if isinstance(value.get("data"), dict):
+        value["data"][UNKNOWN_FIELD] = extra
+    return dumps(value).encode("utf-8")
+
+
+def tampered(body: bytes, amount_path: tuple[str, ...]) -> bytes:
+    """The `tampered_body` body: the amount at `amount_path` multiplied by ten, after signing.
+
+    Decimal strings stay decimal strings with the same places ("10.00" → "100.00"); numbers stay
+    numbers. A body without that member gains it, so the bytes always differ from what was signed.
+    """
+    value = json.loads(body)
+    holder = value
+    for key in amount_path[:-1]:
+        holder = holder.get(key) if isinstance(holder, dict) else None
+    if not isinstance(holder, dict) or not amount_path:
+        return body + b" "
+    key = amount_path[-1]
+    holder[key] = _ten_times(holder.get(key))
+    return dumps(value).encode("utf-8")
+
+
+def _ten_times(amount):
+    if isinstance(amount, bool) or amount is None:
+        return "1000000"
+    if isinstance(amount, int | float):
+        return amount * 10
+    try:
+        return f"{Decimal(str(amount)) * 10:f}"
+    except ArithmeticError:
+        return f"{amount}0"

@@ -70,11 +70,25 @@ def emit(uow: UnitOfWork, event: Outgoing, now_ms: int) -> list[int]:
     return ids
 
 
-def insert_copy(uow: UnitOfWork, delivery_id: int, due_ms: int, now_ms: int) -> int:
+def insert_copy(uow: UnitOfWork, delivery_id: int, due_ms: int | None, now_ms: int, status: str = "pending") -> int:
     """One more delivery of a delivery's event (an attempt-level `duplicate`), trigger `duplicate`."""
     row = uow.deliveries.get(delivery_id)
     event = Outgoing(row["provider"], row["event_id"], "", {}, row["intent_id"], url=row["url"], secret=row["secret"])
-    return _insert_delivery(uow, event, "pending", "duplicate", due_ms, json.loads(row["faults"]), now_ms)
+    return _insert_delivery(uow, event, status, "duplicate", due_ms, json.loads(row["faults"]), now_ms)
+
+
+def stage(uow: UnitOfWork, event: Outgoing, faults: list[str], now_ms: int) -> int:
+    """Store an event and one delivery that its caller attempts itself (status `grading`).
+
+    The grade (SPEC §15) sends its own synthetic events to a partner's endpoint one attempt at a
+    time and in its own order, so the dispatcher's loop never claims these rows; fault rules
+    posted by a partner are not consulted (the grade's actions are its own, named in `faults`).
+    """
+    uow.events.insert(event.event_id, event.provider, event.intent_id, event.type, dumps(event.body), now_ms)
+    if event.intent_id:
+        uow.timeline.add(event.provider, event.intent_id, "event", now_ms,
+                         {"event_id": event.event_id, "type": event.type, "body": event.body})
+    return _insert_delivery(uow, event, "grading", "scheduled", None, faults, now_ms)
 
 
 def _insert_delivery(uow: UnitOfWork, event: Outgoing, status: str, trigger: str, next_ms: int | None,

@@ -48,6 +48,8 @@ class WebhookDialect(Protocol):
     """How one provider signs, names and reads its webhooks."""
 
     signature_headers: tuple[str, ...]
+    #: Where the amount sits in a body (what the `tampered_body` fault changes after signing).
+    amount_path: tuple[str, ...]
 
     def sign(self, body: bytes, secrets: list[str], at: datetime, attempt: int, event_id: str) -> Signed:
         """Headers for one attempt: signed afresh with this attempt's timestamp."""

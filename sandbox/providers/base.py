@@ -15,6 +15,7 @@ from aiohttp import web
 
 from sandbox.delivery.policy import RetryPolicy, WebhookDialect
 from sandbox.errors import SandboxError
+from sandbox.grading.sample import GradeProfile
 from sandbox.ids import Ids
 
 if TYPE_CHECKING:
@@ -46,4 +47,6 @@ class Provider:
     #: Which secrets the built-in receiver should accept for a body (default: the endpoint's).
     receiver_secrets: Callable[[Sandbox, dict], Awaitable[list[str]]] | None = None
     on_start: Callable[[Sandbox], Awaitable[None]] | None = None
+    #: Its part in grading a partner's receiver (SPEC §15): synthetic events and what does not apply.
+    grading: GradeProfile | None = None
     extra: dict = field(default_factory=dict)

@@ -5,7 +5,7 @@
   workers for what it queued.
 - `uow.py`: the unit of work handed to `fn`, with one attribute per table family.
 - one module per table family: `meta`, `intents` (with lookup keys), `timeline`, `events`,
-  `deliveries`, `attempts`, `jobs`, `faults`, `receipts`, `idempotency`, `sessions`.
+  `deliveries`, `attempts`, `jobs`, `faults`, `receipts`, `idempotency`, `sessions`, `grades`.
 
 The table modules speak plain SQL through the unit of work, so a PostgreSQL backend is one more
 module beside `sqlite.py` that opens its connection and hands out the same unit of work.

@@ -205,3 +205,15 @@ CREATE INDEX IF NOT EXISTS receipts_by_intent ON receipts (provider, intent_id, 
 CREATE INDEX IF NOT EXISTS receipts_by_ref ON receipts (provider, external_ref, seq);
 CREATE INDEX IF NOT EXISTS receipts_by_event ON receipts (provider, event_id);
 CREATE INDEX IF NOT EXISTS receipts_by_type ON receipts (provider, type, seq);
+
+-- Grades of a partner's webhook receiver (SPEC §15): the whole report, kept for the inspector.
+CREATE TABLE IF NOT EXISTS grades (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    id          TEXT NOT NULL UNIQUE,
+    provider    TEXT NOT NULL,
+    target      TEXT NOT NULL,
+    passed      INTEGER NOT NULL,
+    report      TEXT NOT NULL,
+    created_ms  INTEGER NOT NULL,
+    finished_ms INTEGER NOT NULL
+);

@@ -17,6 +17,7 @@ from sandbox.store.attempts import Attempts
 from sandbox.store.deliveries import Deliveries
 from sandbox.store.events import Events
 from sandbox.store.faults import Faults
+from sandbox.store.grades import Grades
 from sandbox.store.idempotency import Idempotency
 from sandbox.store.intents import Intents
 from sandbox.store.jobs import Jobs
@@ -28,7 +29,7 @@ from sandbox.store.timeline import Timeline
 #: What a reset deletes, children before parents (the foreign keys would cascade anyway; deleting
 #: children first keeps each cascade empty). Tables with a provider column are reset per provider.
 _RESET_ORDER = ("attempts", "deliveries", "events", "timeline", "jobs", "sessions", "intent_keys", "fault_log",
-                "intents", "faults", "idempotency", "receipts")
+                "intents", "faults", "idempotency", "receipts", "grades")
 
 
 class UnitOfWork:
@@ -103,6 +104,10 @@ class UnitOfWork:
     @cached_property
     def faults(self) -> Faults:
         return Faults(self)
+
+    @cached_property
+    def grades(self) -> Grades:
+        return Grades(self)
 
     @cached_property
     def receipts(self) -> Receipts:

@@ -10,6 +10,7 @@ from sandbox.providers.inqud import models, pages, routes
 from sandbox.providers.inqud import project as projects
 from sandbox.providers.inqud.errors import render_error
 from sandbox.providers.inqud.events import POLICY, InqudDialect
+from sandbox.providers.inqud.grading import GRADING
 from sandbox.providers.inqud.statuses import ALL_STATUSES
 from sandbox.providers.inqud.wire import acquiring_url
 
@@ -77,4 +78,5 @@ PROVIDER = Provider(
     statuses=ALL_STATUSES,
     describe=describe,
     on_start=on_start,
+    grading=GRADING,
 )

@@ -48,6 +48,8 @@ class InqudDialect:
     """Signs and reads Inqud webhooks."""
 
     signature_headers = (DIGEST_HEADER,)
+    #: What `tampered_body` changes: a fixed-price checkout's amount.
+    amount_path = ("fixedAmount", "amount")
 
     def sign(self, body: bytes, secrets: list[str], at: datetime, attempt: int, event_id: str) -> Signed:
         """`X-Payload-Digest` for one attempt, or no header when no secret is set."""

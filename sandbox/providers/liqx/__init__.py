@@ -7,6 +7,7 @@ from sandbox.providers.base import Provider
 from sandbox.providers.liqx import models
 from sandbox.providers.liqx.errors import render_error
 from sandbox.providers.liqx.events import POLICY, LiqxDialect
+from sandbox.providers.liqx.grading import GRADING
 from sandbox.providers.liqx.routes import ctx_of, make_app
 
 
@@ -52,4 +53,5 @@ PROVIDER = Provider(
     statuses=(*models.PAYIN_STATUSES, "RESERVED", "PROCESSING", "FAILED"),
     describe=describe,
     on_start=on_start,
+    grading=GRADING,
 )

@@ -49,6 +49,8 @@ class LiqxDialect:
     """Signs and reads LIQX webhooks."""
 
     signature_headers = ("X-LIQX-Signature",)
+    #: What `tampered_body` changes: the won amount a partner credits.
+    amount_path = ("data", "amount_krw")
 
     def sign(self, body: bytes, secrets: list[str], at: datetime, attempt: int, event_id: str) -> Signed:
         timestamp = str(int(at.timestamp()))

@@ -11,6 +11,7 @@ from sandbox.providers.base import Provider
 from sandbox.providers.mizu import models
 from sandbox.providers.mizu.errors import render_error
 from sandbox.providers.mizu.events import POLICY, MizuDialect
+from sandbox.providers.mizu.grading import GRADING
 from sandbox.providers.mizu.routes import ctx_of, make_app
 
 
@@ -61,4 +62,5 @@ PROVIDER = Provider(
     transition=transition,
     statuses=tuple(str(s) for s in models.STATUS_NAMES),
     describe=describe,
+    grading=GRADING,
 )

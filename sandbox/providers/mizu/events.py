@@ -40,6 +40,8 @@ class MizuDialect:
     """Mizu documents no signature: headers are the dispatcher's plain JSON ones, nothing to verify."""
 
     signature_headers: tuple[str, ...] = ()
+    #: What `tampered_body` changes: the amount paid.
+    amount_path = ("payAmount",)
 
     def sign(self, body: bytes, secrets: list[str], at: datetime, attempt: int, event_id: str) -> Signed:
         """No signature, no event-id or attempt header: Mizu documents none."""

@@ -17,6 +17,7 @@ from sandbox.providers.rozo import chains, models, pages
 from sandbox.providers.rozo import routes as api
 from sandbox.providers.rozo.errors import render_error
 from sandbox.providers.rozo.events import POLICY, RozoDialect
+from sandbox.providers.rozo.grading import GRADING
 
 DEFAULT_APP_ID = "merchant_sandbox"
 WALLET_APP_ID = "wallet_sandbox"
@@ -102,4 +103,5 @@ PROVIDER = Provider(
     statuses=models.STATUSES,
     describe=describe,
     receiver_secrets=receiver_secrets,
+    grading=GRADING,
 )

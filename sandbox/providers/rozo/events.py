@@ -39,6 +39,8 @@ class RozoDialect:
     """Signs and reads ROZO webhooks."""
 
     signature_headers = ("X-Rozo-Signature",)
+    #: What `tampered_body` changes: the amount the payer sends.
+    amount_path = ("data", "source", "amount")
 
     def sign(self, body: bytes, secrets: list[str], at: datetime, attempt: int, event_id: str) -> Signed:
         """Headers for one attempt, timestamped now in milliseconds and signed with one secret."""

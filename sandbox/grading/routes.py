@@ -1,0 +1,139 @@
+"""Grades in the control API (SPEC §15): `POST /_sandbox/grades`, `GET /_sandbox/grades[/{id}]`, and the page.
+
+`POST` runs the whole battery before answering (a grade takes as long as the receiver's slowest
+case, at most a few tens of seconds) and answers 201 with the report, which is kept: `GET` reads
+it back, `/_sandbox/ui/grades` lists kept grades and `/_sandbox/ui/grades/{id}` shows one with
+every attempt.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from urllib.parse import urlsplit
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from sandbox.bodies import read_json
+from sandbox.errors import NotFound, ValidationFailed
+from sandbox.grading import page, state
+from sandbox.grading.cases import CASES
+from sandbox.grading.records import get_grade, list_grades
+from sandbox.grading.runner import GradeRequest, run_grade
+from sandbox.keys import SANDBOX
+
+routes = web.RouteTableDef()
+
+
+class GradeBody(BaseModel):
+    """`POST /_sandbox/grades`: which provider's webhooks, to which endpoint, which cases, which view."""
+
+    model_config = ConfigDict(extra="forbid")
+    provider: str = Field(min_length=1, max_length=64)
+    target: str = Field(min_length=1, max_length=2048)
+    cases: list[str] | None = Field(None, min_length=1, max_length=len(CASES))
+    state_url: str | None = Field(None, min_length=1, max_length=2048)
+
+    @field_validator("target")
+    @classmethod
+    def _target_is_http(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an absolute http:// or https:// URL")
+        try:
+            address = ipaddress.ip_address(parts.hostname.strip("[]"))
+        except ValueError:
+            return value
+        if address.is_link_local:
+            raise ValueError("link-local and metadata addresses are never a webhook destination")
+        return value
+
+    @field_validator("cases")
+    @classmethod
+    def _known_cases(cls, value: list[str] | None) -> list[str] | None:
+        unknown = [name for name in value or [] if name not in CASES]
+        if unknown:
+            raise ValueError(f"unknown case {unknown[0]!r}; cases are {', '.join(CASES)}")
+        return value
+
+    @field_validator("state_url")
+    @classmethod
+    def _state_template(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                state.check_template(value)
+            except state.BadTemplate as exc:
+                raise ValueError(str(exc)) from exc
+        return value
+
+
+def _json(value, status: int = 200) -> web.Response:
+    return web.json_response(value, status=status, dumps=lambda v: json.dumps(v, ensure_ascii=False))
+
+
+def _parse(body) -> GradeBody:
+    try:
+        return GradeBody.model_validate(body if isinstance(body, dict) else {})
+    except ValidationError as exc:
+        details = [{"field": "/" + "/".join(str(p) for p in e["loc"]), "issue": e["msg"].removeprefix("Value error, ")}
+                   for e in exc.errors()]
+        raise ValidationFailed("the grade request is invalid", details=details) from exc
+
+
+@routes.post("/grades")
+async def create(request: web.Request) -> web.Response:
+    """Run a grade now and answer with its report (201)."""
+    sb = request.config_dict[SANDBOX]
+    body, _ = await read_json(request)
+    parsed = _parse(body)
+    provider = sb.providers.get(parsed.provider)
+    if provider is None or provider.grading is None:
+        raise ValidationFailed(f"unknown provider {parsed.provider!r}",
+                               details=[{"field": "/provider", "issue": f"must be one of {', '.join(sb.providers)}"}])
+    cases = tuple(parsed.cases) if parsed.cases else CASES
+    report = await run_grade(sb, GradeRequest(parsed.provider, parsed.target, cases, parsed.state_url))
+    report["inspector_url"] = f"{sb.base_url}/_sandbox/ui/grades/{report['id']}"
+    return _json(report, 201)
+
+
+@routes.get("/grades")
+async def index(request: web.Request) -> web.Response:
+    """Kept grades, newest first (`?provider=`, `?limit=` up to 100)."""
+    sb = request.config_dict[SANDBOX]
+    text = request.query.get("limit", "20")
+    if not text.isdigit() or not 1 <= int(text) <= 100:
+        raise ValidationFailed("invalid limit", details=[{"field": "limit", "issue": "must be 1 to 100"}])
+    provider = request.query.get("provider") or None
+    return _json({"data": await sb.store.read(list_grades, provider, int(text))})
+
+
+async def _kept(request: web.Request) -> dict:
+    sb = request.config_dict[SANDBOX]
+    report = await sb.store.read(get_grade, request.match_info["grade_id"])
+    if report is None:
+        raise NotFound(f"grade {request.match_info['grade_id']!r} not found")
+    return report
+
+
+@routes.get("/grades/{grade_id}")
+async def show(request: web.Request) -> web.Response:
+    """One kept report."""
+    return _json(await _kept(request))
+
+
+@routes.get("/ui/grades")
+async def index_page(request: web.Request) -> web.Response:
+    """The inspector's list of kept grades (the latest 100)."""
+    sb = request.config_dict[SANDBOX]
+    grades = await sb.store.read(list_grades, None, 100)
+    return web.Response(text=page.render_index(grades), content_type="text/html", charset="utf-8",
+                        headers={"Cache-Control": "no-store"})
+
+
+@routes.get("/ui/grades/{grade_id}")
+async def show_page(request: web.Request) -> web.Response:
+    """The inspector's grade page: every case, its verdict, and each of its attempts."""
+    report = await _kept(request)
+    return web.Response(text=page.render(report, linked=True), content_type="text/html", charset="utf-8",
+                        headers={"Cache-Control": "no-store"})

@@ -1,0 +1,73 @@
+"""The control API keeps grades, refuses bad requests clearly, and the inspector shows each attempt."""
+
+from __future__ import annotations
+
+import re
+
+from tests.grading.support import grade_partner
+
+
+async def test_grades_are_kept_listed_and_shown_with_their_attempts(sandbox):
+    """POST answers the report; GET lists it and reads it back; its attempts are the deliveries' own rows."""
+    report, partner = await grade_partner(sandbox, "rozo")
+    assert report["id"].startswith("grd_") and report["inspector_url"].endswith(f"/_sandbox/ui/grades/{report['id']}")
+    listed = await sandbox.control("GET", "/grades")
+    assert listed["data"][0]["id"] == report["id"] and listed["data"][0]["passed"] is True
+    kept = await sandbox.control("GET", f"/grades/{report['id']}")
+    assert kept["cases"] == report["cases"]
+    honest = next(c for c in report["cases"] if c["name"] == "honest")
+    attempt = honest["attempts"][0]
+    deliveries = await sandbox.control("GET", f"/deliveries?event_id={attempt['event_id']}")
+    assert deliveries["data"][0]["attempts"][0]["id"] == attempt["id"]
+    assert deliveries["data"][0]["status"] == "delivered"
+    tag = report["id"] + "-honest"
+    assert f'"orderId":"{tag}"' in attempt["request_body"], "the grade's intent is tagged with its id"
+
+
+async def test_grade_page_links_each_case_to_each_of_its_attempts(sandbox):
+    """The inspector's grade page has an anchor per attempt, linked from its case's row."""
+    report, partner = await grade_partner(sandbox, "inqud")
+    status, html, response = await sandbox.request("GET", f"/_sandbox/ui/grades/{report['id']}")
+    assert status == 200 and response.content_type == "text/html"
+    for case in report["cases"]:
+        assert f'data-case="{case["name"]}"' in html
+        for attempt in case["attempts"]:
+            assert f'id="attempt-{attempt["id"]}"' in html and f'href="#attempt-{attempt["id"]}"' in html
+    status, index, _ = await sandbox.request("GET", "/_sandbox/ui/grades")
+    assert status == 200 and f'href="/_sandbox/ui/grades/{report["id"]}"' in index
+    assert len(re.findall(r'data-testid="attempt"', html)) == len({a["id"] for c in report["cases"]
+                                                                    for a in c["attempts"]})
+
+
+async def test_bad_grade_requests_are_400_naming_the_field_and_unknown_grades_404(sandbox):
+    """Unknown provider, non-http target, unknown case and a bad state template each name their field."""
+    cases = [
+        ({"provider": "stripe", "target": "http://127.0.0.1:1/"}, "/provider"),
+        ({"provider": "liqx", "target": "ftp://example.com/"}, "/target"),
+        ({"provider": "liqx", "target": "http://169.254.169.254/latest"}, "/target"),
+        ({"provider": "liqx", "target": "http://127.0.0.1:1/", "cases": ["honest", "teleport"]}, "/cases"),
+        ({"provider": "liqx", "target": "http://127.0.0.1:1/", "state_url": "http://x/{order}"}, "/state_url"),
+        ({"provider": "liqx"}, "/target"),
+    ]
+    for body, field in cases:
+        status, answer, _ = await sandbox.request("POST", "/_sandbox/grades", json=body)
+        assert status == 400, (body, answer)
+        assert field in [d["field"] for d in answer["error"]["details"]], (body, answer)
+    status, answer, _ = await sandbox.request("POST", "/_sandbox/grades", data=b"{nope",
+                                              headers={"Content-Type": "application/json"})
+    assert status == 400 and answer["error"]["code"] == "MALFORMED_JSON"
+    status, answer, _ = await sandbox.request("GET", "/_sandbox/grades/grd_missing")
+    assert status == 404 and answer["error"]["code"] == "NOT_FOUND"
+    status, _, _ = await sandbox.request("GET", "/_sandbox/ui/grades/grd_missing")
+    assert status == 404
+
+
+async def test_an_unreachable_target_fails_every_applicable_case_without_a_500(sandbox):
+    """Nothing listening: each applicable case fails with the connection error; the grade still answers."""
+    status, report, _ = await sandbox.request("POST", "/_sandbox/grades",
+                                              json={"provider": "mizu", "target": "http://127.0.0.1:9/hooks"})
+    assert status == 201
+    failed = {c["name"] for c in report["cases"] if c["status"] == "failed"}
+    assert failed == {"honest", "duplicate", "unknown_fields", "unknown_intent"}
+    assert all("Connect" in c["observed"] or "connect" in c["observed"] for c in report["cases"]
+               if c["name"] in failed)
