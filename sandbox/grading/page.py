@@ -35,12 +35,17 @@ def _pre(value) -> str:
     return f"<pre>{escape(text or '')}</pre>"
 
 
-def _attempt(attempt: dict, linked: bool) -> str:
+def _token(token: str | None, joiner: str) -> str:
+    """The admin token carried on a link (the control API needs it beyond loopback), or nothing."""
+    return f"{joiner}admin_token={quote(token, safe='')}" if token else ""
+
+
+def _attempt(attempt: dict, linked: bool, token: str | None) -> str:
     outcome = f"HTTP {attempt['status']}" if attempt.get("status") is not None else (attempt.get("error") or "no answer")
     faults = ", ".join(attempt.get("faults") or []) or "none"
     link = ""
     if linked:
-        href = "/_sandbox/deliveries?event_id=" + quote(attempt["event_id"], safe="")
+        href = "/_sandbox/deliveries?event_id=" + quote(attempt["event_id"], safe="") + _token(token, "&")
         link = f' · <a href="{escape(href)}">delivery in the control API</a>'
     return (f'<div class="attempt" id="attempt-{attempt["id"]}" data-testid="attempt">'
             f'<div><strong>{escape(outcome)}</strong> in {attempt.get("duration_ms") or 0:.0f} ms'
@@ -55,8 +60,9 @@ def _attempt(attempt: dict, linked: bool) -> str:
             + "</details></div>")
 
 
-def render(report: dict, linked: bool = False) -> str:
-    """The whole page for one report; `linked` adds links into the inspector and control API."""
+def render(report: dict, linked: bool = False, token: str | None = None) -> str:
+    """The whole page for one report; `linked` adds links into the inspector and control API
+    (carrying `token`, the admin token the page was opened with, beyond loopback)."""
     cases = report["cases"]
     counts = {s: sum(1 for c in cases if c["status"] == s) for s in ("passed", "failed", "not_applicable")}
     verdict = "passed" if report["passed"] else "failed"
@@ -71,8 +77,9 @@ def render(report: dict, linked: bool = False) -> str:
         sections.append(f'<h2 id="case-{escape(case["name"])}">{escape(case["name"])} {_badge(case["status"])}</h2>'
                         f'<div class="meta">expected: {escape(case["expected"])}</div>'
                         f'<div>observed: {escape(case["observed"])}</div>{state}'
-                        + "".join(_attempt(a, linked) for a in case["attempts"]))
-    back = '<p><a href="/_sandbox/ui/">← inspector</a></p>' if linked else ""
+                        + "".join(_attempt(a, linked, token) for a in case["attempts"]))
+    back = (f'<p><a href="/_sandbox/ui/grades{escape(_token(token, "?"))}">← grades</a> · '
+            f'<a href="/_sandbox/ui/{escape(_token(token, "?"))}">inspector</a></p>') if linked else ""
     title = f"Grade {report.get('id', '')}: {report['provider']} → {report['target']}"
     return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
             f'<meta name="viewport" content="width=device-width, initial-scale=1"><style>{STYLE}</style></head><body>'
@@ -84,10 +91,11 @@ def render(report: dict, linked: bool = False) -> str:
             f'</thead><tbody>{"".join(rows)}</tbody></table>{"".join(sections)}</body></html>')
 
 
-def render_index(grades: list[dict]) -> str:
+def render_index(grades: list[dict], token: str | None = None) -> str:
     """The inspector's list of kept grades, newest first, each linking to its page."""
     rows = "".join(
-        f'<tr data-testid="grade"><td><a href="/_sandbox/ui/grades/{quote(g["id"], safe="")}">{escape(g["id"])}</a></td>'
+        f'<tr data-testid="grade"><td><a href="/_sandbox/ui/grades/{quote(g["id"], safe="")}'
+        f'{escape(_token(token, "?"))}">{escape(g["id"])}</a></td>'
         f'<td>{escape(g["provider"])}</td><td>{escape(g["target"])}</td>'
         f'<td>{_badge("passed" if g["passed"] else "failed")}</td>'
         f'<td>{g["counts"].get("passed", 0)} / {g["counts"].get("failed", 0)} / {g["counts"].get("not_applicable", 0)}</td>'
@@ -95,6 +103,6 @@ def render_index(grades: list[dict]) -> str:
     empty = '<p class="meta">No grades yet: run <code>sandbox grade PROVIDER --target URL</code>.</p>' if not grades else ""
     return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Grades</title>'
             f'<meta name="viewport" content="width=device-width, initial-scale=1"><style>{STYLE}</style></head><body>'
-            f'<p><a href="/_sandbox/ui/">← inspector</a></p><h1>Grades of partner webhook receivers</h1>{empty}'
+            f'<p><a href="/_sandbox/ui/{escape(_token(token, "?"))}">← inspector</a></p><h1>Grades of partner webhook receivers</h1>{empty}'
             f'<table><thead><tr><th>grade</th><th>provider</th><th>target</th><th>verdict</th>'
             f'<th>passed / failed / n/a</th><th>at</th></tr></thead><tbody>{rows}</tbody></table></body></html>')

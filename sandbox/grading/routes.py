@@ -127,7 +127,7 @@ async def index_page(request: web.Request) -> web.Response:
     """The inspector's list of kept grades (the latest 100)."""
     sb = request.config_dict[SANDBOX]
     grades = await sb.store.read(list_grades, None, 100)
-    return web.Response(text=page.render_index(grades), content_type="text/html", charset="utf-8",
+    return web.Response(text=page.render_index(grades, request.query.get("admin_token")), content_type="text/html", charset="utf-8",
                         headers={"Cache-Control": "no-store"})
 
 
@@ -135,5 +135,5 @@ async def index_page(request: web.Request) -> web.Response:
 async def show_page(request: web.Request) -> web.Response:
     """The inspector's grade page: every case, its verdict, and each of its attempts."""
     report = await _kept(request)
-    return web.Response(text=page.render(report, linked=True), content_type="text/html", charset="utf-8",
+    return web.Response(text=page.render(report, linked=True, token=request.query.get("admin_token")), content_type="text/html", charset="utf-8",
                         headers={"Cache-Control": "no-store"})

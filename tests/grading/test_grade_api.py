@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
+from sandbox.clock import Clock
 from tests.grading.support import grade_partner
+from tests.support import start_sandbox, stop_sandbox
 
 
 async def test_grades_are_kept_listed_and_shown_with_their_attempts(sandbox):
@@ -71,3 +73,23 @@ async def test_an_unreachable_target_fails_every_applicable_case_without_a_500(s
     assert failed == {"honest", "duplicate", "unknown_fields", "unknown_intent"}
     assert all("Connect" in c["observed"] or "connect" in c["observed"] for c in report["cases"]
                if c["name"] in failed)
+
+
+async def test_beyond_loopback_grade_pages_carry_the_admin_token_on_their_links(tmp_path):
+    """Opened with ?admin_token=, the grade pages' links into the control API and inspector keep working."""
+    running = await start_sandbox(tmp_path, clock=Clock(), host="0.0.0.0", admin_token="s3cret")
+    try:
+        auth = {"Authorization": "Bearer s3cret"}
+        status, report, _ = await running.request("POST", "/_sandbox/grades", headers=auth, json={
+            "provider": "mizu", "target": "http://127.0.0.1:9/hooks", "cases": ["honest"]})
+        assert status == 201
+        status, _, _ = await running.request("GET", f"/_sandbox/ui/grades/{report['id']}")
+        assert status == 401
+        status, html, _ = await running.request("GET", f"/_sandbox/ui/grades/{report['id']}?admin_token=s3cret")
+        assert status == 200
+        assert "/_sandbox/deliveries?event_id=mizu_evt_" in html and "&amp;admin_token=s3cret" in html
+        assert 'href="/_sandbox/ui/?admin_token=s3cret"' in html
+        status, index, _ = await running.request("GET", "/_sandbox/ui/grades?admin_token=s3cret")
+        assert status == 200 and f'/_sandbox/ui/grades/{report["id"]}?admin_token=s3cret' in index
+    finally:
+        await stop_sandbox(running)
