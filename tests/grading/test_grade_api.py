@@ -93,3 +93,13 @@ async def test_beyond_loopback_grade_pages_carry_the_admin_token_on_their_links(
         assert status == 200 and f'/_sandbox/ui/grades/{report["id"]}?admin_token=s3cret' in index
     finally:
         await stop_sandbox(running)
+
+
+async def test_a_grade_leaves_the_partners_rules_and_intents_alone(sandbox):
+    """Posted fault rules are neither applied to nor spent by grade traffic, and no intent appears."""
+    rule = await sandbox.control("POST", "/faults", {"provider": "liqx", "action": "drop", "times": 1})
+    report, _ = await grade_partner(sandbox, "liqx", cases=["honest", "duplicate"])
+    assert report["passed"] is True
+    rules = (await sandbox.control("GET", "/faults"))["data"]
+    assert [(r["id"], r["remaining"]) for r in rules] == [(rule["id"], 1)]
+    assert (await sandbox.control("GET", "/intents?provider=liqx"))["data"] == []
