@@ -124,7 +124,7 @@ async def intents(request: web.Request) -> web.Response:
     if provider:
         _provider(sb, provider)
     limit = _limit(request)
-    rows = await sb.store.read(lambda uow: uow.intents.list(provider, limit=limit))
+    rows = await sb.store.read(lambda uow: uow.intents.list(provider, account=None, limit=limit))
     return _json({"data": [_intent_summary(r) for r in rows]})
 
 

@@ -2,7 +2,8 @@
 
 An intent row keeps the provider's own object as JSON in `data`, with what requests filter on in
 columns beside it: `status`, `external_ref`, `account` (the owning app or project inside the
-provider, '' where there is one) and `kind`. Lookups a provider needs by other values (a tx hash,
+provider, '' where there is one) and `kind`. Reads are scoped to one account ('' unless told otherwise, None for every account), so the
+indexes that lead with `(provider, account)` serve them. Lookups a provider needs by other values (a tx hash,
 a deposit address and memo, the link a payment belongs to) go through `intent_keys`, an indexed
 `(provider, kind, value) → intent` table, so no request reads every row of a provider.
 """
@@ -89,25 +90,26 @@ class Intents(Table):
         row = self.uow.one("SELECT external_ref FROM intents WHERE provider = ? AND id = ?", (provider, intent_id))
         return row["external_ref"] if row else None
 
-    def find_by_ref(self, provider: str, external_ref: str, account: str | None = None) -> IntentRow | None:
-        """The first intent created with this external reference (inside `account` when given)."""
-        clause, params = where(("provider = ?", provider), ("external_ref = ?", external_ref), ("account = ?", account))
-        row = self.uow.one(f"SELECT * FROM intents {clause} ORDER BY seq LIMIT 1", params)
+    def find_by_ref(self, provider: str, external_ref: str, account: str = "") -> IntentRow | None:
+        """The first intent of an account created with this external reference."""
+        _, clause, params = self._filter(provider, account, None, None, external_ref, None, None, None, None)
+        row = self.uow.one(f"SELECT i.* FROM intents i {clause} ORDER BY i.seq LIMIT 1", params)
         return IntentRow.from_row(row) if row else None
 
-    def list(self, provider: str | None = None, *, account: str | None = None, kind: str | None = None,
+    def list(self, provider: str | None = None, *, account: str | None = "", kind: str | None = None,
              status: str | None = None, external_ref: str | None = None, key: tuple[str, str] | None = None,
              created_from_ms: int | None = None, created_to_ms: int | None = None, before_seq: int | None = None,
              limit: int = 20, offset: int = 0) -> list[IntentRow]:
         """Newest first. `before_seq` is the keyset cursor (pages stay cheap at a million rows);
-        `key` keeps the intents holding that lookup key (`(kind, value)`, `provider` required)."""
+        `key` keeps the intents holding that lookup key (`(kind, value)`, `provider` required);
+        `account=None` reads every account."""
         source, clause, params = self._filter(provider, account, kind, status, external_ref, key, created_from_ms,
                                               created_to_ms, before_seq)
         rows = self.uow.all(f"SELECT i.* FROM {source} {clause} ORDER BY i.seq DESC LIMIT ? OFFSET ?",
                             (*params, limit, offset))
         return [IntentRow.from_row(row) for row in rows]
 
-    def count(self, provider: str | None = None, *, account: str | None = None, kind: str | None = None,
+    def count(self, provider: str | None = None, *, account: str | None = "", kind: str | None = None,
               status: str | None = None, external_ref: str | None = None, key: tuple[str, str] | None = None,
               created_from_ms: int | None = None, created_to_ms: int | None = None) -> int:
         """How many intents `list` would page through with the same filters."""

@@ -27,7 +27,7 @@ CREATE TABLE IF NOT EXISTS intents (
     updated_ms   INTEGER NOT NULL,
     UNIQUE (provider, id)
 );
-CREATE INDEX IF NOT EXISTS intents_by_ref ON intents (provider, external_ref, account);
+CREATE INDEX IF NOT EXISTS intents_by_ref ON intents (provider, account, external_ref);
 CREATE INDEX IF NOT EXISTS intents_by_provider ON intents (provider, seq);
 CREATE INDEX IF NOT EXISTS intents_by_account ON intents (provider, account, seq);
 

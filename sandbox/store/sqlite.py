@@ -26,7 +26,7 @@ T = TypeVar("T")
 
 SCHEMA = (Path(__file__).parent / "schema.sql").read_text(encoding="utf-8")
 #: Bumped whenever `schema.sql` changes shape; stored as `PRAGMA user_version`.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 class SchemaMismatch(RuntimeError):

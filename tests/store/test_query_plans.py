@@ -21,7 +21,7 @@ SCAN = re.compile(r"^SCAN (\w+)(?: AS \w+)?$")
 HOT_PATHS = {
     "create": "INSERT INTO intents",
     "get by id": "FROM intents WHERE provider = 'liqx' AND id =",
-    "list": "FROM intents i WHERE i.provider = 'liqx'",
+    "list": "FROM intents i WHERE i.provider = 'liqx' AND i.account = '' AND i.status",
     "ROZO account list": "i.account = 'merchant_sandbox'",
     "ROZO key lookups": "k.provider = 'rozo'",
     "Mizu list by link": "k.provider = 'mizu' AND k.kind = 'link'",
@@ -39,8 +39,9 @@ HOT_PATHS = {
 #: statistics SQLite picks among equally good-looking ones, and a provider-wide index walks every row.
 FIRST_STEP = {
     "intent_keys k CROSS JOIN intents i": "SEARCH k USING PRIMARY KEY",
-    "FROM intents i WHERE i.provider = 'rozo' AND i.account": "intents_by_account",
-    "FROM intents WHERE provider = 'rozo' AND external_ref =": "intents_by_ref",
+    "i.account = 'merchant_sandbox' AND i.status": "intents_by_account",
+    "AND i.external_ref =": "intents_by_ref",
+    "i.account = '' AND i.status": "intents_by_account",
     "FROM deliveries d JOIN events e": "deliveries_due",
     "FROM jobs WHERE done = 0 AND due_ms": "jobs_due",
     "FROM timeline WHERE": "timeline_by_intent",
