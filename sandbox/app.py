@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -20,13 +21,16 @@ from sandbox.clock import Clock
 from sandbox.contracts import DEFAULT_DIR as CONTRACTS_DIR
 from sandbox.contracts import Contracts
 from sandbox.control.routes import make_app as make_control_app
+from sandbox.control.ui import TEMPLATES as CONTROL_TEMPLATES
 from sandbox.engine import Sandbox
 from sandbox.errors import MethodNotAllowed, NotFound, PayloadTooLarge, SandboxError, Unauthorized
 from sandbox.idempotency import encode
 from sandbox.ids import Ids
 from sandbox.keys import SANDBOX
 from sandbox.partner.receiver import routes as receiver_routes
-from sandbox.partner.site import mount as mount_partner
+from sandbox.partner.site import TEMPLATES as PARTNER_TEMPLATES
+from sandbox.partner.site import landing_routes
+from sandbox.partner.site import make_app as make_partner_app
 from sandbox.providers import PROVIDERS
 from sandbox.providers.base import Provider
 from sandbox.scenarios import DEFAULT_DIR as SCENARIOS_DIR
@@ -34,6 +38,7 @@ from sandbox.scenarios import Scenarios
 from sandbox.settings import Settings
 from sandbox.signing import equal
 from sandbox.store import Store, UnitOfWork
+from sandbox.web import render as pages
 
 log = logging.getLogger("sandbox")
 
@@ -137,12 +142,28 @@ def create_app(settings: Settings, clock: Clock | None = None, *, providers: Seq
             await store.close()
 
     app.cleanup_ctx.append(lifetime)
-    for provider in providers:
-        app.add_subapp(f"/{provider.name}", provider.make_app())
-    app.add_subapp("/_sandbox", make_control_app())
+    subapps = {f"/{provider.name}": provider.make_app() for provider in providers}
+    subapps["/_sandbox"] = make_control_app()
+    subapps["/partner"] = make_partner_app()
+    # One template environment for every page, registered before the sub-apps are attached.
+    env = pages.make_environment(template_sources(providers))
+    pages.setup([app, *subapps.values()], env)
+    for prefix, subapp in subapps.items():
+        app.add_subapp(prefix, subapp)
     app.add_routes(receiver_routes)
-    mount_partner(app)
+    app.add_routes(landing_routes)
+    pages.mount_static(app)
     return app
+
+
+def template_sources(providers: Sequence[Provider]) -> dict[str, Path]:
+    """Template folders by name: each provider's `templates/` (beside the module that builds its
+    sub-app), the partner pages' and the inspector's."""
+    sources = {"partner": PARTNER_TEMPLATES, "control": CONTROL_TEMPLATES}
+    for provider in providers:
+        folder = Path(sys.modules[provider.make_app.__module__].__file__).parent
+        sources[provider.name] = folder / "templates"
+    return sources
 
 
 def _next_boot(uow: UnitOfWork) -> int:

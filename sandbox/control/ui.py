@@ -2,9 +2,10 @@
 
 The page lists every intent across providers and, for the chosen one, renders the control API's
 timeline — API calls, transitions, browser events, webhook events and each delivery attempt with
-its headers, signature input, status, duration and faults — with buttons to resend an event and to
-force a transition. Everything it shows comes from the public control API; this module only serves
-the page, its static files and the providers' status words for the force-transition menu.
+its headers, signature input, status, duration and faults, coloured by outcome, with the next
+retry's due time — with buttons to resend an event and to force a transition. Everything it shows
+comes from the public control API; this module only serves the page (`control/inspector.html`),
+its static files and the providers' status words for the force-transition menu.
 """
 
 from __future__ import annotations
@@ -15,8 +16,11 @@ from urllib.parse import quote
 from aiohttp import web
 
 from sandbox.keys import SANDBOX
+from sandbox.web.render import render
 
-STATIC = Path(__file__).parent / "static"
+HERE = Path(__file__).parent
+STATIC = HERE / "static"
+TEMPLATES = HERE / "templates"
 
 routes = web.RouteTableDef()
 
@@ -30,13 +34,9 @@ async def ui_redirect(request: web.Request) -> web.Response:
 @routes.get("/ui/")
 async def inspector(request: web.Request) -> web.Response:
     """The inspector page; beyond loopback its assets carry the admin token the page was opened with."""
-    text = (STATIC / "inspector.html").read_text(encoding="utf-8")
     token = request.query.get("admin_token")
-    if token:
-        suffix = "?admin_token=" + quote(token, safe="")
-        for asset in ("inspector.css", "inspector.js"):
-            text = text.replace(f"/_sandbox/ui/static/{asset}", f"/_sandbox/ui/static/{asset}{suffix}")
-    return web.Response(text=text, content_type="text/html", charset="utf-8", headers={"Cache-Control": "no-store"})
+    suffix = "?admin_token=" + quote(token, safe="") if token else ""
+    return render(request, "control/inspector.html", {"asset_query": suffix, "current": "inspector"})
 
 
 @routes.get("/ui/meta")

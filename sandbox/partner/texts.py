@@ -183,3 +183,9 @@ PAYOUT = {
 }
 
 PAGES = {"payin": PAYIN, "payout": PAYOUT}
+
+#: The simulator pages per provider: (key, label, path), for the landing page.
+SIMULATORS = {
+    "liqx": (("payin", "LIQX PAYIN intent proof", "/partner/liqx/payin"),
+             ("payout", "LIQX PAYOUT intent proof", "/partner/liqx/payout")),
+}

@@ -7,9 +7,7 @@ answer JSON as UTF-8 with Unicode kept; in `--strict` mode check our own answers
 
 from __future__ import annotations
 
-import json
 import logging
-from pathlib import Path
 
 from aiohttp import web
 
@@ -19,6 +17,7 @@ from sandbox.idempotency import encode
 from sandbox.keys import SANDBOX
 from sandbox.scenarios import Scenario, UnknownScenario, combine
 from sandbox.signing import equal
+from sandbox.web.render import render
 
 log = logging.getLogger("sandbox.providers")
 
@@ -63,14 +62,9 @@ def json_response(sb: Sandbox, provider: str, body, *, status: int = 200, contra
                         content_type="application/json", charset="utf-8", headers=headers)
 
 
-def render_page(template: Path, placeholder: str, state: dict) -> web.Response:
-    """A hosted page with its state embedded as JSON in place of `placeholder`.
-
-    `<` is escaped so no value (a payer's name, a title) can close the script element it sits in.
-    """
-    blob = json.dumps(state, ensure_ascii=False).replace("<", "\\u003c")
-    html = template.read_text(encoding="utf-8").replace(placeholder, blob)
-    return web.Response(text=html, content_type="text/html", headers={"Cache-Control": "no-store"})
+def render_page(request: web.Request, template: str, state: dict) -> web.Response:
+    """A hosted page (`<provider>/<file>.html`) with its state embedded by the base layout."""
+    return render(request, template, {"state": state})
 
 
 def chosen_scenario(sb: Sandbox, provider: str, request: web.Request, field_value: str | None = None) -> Scenario | None:

@@ -9,12 +9,25 @@ import re
 from tests.support import start_sandbox, stop_sandbox
 
 
-async def test_landing_page_links_providers_pages_and_inspector(sandbox):
-    """`/` links each provider's base URL, both simulator pages and the inspector."""
+async def test_landing_page_links_pages_and_shows_api_bases_as_text(sandbox):
+    """`/` links the simulator pages and the inspector; API bases and URL templates are text, not links."""
     status, text, response = await sandbox.request("GET", "/")
     assert status == 200 and response.content_type == "text/html"
-    for href in ("/partner/liqx/payin", "/partner/liqx/payout", "/_sandbox/ui/", f"{sandbox.base_url}/liqx/v1"):
+    for href in ("/partner/liqx/payin", "/partner/liqx/payout", "/_sandbox/ui/"):
         assert f'href="{href}"' in text, href
+    for shown in (f"{sandbox.base_url}/liqx/v1", f"{sandbox.base_url}/rozo/pay/{{paymentId}}"):
+        assert f">{shown}</code>" in text and f'href="{shown}"' not in text, shown
+
+
+async def test_every_landing_link_resolves(sandbox):
+    """Every link on the landing page opens something (no 404, no error status)."""
+    _, text, _ = await sandbox.request("GET", "/")
+    hrefs = sorted(set(re.findall(r'href="([^"]+)"', text)) - {"data:,"})
+    assert len(hrefs) >= 10, hrefs
+    for href in hrefs:
+        assert href.startswith("/") or href.startswith(sandbox.base_url), href
+        status, _, _ = await sandbox.request("GET", href.removeprefix(sandbox.base_url))
+        assert status == 200, (href, status)
 
 
 async def test_simulator_pages_embed_their_config_and_load_the_sdk(sandbox):
@@ -22,12 +35,12 @@ async def test_simulator_pages_embed_their_config_and_load_the_sdk(sandbox):
     for kind, title in (("payin", "PAYIN intent proof"), ("payout", "PAYOUT intent proof")):
         status, text, _ = await sandbox.request("GET", f"/partner/liqx/{kind}")
         assert status == 200 and f"<h1 data-testid=\"page-title\">{title}</h1>" in text
-        config = json.loads(re.search(r'<script id="page-config" type="application/json">(.*?)</script>', text,
+        config = json.loads(re.search(r'<script id="page-state" type="application/json">(.*?)</script>', text,
                                       re.S).group(1))
         assert config["kind"] == kind.upper() and config["proxy"] == f"/partner/api/liqx/{kind}-intents"
         assert '<script src="/liqx/sdk/v1/liqx-widget.js"></script>' in text
         assert not re.search(r'(src|href)="https?://', text), "no external resources"
-    for asset in ("simulator.js", "receipts.js", "dom.js", "simulator.css"):
+    for asset in ("simulator.js", "receipts.js", "simulator.css"):
         status, _, _ = await sandbox.request("GET", f"/partner/static/{asset}")
         assert status == 200, asset
 

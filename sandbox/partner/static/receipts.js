@@ -6,7 +6,7 @@
  * receipt read back from that durable store, with a signature that verified, completes the proof;
  * the widget's local result never does.
  */
-import { byTestId, make, pretty, renderKv, setBadge, setText, show, str, requestJson } from "./dom.js";
+import { byTestId, make, pretty, renderKv, requestJson, setText, setTone, show, str } from "/static/toolkit.js";
 
 const ENDPOINT = "/api/webhooks/liqx/events";
 export const POLL_MS = 3000;
@@ -225,7 +225,7 @@ export function renderProof(state, message, row, matchedBy) {
     unverified: ["signature invalid", "bad"], none: ["no receipt context", "warn"],
   };
   const badge = badges[state] || badges.idle;
-  setBadge("webhook-badge", badge[0], badge[1]);
+  setTone("webhook-badge", badge[0], badge[1]);
   setText("webhook-message", message);
   const dl = byTestId("webhook-receipt");
   if (row) {

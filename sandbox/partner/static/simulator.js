@@ -7,10 +7,12 @@
  * API accepted, and polls the durable receiver for the webhook. Its state machine is
  * idle → creating → created_or_terminal → polling_webhook → webhook_observed | error.
  */
-import { byTestId, clock, make, pretty, renderKv, requestJson, setBadge, setText, show, str } from "./dom.js";
+import {
+  byTestId, clock, make, pageState, pretty, renderKv, requestJson, setText, setTone, show, str,
+} from "/static/toolkit.js";
 import { createReceiptWatch, renderHistory, renderProof } from "./receipts.js";
 
-const config = JSON.parse(document.getElementById("page-config").textContent);
+const config = pageState();
 const PAYOUT = config.kind === "PAYOUT";
 const root = byTestId("simulator");
 const form = byTestId("request-form");
@@ -185,7 +187,7 @@ function renderResponse(result) {
     errorBox.appendChild(make("strong", { text: "Proxy error" }));
     errorBox.appendChild(make("div", { text: result.text ? result.text.slice(0, 2000) : message }));
     errorBox.hidden = false;
-    setBadge("response-badge", result.status ? "HTTP " + result.status : "no answer", "bad");
+    setTone("response-badge", result.status ? "HTTP " + result.status : "no answer", "bad");
     panel.setAttribute("data-state", "error");
     return null;
   }
@@ -220,7 +222,7 @@ function renderResponse(result) {
   ]);
   const label = error ? (create.status ? create.status + " " + str(error.code || error.kind) : str(error.kind))
     : str(create.status) + " accepted";
-  setBadge("response-badge", label, error ? "bad" : "ok");
+  setTone("response-badge", label, error ? "bad" : "ok");
   panel.setAttribute("data-state", error ? "error" : "accepted");
   setText("raw-api-response", pretty({ create: create, widget_session: envelope.upstream.session, lookup: envelope.upstream.lookup }));
   show("raw-api-response", true);
@@ -266,12 +268,12 @@ function onWidgetEvent(event) {
   logEvent(event);
   const known = WIDGET_EVENTS[event.type];
   if (event.type === "WIDGET_READY") {
-    setBadge("widget-badge", "ready", "progress");
+    setTone("widget-badge", "ready", "progress");
     return;
   }
   if (!known) return;
   step("widget", known[0], known[2]);
-  setBadge("widget-badge", event.type, known[1]);
+  setTone("widget-badge", event.type, known[1]);
   byTestId("widget-panel").setAttribute("data-state", event.type);
   refreshIntent();
 }
@@ -287,7 +289,7 @@ function mountWidget(session) {
       onEvent: onWidgetEvent,
     });
     fitFrame(run.widget.iframe);
-    setBadge("widget-badge", "open", "progress");
+    setTone("widget-badge", "open", "progress");
     byTestId("widget-panel").setAttribute("data-state", "open");
     step("widget", "active", "Widget session " + session.session_id + " opened through the LIQX SDK; drive the widget, then wait for the webhook.");
   } catch (err) {
@@ -326,7 +328,7 @@ function showWidgetError(text) {
   const box = byTestId("widget-error");
   box.textContent = text;
   box.hidden = false;
-  setBadge("widget-badge", "not opened", "bad");
+  setTone("widget-badge", "not opened", "bad");
   byTestId("widget-panel").setAttribute("data-state", "error");
 }
 
@@ -339,13 +341,13 @@ async function create(event) {
   run = { payload, envelope: null, intentId: null, externalRef: null, widget: null, observed: null };
   lockForm(true);
   setMachine("creating");
-  setBadge("summary-badge", "sending", "progress");
-  setBadge("response-badge", "waiting", "progress");
+  setTone("summary-badge", "sending", "progress");
+  setTone("response-badge", "waiting", "progress");
   status("Creating the " + (PAYOUT ? "PAYOUT reservation" : "PAYIN intent") + " through the local demo proxy…");
   step("request", "active", "Sending POST " + config.proxy + " from the visible request form…");
   step("api", "active", "Waiting for LIQX to answer through the demo proxy…");
   const result = await requestJson(config.proxy, { method: "POST", headers, body: JSON.stringify(payload) }, 60000);
-  setBadge("summary-badge", "sent", "ok");
+  setTone("summary-badge", "sent", "ok");
   step("request", "done", "Sent at " + clock() + ": the demo proxy called POST " + config.api_path + " with the LIQX key held server-side.");
   const envelope = renderResponse(result);
   run.envelope = envelope;
@@ -395,9 +397,9 @@ function resetRun() {
   setMachine("idle");
   config.steps.forEach(([key]) => step(key, "pending", steps[key]));
   status(config.ready);
-  setBadge("summary-badge", "draft ready", "");
-  setBadge("response-badge", "not sent", "");
-  setBadge("widget-badge", "idle", "");
+  setTone("summary-badge", "draft ready", "");
+  setTone("response-badge", "not sent", "");
+  setTone("widget-badge", "idle", "");
   byTestId("widget-container").textContent = "";
   show("widget-empty", true);
   show("widget-error", false);

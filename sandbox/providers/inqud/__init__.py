@@ -26,7 +26,7 @@ def make_app() -> web.Application:
     app = web.Application()
     app.add_routes(routes.routes)
     app.add_routes(pages.routes)
-    app.router.add_static("/pay/static", pages.STATIC, append_version=False)
+    app.router.add_static("/static", pages.STATIC, append_version=False)
     return app
 
 

@@ -25,11 +25,11 @@ from sandbox.providers.inqud import models
 from sandbox.providers.inqud.errors import render_error
 from sandbox.providers.inqud.routes import ctx_of
 from sandbox.providers.inqud.statuses import ENUMS
+from sandbox.web.render import error_page
 
 NAME = "inqud"
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
-TEMPLATE = HERE / "templates" / "checkout.html"
 CORS = {"Access-Control-Allow-Origin": "*", "Cache-Control": "no-store"}
 ACTIONS = {"pay": "exact", "underpay": "under", "overpay": "over", "expire": "expired", "cancel": "cancelled"}
 
@@ -83,15 +83,14 @@ async def checkout_page(request: web.Request) -> web.Response:
     try:
         state = await sb.store.read(models.page_state, _checkout_id(request))
     except NotFound:
-        return web.Response(status=404, content_type="text/html",
-                            text="<!doctype html><title>Inqud checkout</title><p>Checkout not found.</p>")
+        return error_page(request, "inqud", "Checkout not found.")
     checkout_id = state["id"]
     state["statuses"] = ENUMS["checkoutStatus"]
     state["embedded"] = request.query.get("embed") == "1"
     state["urls"] = {"state": f"/inqud/pay/api/checkouts/{checkout_id}",
                      "select": f"/inqud/pay/api/checkouts/{checkout_id}/select",
                      "actions": f"/inqud/pay/api/checkouts/{checkout_id}/actions"}
-    return render_page(TEMPLATE, "__CHECKOUT_STATE__", state)
+    return render_page(request, "inqud/checkout.html", state)
 
 
 @routes.get("/pay/api/checkouts/{checkoutId}")

@@ -27,11 +27,11 @@ from sandbox.providers.common import (
     validate,
 )
 from sandbox.providers.liqx import models
+from sandbox.web.render import error_page
 
 NAME = models.NAME
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
-TEMPLATE = (HERE / "templates" / "widget.html")
 
 routes = web.RouteTableDef()
 
@@ -174,8 +174,7 @@ async def widget_page(request: web.Request) -> web.Response:
     try:
         session = await _session(request)
     except NotFound:
-        return web.Response(status=404, text="<!doctype html><title>LIQX widget</title><p>Widget session not found.</p>",
-                            content_type="text/html")
+        return error_page(request, "LIQX", "Widget session not found.")
     row = await sb.store.read(lambda db: db.intents.get(NAME, session["intent_id"]))
     token = session["session_token"]
     state = {
@@ -186,7 +185,7 @@ async def widget_page(request: web.Request) -> web.Response:
         # The widget measures session expiry against sandbox time, never the browser's clock.
         "server_time": iso(sb.clock.now()),
     }
-    return render_page(TEMPLATE, "__WIDGET_STATE__", state)
+    return render_page(request, "liqx/widget.html", state)
 
 
 @routes.get("/widget/{token}/state")

@@ -28,11 +28,11 @@ from sandbox.providers.common import (
 )
 from sandbox.providers.mizu import models
 from sandbox.scenarios import UnknownScenario
+from sandbox.web.render import error_page
 
 NAME = models.NAME
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
-TEMPLATE = HERE / "templates" / "pay.html"
 
 routes = web.RouteTableDef()
 
@@ -148,23 +148,17 @@ def _pay_state(sb, payment: dict) -> dict:
     return {"payment": payment, "serverTime": iso(sb.clock.now())}
 
 
-def _not_found_page(text: str) -> web.Response:
-    html = ("<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>Mizu pay</title>"
-            f"<main data-testid=\"pay-not-found\"><p>{text}</p></main></html>")
-    return web.Response(status=404, text=html, content_type="text/html")
-
-
 @routes.get("/pay/{link_id}")
 async def pay_page(request: web.Request) -> web.Response:
     """The hosted pay page; `email` and `clientReferenceId` come from its URL."""
     sb = sandbox_of(request)
     text = request.match_info["link_id"]
     if not text.isdigit() or len(text) > 15:
-        return _not_found_page("Payment link not found.")
+        return error_page(request, "Mizu Pay", "Payment link not found.")
     try:
         row = await sb.store.read(models.load, str(int(text)), "link")
     except NotFound:
-        return _not_found_page("Payment link not found.")
+        return error_page(request, "Mizu Pay", "Payment link not found.")
     link = models.link_public(row.data, sb.base_url)
     base = f"/mizu/pay/{link['id']}"
     state = {
@@ -174,7 +168,7 @@ async def pay_page(request: web.Request) -> web.Response:
         "urls": {"payments": f"{base}/payments", "static": "/mizu/static/"},
         "serverTime": iso(sb.clock.now()),
     }
-    return render_page(TEMPLATE, "__PAY_STATE__", state)
+    return render_page(request, "mizu/pay.html", state)
 
 
 @routes.post("/pay/{link_id}/payments")

@@ -86,7 +86,7 @@ def make_app() -> web.Application:
     app = web.Application(middlewares=[api.cors_middleware])
     app.add_routes(api.routes)
     app.add_routes(pages.routes)
-    app.router.add_static("/pay-static", pages.STATIC, append_version=False)
+    app.router.add_static("/static", pages.STATIC, append_version=False)
     return app
 
 

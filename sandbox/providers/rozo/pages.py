@@ -21,11 +21,11 @@ from sandbox.errors import NotFound, ValidationFailed
 from sandbox.providers.common import json_response, render_page, sandbox_of
 from sandbox.providers.rozo import chains, models
 from sandbox.providers.rozo.routes import ctx_of
+from sandbox.web.render import error_page
 
 NAME = models.NAME
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
-TEMPLATE = HERE / "templates" / "pay.html"
 
 routes = web.RouteTableDef()
 
@@ -37,11 +37,6 @@ def _view(payment: dict) -> dict:
     return {"sourceChain": source.name, "destinationChain": destination.name, "errorCodes": list(models.ERROR_CODES)}
 
 
-def _not_found() -> web.Response:
-    return web.Response(status=404, text="<!doctype html><title>ROZO pay</title><p>Payment not found.</p>",
-                        content_type="text/html")
-
-
 @routes.get("/pay/{paymentId}")
 async def pay_page(request: web.Request) -> web.Response:
     """The page itself, with the payment embedded; a bad id is a plain 404 page."""
@@ -50,11 +45,11 @@ async def pay_page(request: web.Request) -> web.Response:
     try:
         payment = await sb.store.commit(models.open_page, ctx_of(sb), payment_id)
     except NotFound:
-        return _not_found()
+        return error_page(request, "ROZO Pay", "Payment not found.")
     base = f"/rozo/pay/{payment_id}"
     state = {"payment": payment, "view": _view(payment),
              "urls": {"state": f"{base}/state", "actions": f"{base}/actions", "events": f"{base}/events"}}
-    return render_page(TEMPLATE, "__PAY_STATE__", state)
+    return render_page(request, "rozo/pay.html", state)
 
 
 @routes.get("/pay/{paymentId}/state")

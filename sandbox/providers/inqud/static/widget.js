@@ -11,6 +11,13 @@
   var ORIGIN = script && script.src ? new URL(script.src, window.location.href).origin : window.location.origin;
   var WIDTH = 392;
   var POLL_MS = 1000;
+  // The frame sits in a card like the hosted page's own; errors read as a card too, never raw text.
+  var STYLE = ':host{display:block;width:' + WIDTH + 'px;font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif}' +
+    'iframe{display:block;box-sizing:border-box;width:' + WIDTH + 'px;height:640px;background:#fff;' +
+    'border:1px solid #dde2ee;border-radius:12px;box-shadow:0 1px 3px rgba(20,33,61,.08)}' +
+    '.error{box-sizing:border-box;margin:0;padding:14px 16px;border:1px solid #f0c4c8;border-radius:12px;' +
+    'background:#fdeced;color:#8c1c27;overflow-wrap:anywhere}' +
+    '.error strong{display:block;margin-bottom:2px;color:#3a57e8;letter-spacing:.04em}';
 
   function api(id) { return ORIGIN + '/inqud/pay/api/checkouts/' + encodeURIComponent(id); }
 
@@ -26,10 +33,7 @@
       this.style.display = 'block';
       this.style.width = WIDTH + 'px';
       var root = this.shadowRoot || this.attachShadow({ mode: 'open' });
-      root.innerHTML = '<style>:host{display:block;width:' + WIDTH + 'px}' +
-        'iframe{display:block;box-sizing:border-box;width:' + WIDTH + 'px;height:640px;' +
-        'border:1px solid #dde2ee;border-radius:10px}' +
-        '.error{font:14px system-ui,sans-serif;color:#b3261e;padding:12px}</style>';
+      root.innerHTML = '<style>' + STYLE + '</style>';
       var frame = document.createElement('iframe');
       frame.title = 'Inqud checkout';
       frame.setAttribute('data-testid', 'inqud-checkout-frame');
@@ -89,7 +93,11 @@
       clearInterval(this._timer);
       var box = document.createElement('p');
       box.className = 'error';
-      box.textContent = message;
+      box.setAttribute('role', 'alert');
+      var brand = document.createElement('strong');
+      brand.textContent = 'inqud';
+      box.appendChild(brand);
+      box.appendChild(document.createTextNode(message));
       this.shadowRoot.replaceChildren(this.shadowRoot.querySelector('style'), box);
     }
   }

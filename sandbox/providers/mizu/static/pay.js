@@ -11,277 +11,228 @@
  * window.parent and window.opener, and to the sandbox's events endpoint (each type once per load).
  *
  * A reload in the same tab keeps its payment (sessionStorage). All data is written with textContent.
+ * An ES module over the shared /static/toolkit.js.
  */
-(function () {
-  "use strict";
+import {
+  byTestId as el, describeError, formatRemaining, pageState, postJson, reportEvent, requestJson, setText, str,
+  tellEmbedder,
+} from "/static/toolkit.js";
 
-  var POLL_MS = 2000;
-  var REQUEST_TIMEOUT_MS = 10000;
-  var NAMES = { 0: "Pending", 1: "Paid, verifying", 2: "Timed out", 4: "Confirmed" };
-  var TYPE_FOR_STATUS = { 1: "paymentMarkedPaid", 2: "paymentTimeout", 4: "paymentConfirmed" };
+var POLL_MS = 2000;
+var REQUEST_TIMEOUT_MS = 10000;
+var NAMES = { 0: "Pending", 1: "Paid, verifying", 2: "Timed out", 4: "Confirmed" };
+var TYPE_FOR_STATUS = { 1: "paymentMarkedPaid", 2: "paymentTimeout", 4: "paymentConfirmed" };
 
-  var root = document.querySelector('[data-testid="pay-root"]');
-  function el(testid) { return document.querySelector('[data-testid="' + testid + '"]'); }
-  function str(v) { return v === null || v === undefined ? "" : String(v); }
-  function setText(testid, value) { var n = el(testid); if (n) n.textContent = str(value); }
+var root = el("pay-root");
 
-  var state = null;         // {link, params, urls, serverTime}
-  var payment = null;       // the latest payment seen
-  var busy = false;
-  var pollTimer = null;
-  var generation = 0;       // bumped by each action so older poll answers are dropped
-  var clockOffsetMs = 0;    // sandbox clock minus browser clock
-  var emitted = {};
-  var ready = false;        // payReady goes first; status events follow it
+var state = null;         // {link, params, urls, serverTime}
+var payment = null;       // the latest payment seen
+var busy = false;
+var pollTimer = null;
+var generation = 0;       // bumped by each action so older poll answers are dropped
+var clockOffsetMs = 0;    // sandbox clock minus browser clock
+var emitted = {};
+var ready = false;        // payReady goes first; status events follow it
 
-  function isTerminal(status) { return status === 2 || status === 4; }
+function isTerminal(status) { return status === 2 || status === 4; }
 
-  function syncClock(serverTime) {
-    var t = Date.parse(str(serverTime));
-    if (!isNaN(t)) clockOffsetMs = t - Date.now();
+function syncClock(serverTime) {
+  var t = Date.parse(str(serverTime));
+  if (!isNaN(t)) clockOffsetMs = t - Date.now();
+}
+
+function setMessage(text, tone) {
+  var n = el("pay-message");
+  n.textContent = str(text);
+  n.setAttribute("data-tone", tone || "neutral");
+}
+
+function messageFor(status) {
+  switch (status) {
+    case 0: return ["Send exactly the amount above to the address on " + str(state.link.chain) + ", then press \"I have paid\".", "neutral"];
+    case 1: return ["Thanks. Waiting for the on-chain confirmation…", "neutral"];
+    case 2: return ["The payment window has expired.", "neutral"];
+    case 4: return ["Payment confirmed on-chain.", "success"];
+    default: return ["Status " + str(status), "neutral"];
   }
+}
 
-  function setMessage(text, tone) {
-    var n = el("pay-message");
-    n.textContent = str(text);
-    n.setAttribute("data-tone", tone || "neutral");
+// ---- rendering ----------------------------------------------------------------------------
+
+function renderLink() {
+  var link = state.link;
+  setText("pay-title", link.title);
+  setText("pay-description", link.description);
+  setText("pay-amount", link.amount);
+  setText("pay-currency", link.currency);
+  setText("pay-chain", link.chain);
+  setText("pay-address", link.receiveWalletAddress);
+  var email = str(state.params.email), ref = str(state.params.clientReferenceId);
+  setText("pay-email", email);
+  setText("pay-reference", ref);
+  el("pay-email-row").hidden = !email;
+  el("pay-reference-row").hidden = !ref;
+}
+
+function renderPayment() {
+  var status = payment.status;
+  var badge = el("pay-status");
+  badge.textContent = str(status) + " · " + (NAMES[status] || "Unknown");
+  badge.setAttribute("data-status", str(status));
+  root.setAttribute("data-status", str(status));
+  root.setAttribute("data-payment-id", str(payment.id));
+  setText("pay-payment-id", payment.id);
+  setText("pay-tx", payment.transactionHash);
+  el("pay-tx-row").hidden = !payment.transactionHash;
+  renderCountdown();
+  updateButtons();
+}
+
+function renderCountdown() {
+  var node = el("pay-countdown");
+  if (!payment || payment.status !== 0) { node.textContent = ""; return; }
+  var left = Date.parse(str(payment.expireTime)) - (Date.now() + clockOffsetMs);
+  if (isNaN(left)) { node.textContent = ""; return; }
+  node.textContent = "Pay within " + formatRemaining(left);
+}
+
+function updateButtons() {
+  var status = payment ? payment.status : null;
+  el("pay-mark-paid").disabled = busy || status !== 0;
+  el("pay-timeout").disabled = busy || status !== 0;
+  root.setAttribute("data-busy", busy ? "true" : "false");
+}
+
+// ---- events -------------------------------------------------------------------------------
+
+function emit(type) {
+  if (emitted[type] || !payment) return;
+  emitted[type] = true;
+  var msg = {
+    source: "mizu-pay", version: 1, type: type, paymentLinkId: state.link.id, paymentId: payment.id,
+    status: payment.status, at: new Date(Date.now() + clockOffsetMs).toISOString()
+  };
+  tellEmbedder(msg);
+  reportEvent(state.urls.payments + "/" + payment.id + "/events", msg);
+  var log = root.getAttribute("data-events");
+  root.setAttribute("data-events", log ? log + " " + type : type);
+}
+
+function applyPayment(next) {
+  if (!next || typeof next !== "object") return;
+  if (payment && next.id !== payment.id) return;
+  if (payment && isTerminal(payment.status) && next.status !== payment.status) return;
+  var changed = !payment || next.status !== payment.status;
+  payment = next;
+  if (changed) {
+    var m = messageFor(payment.status);
+    setMessage(m[0], m[1]);
   }
+  renderPayment();
+  if (ready && TYPE_FOR_STATUS[payment.status]) emit(TYPE_FOR_STATUS[payment.status]);
+  if (isTerminal(payment.status) && pollTimer) { clearTimeout(pollTimer); pollTimer = null; }
+}
 
-  function messageFor(status) {
-    switch (status) {
-      case 0: return ["Send exactly the amount above to the address on " + str(state.link.chain) + ", then press \"I have paid\".", "neutral"];
-      case 1: return ["Thanks. Waiting for the on-chain confirmation…", "neutral"];
-      case 2: return ["The payment window has expired.", "neutral"];
-      case 4: return ["Payment confirmed on-chain.", "success"];
-      default: return ["Status " + str(status), "neutral"];
-    }
-  }
+// ---- network ------------------------------------------------------------------------------
 
-  // ---- rendering ----------------------------------------------------------------------------
-
-  function renderLink() {
-    var link = state.link;
-    setText("pay-title", link.title);
-    setText("pay-description", link.description);
-    setText("pay-amount", link.amount);
-    setText("pay-currency", link.currency);
-    setText("pay-chain", link.chain);
-    setText("pay-address", link.receiveWalletAddress);
-    var email = str(state.params.email), ref = str(state.params.clientReferenceId);
-    setText("pay-email", email);
-    setText("pay-reference", ref);
-    el("pay-email-row").hidden = !email;
-    el("pay-reference-row").hidden = !ref;
-  }
-
-  function renderPayment() {
-    var status = payment.status;
-    var badge = el("pay-status");
-    badge.textContent = str(status) + " · " + (NAMES[status] || "Unknown");
-    badge.setAttribute("data-status", str(status));
-    root.setAttribute("data-status", str(status));
-    root.setAttribute("data-payment-id", str(payment.id));
-    setText("pay-payment-id", payment.id);
-    setText("pay-tx", payment.transactionHash);
-    el("pay-tx-row").hidden = !payment.transactionHash;
-    renderCountdown();
-    updateButtons();
-  }
-
-  function renderCountdown() {
-    var node = el("pay-countdown");
-    if (!payment || payment.status !== 0) { node.textContent = ""; return; }
-    var left = Date.parse(str(payment.expireTime)) - (Date.now() + clockOffsetMs);
-    if (isNaN(left)) { node.textContent = ""; return; }
-    var total = Math.max(0, Math.floor(left / 1000));
-    var m = Math.floor(total / 60), s = total % 60;
-    node.textContent = "Pay within " + m + ":" + (s < 10 ? "0" : "") + s;
-  }
-
-  function updateButtons() {
-    var status = payment ? payment.status : null;
-    el("pay-mark-paid").disabled = busy || status !== 0;
-    el("pay-timeout").disabled = busy || status !== 0;
-    root.setAttribute("data-busy", busy ? "true" : "false");
-  }
-
-  // ---- events -------------------------------------------------------------------------------
-
-  function emit(type) {
-    if (emitted[type] || !payment) return;
-    emitted[type] = true;
-    var msg = {
-      source: "mizu-pay", version: 1, type: type, paymentLinkId: state.link.id, paymentId: payment.id,
-      status: payment.status, at: new Date(Date.now() + clockOffsetMs).toISOString()
-    };
-    [window.parent, window.opener].forEach(function (target) {
-      try {
-        if (target && target !== window) target.postMessage(msg, "*");
-      } catch (err) { /* that window is gone */ }
-    });
-    try {
-      fetch(state.urls.payments + "/" + payment.id + "/events", {
-        method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(msg),
-        keepalive: true, credentials: "same-origin"
-      }).catch(function () { /* fire and forget */ });
-    } catch (err) { /* fire and forget */ }
-    var log = root.getAttribute("data-events");
-    root.setAttribute("data-events", log ? log + " " + type : type);
-  }
-
-  function applyPayment(next) {
-    if (!next || typeof next !== "object") return;
-    if (payment && next.id !== payment.id) return;
-    if (payment && isTerminal(payment.status) && next.status !== payment.status) return;
-    var changed = !payment || next.status !== payment.status;
-    payment = next;
-    if (changed) {
-      var m = messageFor(payment.status);
-      setMessage(m[0], m[1]);
-    }
-    renderPayment();
-    if (ready && TYPE_FOR_STATUS[payment.status]) emit(TYPE_FOR_STATUS[payment.status]);
-    if (isTerminal(payment.status) && pollTimer) { clearTimeout(pollTimer); pollTimer = null; }
-  }
-
-  // ---- network ------------------------------------------------------------------------------
-
-  /** fetch JSON; resolves {ok, status, body} and never rejects. */
-  function requestJson(url, init) {
-    var ctrl = typeof AbortController === "function" ? new AbortController() : null;
-    var timer = ctrl ? setTimeout(function () { ctrl.abort(); }, REQUEST_TIMEOUT_MS) : null;
-    var opts = init || {};
-    opts.headers = Object.assign({ Accept: "application/json" }, opts.headers || {});
-    opts.cache = "no-store";
-    opts.credentials = "same-origin";
-    if (ctrl) opts.signal = ctrl.signal;
-    return fetch(url, opts).then(function (res) {
-      return res.text().then(function (text) {
-        var body = null;
-        try { body = text ? JSON.parse(text) : null; } catch (err) { body = null; }
-        return { ok: res.ok, status: res.status, body: body };
-      });
-    }).catch(function (err) {
-      return { ok: false, status: 0, body: null, networkError: str(err && err.message) || "network error" };
-    }).then(function (result) {
-      if (timer) clearTimeout(timer);
-      return result;
-    });
-  }
-
-  function describeError(result) {
-    var e = result.body && result.body.error;
-    if (e && typeof e === "object") return str(e.message) || str(e.code) || "request failed";
-    if (result.status === 0) return "could not reach the server (" + str(result.networkError) + ")";
-    return "request failed (HTTP " + result.status + ")";
-  }
-
-  function post(url, body) {
-    return requestJson(url, {
-      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body)
-    });
-  }
-
-  function act(action) {
-    if (busy || !payment || payment.status !== 0) return;
-    busy = true;
+function act(action) {
+  if (busy || !payment || payment.status !== 0) return;
+  busy = true;
+  generation += 1;
+  updateButtons();
+  setMessage("Working…", "neutral");
+  postJson(state.urls.payments + "/" + payment.id + "/actions", { action: action }, REQUEST_TIMEOUT_MS).then(function (result) {
+    busy = false;
     generation += 1;
-    updateButtons();
-    setMessage("Working…", "neutral");
-    post(state.urls.payments + "/" + payment.id + "/actions", { action: action }).then(function (result) {
-      busy = false;
-      generation += 1;
-      var body = result.body || {};
-      if (body.serverTime) syncClock(body.serverTime);
-      if (result.ok && body.payment) {
-        applyPayment(body.payment);
-      } else {
-        if (body.error && body.error.payment) applyPayment(body.error.payment);
-        setMessage("Could not do that: " + describeError(result), "error");
-      }
-      updateButtons();
-      schedulePoll();
-    });
-  }
-
-  function poll() {
-    pollTimer = null;
-    if (!payment || isTerminal(payment.status)) return;
-    if (busy) { schedulePoll(); return; }
-    var gen = generation;
-    requestJson(state.urls.payments + "/" + payment.id, { method: "GET" }).then(function (result) {
-      if (gen !== generation) return;
-      var body = result.body || {};
-      if (body.serverTime) syncClock(body.serverTime);
-      if (result.ok && body.payment) applyPayment(body.payment);
-    }).then(schedulePoll);
-  }
-
-  function schedulePoll() {
-    if (pollTimer || !payment || isTerminal(payment.status)) return;
-    pollTimer = setTimeout(poll, POLL_MS);
-  }
-
-  // ---- start --------------------------------------------------------------------------------
-
-  function storageKey() {
-    return "mizu-pay:" + state.link.id + ":" + str(state.params.email) + ":" + str(state.params.clientReferenceId);
-  }
-
-  function remembered() {
-    try { return sessionStorage.getItem(storageKey()); } catch (err) { return null; }
-  }
-
-  function remember(id) {
-    try { sessionStorage.setItem(storageKey(), String(id)); } catch (err) { /* private mode */ }
-  }
-
-  function openPayment() {
-    var known = remembered();
-    var reuse = known
-      ? requestJson(state.urls.payments + "/" + encodeURIComponent(known), { method: "GET" })
-      : Promise.resolve({ ok: false });
-    return reuse.then(function (result) {
-      if (result.ok && result.body && result.body.payment) return result;
-      var body = {};
-      if (str(state.params.email)) body.email = str(state.params.email);
-      if (str(state.params.clientReferenceId)) body.clientReferenceId = str(state.params.clientReferenceId);
-      return post(state.urls.payments, body);
-    });
-  }
-
-  function start() {
-    var node = document.getElementById("pay-state");
-    state = JSON.parse(node.textContent || "{}");
-    state.params = state.params || {};
-    syncClock(state.serverTime);
-    renderLink();
-    setMessage("Opening the payment…", "neutral");
-    el("pay-mark-paid").addEventListener("click", function () { act("paid"); });
-    el("pay-timeout").addEventListener("click", function () { act("timeout"); });
-    openPayment().then(function (result) {
-      var body = result.body || {};
-      if (!result.ok || !body.payment) {
-        setMessage("This payment could not be opened: " + describeError(result), "error");
-        root.setAttribute("data-ready", "error");
-        return;
-      }
-      syncClock(body.serverTime);
-      remember(body.payment.id);
+    var body = result.body || {};
+    if (body.serverTime) syncClock(body.serverTime);
+    if (result.ok && body.payment) {
       applyPayment(body.payment);
-      root.setAttribute("data-ready", "true");
-      ready = true;
-      emit("payReady");
-      if (TYPE_FOR_STATUS[payment.status]) emit(TYPE_FOR_STATUS[payment.status]);
-      schedulePoll();
-      setInterval(renderCountdown, 1000);
-    });
-  }
+    } else {
+      if (body.error && body.error.payment) applyPayment(body.error.payment);
+      setMessage("Could not do that: " + describeError(result), "error");
+    }
+    updateButtons();
+    schedulePoll();
+  });
+}
 
-  try {
-    start();
-  } catch (err) {
-    setMessage("This page failed to start: " + str(err && err.message), "error");
-    root.setAttribute("data-ready", "error");
-  }
-})();
+function poll() {
+  pollTimer = null;
+  if (!payment || isTerminal(payment.status)) return;
+  if (busy) { schedulePoll(); return; }
+  var gen = generation;
+  requestJson(state.urls.payments + "/" + payment.id, { method: "GET" }, REQUEST_TIMEOUT_MS).then(function (result) {
+    if (gen !== generation) return;
+    var body = result.body || {};
+    if (body.serverTime) syncClock(body.serverTime);
+    if (result.ok && body.payment) applyPayment(body.payment);
+  }).then(schedulePoll);
+}
+
+function schedulePoll() {
+  if (pollTimer || !payment || isTerminal(payment.status)) return;
+  pollTimer = setTimeout(poll, POLL_MS);
+}
+
+// ---- start --------------------------------------------------------------------------------
+
+function storageKey() {
+  return "mizu-pay:" + state.link.id + ":" + str(state.params.email) + ":" + str(state.params.clientReferenceId);
+}
+
+function remembered() {
+  try { return sessionStorage.getItem(storageKey()); } catch (err) { return null; }
+}
+
+function remember(id) {
+  try { sessionStorage.setItem(storageKey(), String(id)); } catch (err) { /* private mode */ }
+}
+
+function openPayment() {
+  var known = remembered();
+  var reuse = known
+    ? requestJson(state.urls.payments + "/" + encodeURIComponent(known), { method: "GET" }, REQUEST_TIMEOUT_MS)
+    : Promise.resolve({ ok: false });
+  return reuse.then(function (result) {
+    if (result.ok && result.body && result.body.payment) return result;
+    var body = {};
+    if (str(state.params.email)) body.email = str(state.params.email);
+    if (str(state.params.clientReferenceId)) body.clientReferenceId = str(state.params.clientReferenceId);
+    return postJson(state.urls.payments, body, REQUEST_TIMEOUT_MS);
+  });
+}
+
+function start() {
+  state = pageState();
+  state.params = state.params || {};
+  syncClock(state.serverTime);
+  renderLink();
+  setMessage("Opening the payment…", "neutral");
+  el("pay-mark-paid").addEventListener("click", function () { act("paid"); });
+  el("pay-timeout").addEventListener("click", function () { act("timeout"); });
+  openPayment().then(function (result) {
+    var body = result.body || {};
+    if (!result.ok || !body.payment) {
+      setMessage("This payment could not be opened: " + describeError(result), "error");
+      root.setAttribute("data-ready", "error");
+      return;
+    }
+    syncClock(body.serverTime);
+    remember(body.payment.id);
+    applyPayment(body.payment);
+    root.setAttribute("data-ready", "true");
+    ready = true;
+    emit("payReady");
+    if (TYPE_FOR_STATUS[payment.status]) emit(TYPE_FOR_STATUS[payment.status]);
+    schedulePoll();
+    setInterval(renderCountdown, 1000);
+  });
+}
+
+try {
+  start();
+} catch (err) {
+  setMessage("This page failed to start: " + str(err && err.message), "error");
+  root.setAttribute("data-ready", "error");
+}
