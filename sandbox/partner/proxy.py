@@ -53,14 +53,18 @@ def upstream_base(sb: Sandbox) -> str:
     return f"http://{host}:{sb.settings.port}"
 
 
-async def _call(request: web.Request, method: str, path: str, body: dict | None = None,
-                extra_headers: dict | None = None) -> dict:
-    """One upstream call as a record: status, JSON body (or text), duration and any transport error."""
+async def call_upstream(request: web.Request, method: str, path: str, body: dict | None = None,
+                extra_headers: dict | None = None, *, auth: dict | None = None) -> dict:
+    """One upstream call as a record: status, JSON body (or text), duration and any transport error.
+
+    `auth` replaces the LIQX bearer key for calls to another provider's API (the other simulators).
+    """
     sb: Sandbox = request.config_dict[SANDBOX]
     state = request.config_dict[PROXY]
     timeout_s = sb.settings.partner_proxy_timeout_s
-    headers = {"Authorization": f"Bearer {sb.credentials[PROVIDER]['api_key']}", "Accept": "application/json",
-               **(extra_headers or {})}
+    credentials = auth if auth is not None else {"Authorization": f"Bearer {sb.credentials[PROVIDER]['api_key']}"}
+    headers = {**credentials, "Accept": "application/json", **(extra_headers or {})}
+    who = "LIQX" if auth is None else path.split("/")[1].upper()
     record: dict = {"method": method, "path": path, "status": None, "duration_ms": None, "body": None,
                     "error": None}
     data = None
@@ -80,12 +84,12 @@ async def _call(request: web.Request, method: str, path: str, body: dict | None 
             except ValueError:
                 record["body"] = text[:KEEP_TEXT]
                 record["error"] = {"kind": "invalid_response",
-                                   "message": f"LIQX answered HTTP {response.status} with a body that is not JSON"}
+                                   "message": f"{who} answered HTTP {response.status} with a body that is not JSON"}
     except TimeoutError:
-        record["error"] = {"kind": "timeout", "message": f"LIQX did not answer within {timeout_s:g} s "
+        record["error"] = {"kind": "timeout", "message": f"{who} did not answer within {timeout_s:g} s "
                                                          "(the demo proxy's upstream timeout)"}
     except aiohttp.ClientError as exc:
-        record["error"] = {"kind": "connection", "message": f"could not reach LIQX: {exc.__class__.__name__}: {exc}"}
+        record["error"] = {"kind": "connection", "message": f"could not reach {who}: {exc.__class__.__name__}: {exc}"}
     record["duration_ms"] = round((time.monotonic() - started) * 1000, 1)
     return record
 
@@ -151,7 +155,7 @@ async def _create(request: web.Request, kind: str) -> web.Response:
         forwarded["X-Sandbox-Scenario"] = scenario
     sent = {"method": "POST", "path": path,
             "headers": {"Authorization": REDACTED, "Content-Type": "application/json", **forwarded}, "body": body}
-    calls: dict = {"create": await _call(request, "POST", path, body, forwarded), "session": None, "lookup": None}
+    calls: dict = {"create": await call_upstream(request, "POST", path, body, forwarded), "session": None, "lookup": None}
     intent = session = None
     error = _failure("create", calls["create"])
     if error is None and not (isinstance(calls["create"]["body"], dict) and calls["create"]["body"].get("intent_id")):
@@ -160,14 +164,14 @@ async def _create(request: web.Request, kind: str) -> web.Response:
                  "reason": None, "intent_id": None, "details": [], "request_id": None}
     if error is None:
         intent = calls["create"]["body"]
-        calls["session"] = await _call(request, "POST", f"/liqx/v1/intents/{intent['intent_id']}/widget-sessions", {})
+        calls["session"] = await call_upstream(request, "POST", f"/liqx/v1/intents/{intent['intent_id']}/widget-sessions", {})
         error = _failure("session", calls["session"])
         if error is None:
             session = calls["session"]["body"]
     elif error is not None and error.get("code") == "RESERVATION_PREFLIGHT_FAILED" and error.get("intent_id"):
         # A refused reservation still made a FAILED intent (and its webhook): read it back as evidence.
         # Other errors may name an intent too (a duplicate external_ref's), but not one of this run.
-        calls["lookup"] = await _call(request, "GET", f"/liqx/v1/intents/{error['intent_id']}")
+        calls["lookup"] = await call_upstream(request, "GET", f"/liqx/v1/intents/{error['intent_id']}")
         if _failure("lookup", calls["lookup"]) is None:
             intent = calls["lookup"]["body"]
     envelope = {
@@ -209,7 +213,7 @@ async def payout(request: web.Request) -> web.Response:
 async def read_intent(request: web.Request) -> web.Response:
     """Read an intent back through LIQX (the page's local evidence after widget events)."""
     intent_id = request.match_info["intent_id"]
-    call = await _call(request, "GET", f"/liqx/v1/intents/{intent_id}")
+    call = await call_upstream(request, "GET", f"/liqx/v1/intents/{intent_id}")
     error = _failure("lookup", call)
     intent = call["body"] if error is None else None
     return _answer({"ok": error is None, "intent_id": intent_id, "upstream": {"lookup": call}, "intent": intent,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from sandbox.partner import pages, proxy
+from sandbox.partner import pages, proxy, quick
 from sandbox.partner.pages import landing_routes
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -20,11 +20,12 @@ __all__ = ["TEMPLATES", "landing_routes", "make_app"]
 
 
 def make_app() -> web.Application:
-    """The `/partner` sub-app: the simulator pages, their static files and the demo proxy."""
+    """The `/partner` sub-app: the simulator pages, their static files and the demo proxies."""
     app = web.Application()
     app[proxy.PROXY] = proxy.ProxyState()
     app.cleanup_ctx.append(proxy.client_lifetime)
     app.add_routes(pages.routes)
     app.add_routes(proxy.routes)
+    app.add_routes(quick.routes)
     app.router.add_static("/static", STATIC, append_version=False)
     return app

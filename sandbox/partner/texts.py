@@ -184,8 +184,53 @@ PAYOUT = {
 
 PAGES = {"payin": PAYIN, "payout": PAYOUT}
 
+def _quick(name: str, title: str, intro: str, fields: list, object_label: str, final_types: list[str],
+           signed: bool = True, page_label: str = "Hosted page") -> dict:
+    """The wording of one simple simulator page (ROZO, Inqud, Mizu): the LIQX pages' steps and proof."""
+    rehearsals = [pair for pair in WEBHOOK_SCENARIOS if signed or pair[0] != "webhook-bad-signature"]
+    return {
+        "provider": name, "title": title, "intro": intro, "fields": fields, "object_label": object_label,
+        "final_types": final_types, "signed": signed, "states": list(STATES), "page_label": page_label,
+        "proxy": f"/partner/api/{name}/payments", "receipts": f"/api/webhooks/{name}/events",
+        "webhook_scenarios": [list(pair) for pair in rehearsals],
+        "steps": [["request", "Request sent", "Draft is ready in the request form."],
+                  ["api", "API accepted", "Waiting for the create action."],
+                  ["page", page_label, "Opens after the API accepts the payment."],
+                  ["webhook", "Webhook delivered", "Waiting for a durable receipt match."]],
+    }
+
+
+QUICK_PAGES = {
+    "rozo": _quick(
+        "rozo", "ROZO payment proof",
+        "Create a ROZO payment through the local demo proxy (it holds the X-API-Key), pay it on the hosted pay "
+        "page, then wait for the signed payment_payin_completed / payment_payout_completed webhook receipt.",
+        [["reference", "orderId", "", "ref"], ["title", "display.title", "Order #1042", "text"],
+         ["amount", "source.amount (USDC on Base)", "10.00", "amount"]],
+        "paymentId", ["payment_payin_completed", "payment_payout_completed"], page_label="Pay page"),
+    "inqud": _quick(
+        "inqud", "Inqud checkout proof",
+        "Create an Inqud FIXED_PRICE checkout through the local demo proxy (it holds the API token), pay it in "
+        "the hosted checkout, then wait for the X-Payload-Digest-signed webhook of its final status.",
+        [["reference", "clientOrderId", "", "ref"], ["title", "name", "My shopping cart checkout", "text"],
+         ["amount", "fixedAmount.amount (USD)", "100", "amount"],
+         ["return_url", "returnUrl", "https://partner.example.com/orders/demo", "url"]],
+        "checkoutId", ["checkout.SUCCESS", "checkout.CONFLICT", "checkout.EXPIRED", "checkout.CANCELLED"],
+        page_label="Hosted checkout"),
+    "mizu": _quick(
+        "mizu", "Mizu payment link proof",
+        "Create a Mizu payment link through the local demo proxy (it holds the bearer key), pay on the hosted pay "
+        "page, then wait for the payment_intent.successed webhook (unsigned, as Mizu documents it).",
+        [["reference", "clientReferenceId", "", "ref"], ["title", "title", "Mizu 커피 subscription", "text"],
+         ["amount", "amount (USDC on Polygon)", "25.50", "amount"], ["email", "email", "demo@example.com", "email"]],
+        "paymentLinkId", ["payment_intent.successed"], signed=False, page_label="Pay page"),
+}
+
 #: The simulator pages per provider: (key, label, path), for the landing page.
 SIMULATORS = {
     "liqx": (("payin", "LIQX PAYIN intent proof", "/partner/liqx/payin"),
              ("payout", "LIQX PAYOUT intent proof", "/partner/liqx/payout")),
+    "rozo": (("rozo", "ROZO payment proof", "/partner/rozo"),),
+    "inqud": (("inqud", "Inqud checkout proof", "/partner/inqud"),),
+    "mizu": (("mizu", "Mizu payment link proof", "/partner/mizu"),),
 }

@@ -48,14 +48,16 @@ class Opened:
 
 
 @asynccontextmanager
-async def open_page(browser, sandbox, path: str, width: int = 1280, height: int = 800):
-    """A fresh browser context at this viewport with `path` loaded."""
+async def open_page(browser, sandbox, path: str, width: int = 1280, height: int = 800, *, fake_clock: bool = False):
+    """A fresh browser context at this viewport with `path` loaded (with Playwright's clock, to jump browser time)."""
     context = await browser.new_context(viewport={"width": width, "height": height})
     try:
         page = await context.new_page()
         opened = Opened(page)
         page.on("pageerror", lambda exc: opened.errors.append(f"pageerror: {exc}"))
         page.on("console", lambda msg: opened.errors.append(f"console: {msg.text}") if msg.type == "error" else None)
+        if fake_clock:
+            await page.clock.install()
         await page.goto(sandbox.base_url + path)
         yield opened
     finally:

@@ -14,7 +14,7 @@ from tests.browser.partner_support import (
     wait_ready,
     widget,
 )
-from tests.providers.liqx_support import PAYOUT, auth, create_payin
+from tests.providers.liqx_support import PAYIN, PAYOUT, auth, create_payin
 
 pytestmark = pytest.mark.browser
 
@@ -151,4 +151,68 @@ async def test_faults_are_shown_in_place(sandbox, browser):
         await expect(entries.filter(has_text=f"API fault api_error on GET /liqx/v1/intents/{intent_id} (HTTP 503)")
                      ).to_have_count(1)
         await expect(page.locator('[data-testid="delivery"][data-status="dropped"]')).to_have_count(1)
+        assert opened.errors == []
+
+
+async def test_a_500_attempt_is_a_failure_with_its_next_retry_due(sandbox, browser):
+    """An attempt answered 500 is coloured as a failure and says when the next one is due; the retry is green."""
+    await sandbox.control("PUT", "/receiver/liqx", {"status": 500, "times": 1})
+    _, intent, _ = await create_payin(sandbox)
+    intent_id = intent["intent_id"]
+    await sandbox.control("POST", f"/intents/liqx/{intent_id}/transition", {"to": "COMPLETED"})
+    await sandbox.settle()
+    async with open_page(browser, sandbox, f"{INSPECTOR}#liqx/{intent_id}") as opened:
+        page = opened.page
+        attempts = page.locator('[data-testid="timeline-entry"][data-kind="attempt"]')
+        await expect(attempts).to_have_count(1, timeout=UI_TIMEOUT_MS)
+        first = attempts.first
+        await expect(first).to_have_attribute("data-outcome", "bad")
+        await expect(first.get_by_test_id("attempt-outcome")).to_have_text("failed")
+        await expect(first.get_by_test_id("attempt-outcome")).to_have_attribute("data-tone", "bad")
+        await expect(first).to_contain_text("HTTP 500")
+        # LIQX retries after 5 s (SPEC §2); the sandbox clock is frozen at START.
+        await expect(first.get_by_test_id("next-retry")).to_have_text(
+            "Next attempt #2 due 2026-11-22T09:00:05.000Z (in 5 s) on the sandbox clock")
+        await expect(page.get_by_test_id("delivery-next")).to_contain_text("2026-11-22T09:00:05.000Z")
+        colour = await first.evaluate("e => getComputedStyle(e, '::before').backgroundColor")
+        assert colour == "rgb(163, 32, 45)", colour
+        await screenshot(page, "inspector-failed-attempt-1280")
+        await sandbox.advance(5)
+        await expect(attempts).to_have_count(2, timeout=UI_TIMEOUT_MS)
+        await expect(attempts.nth(1)).to_have_attribute("data-outcome", "ok")
+        await expect(first.get_by_test_id("next-retry")).to_have_count(0)
+        colour = await attempts.nth(1).evaluate("e => getComputedStyle(e, '::before').backgroundColor")
+        assert colour == "rgb(46, 157, 91)", colour
+        await expect(page.locator('[data-testid="delivery"][data-status="delivered"]')).to_have_count(1)
+        assert opened.errors == []
+
+
+async def test_search_finds_intents_by_id_external_ref_and_event_id(sandbox, browser):
+    """Typing filters the list by intent id or external ref; Enter on an event id opens the intent it belongs to."""
+    _, first, _ = await create_payin(sandbox, {**PAYIN, "external_ref": "order-alpha"})
+    _, second, _ = await create_payin(sandbox, {**PAYIN, "external_ref": "order-beta"})
+    await sandbox.control("POST", f"/intents/liqx/{second['intent_id']}/transition", {"to": "COMPLETED"})
+    await sandbox.settle()
+    events = await sandbox.control("GET", f"/events?intent_id={second['intent_id']}")
+    event_id = events["data"][0]["id"]
+    async with open_page(browser, sandbox, INSPECTOR) as opened:
+        page = opened.page
+        rows = page.get_by_test_id("intent-row")
+        await expect(rows).to_have_count(2, timeout=UI_TIMEOUT_MS)
+        await page.get_by_test_id("search").fill("alpha")
+        await expect(rows).to_have_count(1)
+        await expect(rows.first).to_have_attribute("data-intent-id", first["intent_id"])
+        await expect(page.get_by_test_id("intent-count")).to_have_text("1 of 2")
+        await page.get_by_test_id("search").fill(second["intent_id"])
+        await expect(rows).to_have_count(1)
+        await page.get_by_test_id("search").press("Enter")
+        await expect(page.get_by_test_id("detail-title")).to_have_text(f"LIQX {second['intent_id']}")
+        await page.get_by_test_id("search").fill(event_id)
+        await expect(page.get_by_test_id("search-empty")).to_be_visible()
+        await page.get_by_test_id("search").press("Enter")
+        await expect(page.get_by_test_id("search-result")).to_contain_text(f"belongs to liqx intent {second['intent_id']}")
+        await expect(page.get_by_test_id("detail-title")).to_have_text(f"LIQX {second['intent_id']}")
+        await page.get_by_test_id("search").fill("no-such-thing")
+        await page.get_by_test_id("search").press("Enter")
+        await expect(page.get_by_test_id("search-result")).to_contain_text("No intent id, external ref or event id")
         assert opened.errors == []

@@ -217,18 +217,83 @@ async def test_external_ref_fallback_matches_a_receipt_without_the_intent_id(san
         assert opened.errors == []
 
 
-async def test_badly_signed_receipt_is_not_proof(sandbox, browser):
-    """With webhook-bad-signature the receipt is stored, shown as invalid, and the page keeps polling."""
+async def deposit(page, rehearsal: str = "") -> None:
+    """Create a PAYIN (with a webhook rehearsal when given) and press "Simulate deposit" in the widget."""
+    await wait_ready(page)
+    if rehearsal:
+        await choose_webhook_scenario(page, rehearsal)
+    await create_and_open_widget(page)
+    await widget(page).get_by_test_id("widget-deposit").click()
+    await expect_step(page, "widget", "done")
+
+
+async def test_bad_signature_rehearsal_concludes_rejected_as_it_should_be(sandbox, browser):
+    """With webhook-bad-signature, reading back the unverified receipt ends the run: rejected as it should be."""
+    async with open_page(browser, sandbox, PAGE) as opened:
+        page = opened.page
+        await deposit(page, "webhook-bad-signature")
+        await expect(page.get_by_test_id("webhook-panel")).to_have_attribute("data-state", "rejected",
+                                                                             timeout=UI_TIMEOUT_MS)
+        await expect(page.get_by_test_id("receipt-signature")).to_have_text("INVALID")
+        await expect(page.get_by_test_id("webhook-message")).to_contain_text("Rejected as it should be")
+        await expect(page.get_by_test_id("webhook-badge")).to_have_text("rejected as it should be")
+        await expect_state(page, "webhook_observed")
+        await expect(page.get_by_test_id("step-webhook")).to_have_attribute("data-state", "done")
+        await screenshot(page, "payin-bad-signature-rehearsal-1280")
+        assert opened.errors == []
+
+
+async def test_a_badly_signed_receipt_outside_a_rehearsal_is_not_proof(sandbox, browser):
+    """A receipt whose signature fails, when no rehearsal asked for it, is shown as invalid and polling goes on."""
     async with open_page(browser, sandbox, PAGE) as opened:
         page = opened.page
         await wait_ready(page)
-        await choose_webhook_scenario(page, "webhook-bad-signature")
-        await create_and_open_widget(page)
-        await widget(page).get_by_test_id("widget-deposit").click()
+        await choose_webhook_scenario(page, "webhook-missed")  # only the forged receipt below arrives
+        intent_id = await create_and_open_widget(page)
+        body = {"event_id": "evt_forged", "type": "transaction.completed", "created_at": "2026-11-22T09:00:00.000Z",
+                "data": {"intent_id": intent_id, "external_ref": "x", "external_user_id": "partner-user-001",
+                         "phase": "PAYIN", "status": "COMPLETED", "amount_krw": "100000", "amount_usdt": "75.50",
+                         "failure_reason": None, "completed_at": "2026-11-22T09:00:00.000Z"}}
+        raw = json.dumps(body).encode()
+        status, _, _ = await sandbox.request("POST", "/api/webhooks/liqx", data=raw,
+                                             headers=liqx_headers("not-the-secret", raw, event_id="evt_forged"))
+        assert status == 200
         await expect(page.get_by_test_id("webhook-panel")).to_have_attribute("data-state", "unverified",
                                                                              timeout=UI_TIMEOUT_MS)
         await expect(page.get_by_test_id("receipt-signature")).to_have_text("INVALID")
         await expect(page.get_by_test_id("webhook-message")).to_contain_text("not proof")
         assert await page.get_by_test_id("simulator").get_attribute("data-state") == "polling_webhook"
         await expect(page.get_by_test_id("step-webhook")).to_have_attribute("data-state", "active")
+        assert opened.errors == []
+
+
+async def test_silence_after_thirty_seconds_is_explained(sandbox, browser):
+    """With the endpoint pointed elsewhere and no receipt after 30 s, the proof panel says so and names the URL."""
+    elsewhere = "http://127.0.0.1:9/partner-hooks"
+    await sandbox.control("PUT", "/endpoints/liqx", {"url": elsewhere, "secret": "whsec_elsewhere"})
+    async with open_page(browser, sandbox, PAGE, fake_clock=True) as opened:
+        page = opened.page
+        await deposit(page)
+        overdue = page.get_by_test_id("webhook-overdue")
+        await expect(overdue).to_be_hidden()
+        await page.clock.fast_forward(31_000)  # the page's own wait, in browser time; the server is not involved
+        await expect(overdue).to_be_visible(timeout=UI_TIMEOUT_MS)
+        await expect(page.get_by_test_id("webhook-overdue-title")).to_contain_text("No webhook has arrived after")
+        await expect(overdue).to_contain_text(f"points elsewhere: {elsewhere}")
+        await expect(overdue).to_contain_text("/_sandbox/config")
+        await expect(page.get_by_test_id("webhook-badge")).to_contain_text("no webhook after")
+        assert await page.get_by_test_id("simulator").get_attribute("data-state") == "polling_webhook"
+        await screenshot(page, "payin-webhook-overdue-1280")
+        assert opened.errors == []
+
+
+async def test_missed_rehearsal_explains_that_silence_is_the_point(sandbox, browser):
+    """With webhook-missed, after 30 s the page says the rehearsal drops every webhook, as intended."""
+    async with open_page(browser, sandbox, PAGE, fake_clock=True) as opened:
+        page = opened.page
+        await deposit(page, "webhook-missed")
+        await page.clock.fast_forward(31_000)
+        overdue = page.get_by_test_id("webhook-overdue")
+        await expect(overdue).to_contain_text("webhook-missed rehearsal drops every webhook", timeout=UI_TIMEOUT_MS)
+        await expect(overdue).to_contain_text("built-in receiver")
         assert opened.errors == []

@@ -1,10 +1,14 @@
 /*
  * The inspector (SPEC §9), a client of the control API only:
- *   GET /_sandbox/intents, GET /_sandbox/intents/{p}/{id}/timeline,
+ *   GET /_sandbox/intents, GET /_sandbox/intents/{p}/{id}/timeline, GET /_sandbox/clock,
+ *   GET /_sandbox/deliveries?event_id= (search by event id),
  *   POST /_sandbox/events/{id}/resend, POST /_sandbox/intents/{p}/{id}/transition.
  * It refreshes itself every 2 s, keeps the chosen intent in the URL hash (#provider/intent_id) and
- * keeps expanded details open across refreshes. All server data is written with textContent.
+ * keeps expanded details open across refreshes. Attempts are coloured by outcome (2xx green,
+ * anything else red; dropped and held deliveries grey) and a retrying delivery says when its next
+ * attempt is due on the sandbox clock. All server data is written with textContent.
  */
+import { byTestId as $, formatSpan, isoTime, make as element, pretty as json, requestJson, str } from "/static/toolkit.js";
 
 const REFRESH_MS = 2000;
 const params = new URLSearchParams(location.search);
@@ -16,54 +20,33 @@ let lastIntents = "";
 let lastTimeline = "";
 let timer = null;
 let loading = false;
+let sandboxNow = null;        // the sandbox clock's now (ms), read with each refresh
+let allIntents = [];          // the last intents list, before the search filter
 
-function $(testid, scope) {
-  return (scope || document).querySelector('[data-testid="' + testid + '"]');
-}
-
-function str(v) {
-  return v === null || v === undefined ? "" : String(v);
-}
-
+/** make(tag, className, text, attrs), the inspector's short form of the toolkit's make(). */
 function make(tag, className, text, attrs) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined && text !== null) node.textContent = str(text);
-  Object.entries(attrs || {}).forEach(([k, v]) => node.setAttribute(k, v));
-  return node;
+  return element(tag, { className, text, attrs });
 }
 
-function json(value) {
-  try { return JSON.stringify(value, null, 2); } catch (err) { return str(value); }
-}
-
-async function api(method, path, body) {
-  const headers = { Accept: "application/json" };
+/** A control API call, with the admin token the page was opened with (needed beyond loopback). */
+function api(method, path, body) {
+  const headers = {};
   if (adminToken) headers.Authorization = "Bearer " + adminToken;
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  try {
-    const response = await fetch("/_sandbox" + path, {
-      method, headers, cache: "no-store", body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    let data = null;
-    try { data = text ? JSON.parse(text) : null; } catch (err) { data = null; }
-    return { ok: response.ok, status: response.status, data };
-  } catch (err) {
-    return { ok: false, status: 0, data: null, error: str(err && err.message) };
-  }
+  const init = { method, headers };
+  if (body !== undefined) init.json = body;
+  return requestJson("/_sandbox" + path, init, 15000);
 }
 
 function errorText(result) {
-  const e = result.data && result.data.error;
+  const e = result.body && result.body.error;
   if (e) return str(e.code) + ": " + str(e.message);
   return result.error ? "network error: " + result.error : "HTTP " + result.status;
 }
 
 const TONES = {
   COMPLETED: "ok", SUCCESS: "ok", delivered: "ok",
-  FAILED: "bad", REJECTED: "bad", CONFLICT: "bad", CANCELLED: "bad", failed: "bad", dropped: "bad", contract_violation: "bad",
-  EXPIRED: "warn", unknown: "warn", held: "warn",
+  FAILED: "bad", REJECTED: "bad", CONFLICT: "bad", CANCELLED: "bad", failed: "bad", contract_violation: "bad",
+  EXPIRED: "warn", unknown: "warn", dropped: "grey", held: "grey",
   PENDING: "progress", PROCESSING: "progress", pending: "progress", in_flight: "progress",
 };
 
@@ -102,11 +85,23 @@ function headersTable(headers) {
 
 // ---- intents ------------------------------------------------------------------------------
 
-function renderIntents(rows) {
+function query() {
+  return str($("search").value).trim().toLowerCase();
+}
+
+/** An intent matches the search when its id or external ref contains the text. */
+function matches(row, q) {
+  return !q || str(row.id).toLowerCase().includes(q) || str(row.external_ref).toLowerCase().includes(q);
+}
+
+function renderIntents(all) {
+  const q = query();
+  const rows = all.filter((row) => matches(row, q));
   const list = $("intents");
   list.textContent = "";
-  $("intent-count").textContent = String(rows.length);
-  $("intents-empty").hidden = rows.length > 0;
+  $("intent-count").textContent = q ? rows.length + " of " + all.length : String(all.length);
+  $("intents-empty").hidden = all.length > 0;
+  $("search-empty").hidden = !(q && all.length && !rows.length);
   rows.forEach((row) => {
     const item = make("li");
     const button = make("button", "intent", null, {
@@ -114,7 +109,7 @@ function renderIntents(rows) {
       "aria-current": selected && selected.id === row.id && selected.provider === row.provider ? "true" : "false",
     });
     const top = make("div", "intent-top");
-    top.appendChild(make("span", "intent-id", row.id));
+    top.appendChild(make("span", "intent-id id", row.id));
     top.appendChild(badge(row.status, "intent-status"));
     button.appendChild(top);
     const title = (meta.providers[row.provider] || {}).title || row.provider;
@@ -130,10 +125,11 @@ async function loadIntents() {
   const provider = $("provider-filter").value;
   const result = await api("GET", "/intents?limit=200" + (provider ? "&provider=" + encodeURIComponent(provider) : ""));
   if (!result.ok) throw new Error("intents: " + errorText(result));
-  const text = JSON.stringify(result.data.data) + "|" + JSON.stringify(selected);
+  allIntents = result.body.data;
+  const text = JSON.stringify(allIntents) + "|" + JSON.stringify(selected) + "|" + query();
   if (text !== lastIntents) {
     lastIntents = text;
-    renderIntents(result.data.data);
+    renderIntents(allIntents);
   }
 }
 
@@ -197,7 +193,28 @@ function attemptDetails(entry, key) {
   return box;
 }
 
-function entryNode(entry) {
+/** ok for a 2xx answer, bad for anything else (an error status, a timeout, a refused connection). */
+function attemptTone(entry) {
+  const status = entry.attempt ? entry.attempt.status : entry.status;
+  return status >= 200 && status < 300 ? "ok" : "bad";
+}
+
+/** When a delivery's next attempt is due, on the sandbox clock: "2026-… (in 30 s)". */
+function dueText(delivery) {
+  if (delivery.next_ms === null || delivery.next_ms === undefined) return "";
+  const when = isoTime(delivery.next_ms);
+  if (sandboxNow === null) return when;
+  const left = delivery.next_ms - sandboxNow;
+  return when + (left > 0 ? " (in " + formatSpan(left) + ")" : " (due now)");
+}
+
+/** True when this attempt is its delivery's latest and the delivery will be tried again. */
+function retryFollows(entry, delivery) {
+  return Boolean(delivery) && delivery.status === "pending" && delivery.next_ms !== null &&
+    delivery.attempts.length === entry.n;
+}
+
+function entryNode(entry, deliveries) {
   const key = "e" + entry.seq;
   const item = make("li", "entry", null, { "data-testid": "timeline-entry", "data-kind": entry.kind, "data-seq": String(entry.seq) });
   const head = make("div", "entry-head");
@@ -206,7 +223,19 @@ function entryNode(entry) {
   head.appendChild(make("span", "entry-title", describe(entry), { "data-testid": "entry-title" }));
   item.appendChild(head);
   if (entry.kind === "attempt") {
+    const tone = attemptTone(entry);
     item.setAttribute("data-trigger", str(entry.trigger));
+    item.setAttribute("data-outcome", tone);
+    head.appendChild(make("span", "badge", tone === "ok" ? "delivered" : "failed", {
+      "data-tone": tone, "data-testid": "attempt-outcome" }));
+    const delivery = deliveries[entry.delivery_id];
+    if (retryFollows(entry, delivery)) {
+      item.appendChild(make("p", "next-retry", "Next attempt #" + (entry.n + 1) + " due " + dueText(delivery) +
+        " on the sandbox clock", { "data-testid": "next-retry" }));
+    } else if (tone === "bad" && delivery && delivery.status === "failed") {
+      item.appendChild(make("p", "next-retry", "No more attempts: the retry schedule is used up.",
+        { "data-testid": "no-retry" }));
+    }
     item.appendChild(collapsible("Headers, signature input, bodies", key, attemptDetails(entry, key)));
   } else if (entry.kind === "event") {
     const resend = make("button", "btn btn-small", "Resend", { type: "button", "data-testid": "resend", "data-event-id": str(entry.event_id) });
@@ -228,6 +257,10 @@ function renderDelivery(delivery) {
   item.appendChild(make("span", "", " · " + delivery.attempts.length + " attempt" + (delivery.attempts.length === 1 ? "" : "s") +
     (delivery.faults && delivery.faults.length ? " · faults " + delivery.faults.join(", ") : "") +
     (delivery.last_error ? " · " + delivery.last_error : "")));
+  if ((delivery.status === "pending" || delivery.status === "held") && delivery.next_ms !== null) {
+    item.appendChild(make("span", "delivery-next", " · next attempt " + dueText(delivery),
+      { "data-testid": "delivery-next" }));
+  }
   return item;
 }
 
@@ -245,7 +278,9 @@ function renderTimeline(data) {
     ["created_at", intent.created_at], ["updated_at", intent.updated_at]]);
   const list = $("timeline");
   list.textContent = "";
-  data.timeline.forEach((entry) => list.appendChild(entryNode(entry)));
+  const byId = {};
+  data.deliveries.forEach((d) => { byId[d.id] = d; });
+  data.timeline.forEach((entry) => list.appendChild(entryNode(entry, byId)));
   $("timeline-count").textContent = String(data.timeline.length);
   const deliveries = $("deliveries");
   deliveries.textContent = "";
@@ -281,11 +316,13 @@ async function loadTimeline() {
     $("detail").hidden = true;
     return;
   }
-  fillForceMenu(provider, result.data.intent.status);
-  const text = JSON.stringify(result.data);
+  fillForceMenu(provider, result.body.intent.status);
+  // A waiting delivery's "due in" moves with the sandbox clock, so it is part of what changed.
+  const waiting = result.body.deliveries.some((d) => d.next_ms !== null && (d.status === "pending" || d.status === "held"));
+  const text = JSON.stringify(result.body) + (waiting ? "|" + sandboxNow : "");
   if (text !== lastTimeline) {
     lastTimeline = text;
-    renderTimeline(result.data);
+    renderTimeline(result.body);
   }
 }
 
@@ -302,7 +339,7 @@ async function resendEvent(eventId, button) {
   button.disabled = true;
   const result = await api("POST", "/events/" + encodeURIComponent(eventId) + "/resend");
   button.disabled = false;
-  if (result.ok) message("Resend of " + eventId + " queued as delivery " + result.data.delivery_id + " (trigger manual).", true);
+  if (result.ok) message("Resend of " + eventId + " queued as delivery " + result.body.delivery_id + " (trigger manual).", true);
   else message("Resend failed: " + errorText(result), false);
   refresh();
 }
@@ -317,7 +354,47 @@ async function forceTransition(event) {
   refresh();
 }
 
+// ---- search -------------------------------------------------------------------------------
+
+/**
+ * Enter in the search box: open the one intent whose id or external ref matches; otherwise ask
+ * the control API which intent an event id belongs to.
+ */
+async function search(event) {
+  event.preventDefault();
+  const q = query();
+  const note = $("search-result");
+  note.hidden = true;
+  if (!q) return;
+  const hits = allIntents.filter((row) => matches(row, q));
+  const exact = hits.find((row) => row.id.toLowerCase() === q || str(row.external_ref).toLowerCase() === q);
+  if (exact || hits.length === 1) {
+    const row = exact || hits[0];
+    select(row.provider, row.id);
+    return;
+  }
+  if (hits.length) return;
+  const raw = str($("search").value).trim();
+  const result = await api("GET", "/deliveries?limit=1&event_id=" + encodeURIComponent(raw));
+  const found = result.ok && result.body.data.length ? result.body.data[0] : null;
+  if (found && found.intent_id) {
+    note.textContent = "Event " + raw + " belongs to " + found.provider + " intent " + found.intent_id + ".";
+    note.hidden = false;
+    $("search").value = "";
+    select(found.provider, found.intent_id);
+  } else {
+    note.textContent = "No intent id, external ref or event id matches " + raw + ".";
+    note.hidden = false;
+  }
+}
+
 // ---- refresh loop -------------------------------------------------------------------------
+
+async function loadClock() {
+  const result = await api("GET", "/clock");
+  const now = result.ok && result.body ? Date.parse(result.body.now) : NaN;
+  sandboxNow = isNaN(now) ? null : now;
+}
 
 function select(provider, id) {
   selected = { provider, id };
@@ -334,6 +411,7 @@ async function refresh() {
   if (loading) return;
   loading = true;
   try {
+    await loadClock();
     await loadIntents();
     await loadTimeline();
     $("load-error").hidden = true;
@@ -355,13 +433,18 @@ function fromHash() {
 
 async function start() {
   const result = await api("GET", "/ui/meta");
-  if (result.ok) meta = result.data;
+  if (result.ok) meta = result.body;
   const filter = $("provider-filter");
   Object.entries(meta.providers).forEach(([name, p]) => filter.appendChild(make("option", "", p.title, { value: name })));
   filter.addEventListener("change", () => { lastIntents = ""; refresh(); });
   $("auto-refresh").addEventListener("change", refresh);
   $("refresh").addEventListener("click", refresh);
   $("force-form").addEventListener("submit", forceTransition);
+  $("search-form").addEventListener("submit", search);
+  $("search").addEventListener("input", () => {
+    $("search-result").hidden = true;
+    renderIntents(allIntents);
+  });
   $("force-to").addEventListener("change", () => $("force-to").setAttribute("data-touched", "true"));
   window.addEventListener("hashchange", () => {
     const chosen = fromHash();

@@ -223,6 +223,7 @@ export function renderProof(state, message, row, matchedBy) {
   const badges = {
     idle: ["not observed yet", ""], polling: ["polling every 3s", "progress"], observed: ["observed", "ok"],
     unverified: ["signature invalid", "bad"], none: ["no receipt context", "warn"],
+    rejected: ["rejected as it should be", "ok"],
   };
   const badge = badges[state] || badges.idle;
   setTone("webhook-badge", badge[0], badge[1]);

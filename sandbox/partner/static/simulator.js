@@ -11,6 +11,7 @@ import {
   byTestId, clock, make, pageState, pretty, renderKv, requestJson, setText, setTone, show, str,
 } from "/static/toolkit.js";
 import { createReceiptWatch, renderHistory, renderProof } from "./receipts.js";
+import { explainIfOverdue, lockForm as lockRunForm, newReference as freshReference, step } from "./run.js";
 
 const config = pageState();
 const PAYOUT = config.kind === "PAYOUT";
@@ -21,7 +22,7 @@ config.steps.forEach(([key, , line]) => { steps[key] = line; });
 
 let machine = "idle";
 let path = ["idle"];
-let run = null;       // {payload, envelope, intentId, externalRef, widget, observed}
+let run = null;       // {payload, envelope, intentId, externalRef, widget, observed, rehearsal, trackedAt, overdue}
 
 // ---- state machine and steps ----------------------------------------------------------------
 
@@ -39,12 +40,6 @@ function setMachine(next) {
     else li.removeAttribute("aria-current");
   });
   setText("state-history", path.join(" → "));
-}
-
-function step(key, state, line) {
-  const node = byTestId("step-" + key);
-  node.setAttribute("data-state", state);
-  setText("step-" + key + "-detail", line);
 }
 
 function status(line) {
@@ -116,17 +111,12 @@ function renderDraft() {
 }
 
 function newReference() {
-  const input = form.querySelector('[data-generate="demo-ms"]');
-  if (input) input.value = "demo-" + Date.now();
+  freshReference(form);
 }
 
 function lockForm(locked) {
-  Array.from(form.elements).forEach((input) => {
-    if (input.getAttribute("data-testid") !== "new-run") input.disabled = locked;
-  });
-  document.querySelectorAll('input[name="scenario"]').forEach((input) => { input.disabled = locked; });
-  byTestId("webhook-scenario").disabled = locked;
-  show("new-run", locked);
+  lockRunForm(form, locked, Array.from(document.querySelectorAll('input[name="scenario"]')).concat(
+    [byTestId("webhook-scenario")]));
 }
 
 // ---- the run ------------------------------------------------------------------------------
@@ -148,6 +138,11 @@ const watch = createReceiptWatch({
   },
   onUnverified(row, matchedBy, polls) {
     if (!run || run.observed) return;
+    if (run.rehearsal === "webhook-bad-signature") {
+      concludeRejected(row, matchedBy, polls);
+      return;
+    }
+    maybeOverdue();
     renderProof("unverified", "A receipt for this run is stored, but its signature did not verify, so it is not " +
       "proof (read " + polls + "). Still polling for a correctly signed delivery.", row, matchedBy);
   },
@@ -156,12 +151,36 @@ const watch = createReceiptWatch({
     const ids = "intent_id " + (run.intentId || "—") + (run.externalRef ? " or external_ref " + run.externalRef : "");
     renderProof("polling", "No durable receipt matched " + ids + " yet (read " + polls + " at " + clock() +
       "; next in 3s).", null, null);
+    maybeOverdue();
   },
   onReadError(message) {
     if (!run || run.observed) return;
     renderProof("polling", "Reading the receiver failed (" + message + "); retrying in 3s.", null, null);
+    maybeOverdue();
   },
 });
+
+/** The bad-signature rehearsal ends when its receipt is read back unverified: that is the receiver rejecting it. */
+function concludeRejected(row, matchedBy, polls) {
+  run.observed = row;
+  showOverdue(false);
+  renderProof("rejected", "Rejected as it should be: the receipt for this run was read back with " +
+    "signature_valid=false after " + polls + (polls === 1 ? " read" : " reads") + ", so the receiver does not " +
+    "count it as proof. The bad-signature rehearsal passed.", row, matchedBy);
+  step("webhook", "done", "Rejected as it should be: " + row.type + " receipt #" + row.receipt_id +
+    " failed signature verification (webhook-bad-signature rehearsal).");
+  setMachine("webhook_observed");
+  status("Rehearsal concluded: the badly signed " + row.type + " for " + str(row.intent_id) +
+    " was rejected as it should be.");
+}
+
+function showOverdue(visible) {
+  show("webhook-overdue", visible);
+}
+
+function maybeOverdue() {
+  explainIfOverdue(run, "liqx", () => run);
+}
 
 function describeError(error) {
   if (!error) return "";
@@ -338,7 +357,8 @@ async function create(event) {
   const payload = buildPayload();
   const headers = { "Content-Type": "application/json" };
   if (webhookScenario()) headers["X-Sandbox-Scenario"] = webhookScenario();
-  run = { payload, envelope: null, intentId: null, externalRef: null, widget: null, observed: null };
+  run = { payload, envelope: null, intentId: null, externalRef: null, widget: null, observed: null,
+    rehearsal: webhookScenario(), trackedAt: null, overdue: false };
   lockForm(true);
   setMachine("creating");
   setTone("summary-badge", "sending", "progress");
@@ -386,6 +406,7 @@ async function create(event) {
   step("webhook", "active", "Polling /api/webhooks/liqx/events every 3s by intent_id " + run.intentId +
     (run.externalRef ? ", then external_ref " + run.externalRef : "") + ".");
   renderProof("polling", "Waiting for a durable receipt match.", null, null);
+  run.trackedAt = Date.now();
   watch.track({ intentId: run.intentId, externalRef: run.externalRef });
 }
 
@@ -410,6 +431,7 @@ function resetRun() {
   show("envelope-empty", true);
   show("session-envelope", false);
   byTestId("browser-events").textContent = "";
+  showOverdue(false);
   renderProof("idle", config.webhook_empty, null, null);
   newReference();
   lockForm(false);
