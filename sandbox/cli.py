@@ -26,6 +26,8 @@ def _serve_parser(sub) -> None:
     serve.add_argument("--seed", type=int)
     serve.add_argument("--time-scale", dest="time_scale", type=float)
     serve.add_argument("--admin-token", dest="admin_token")
+    serve.add_argument("--signature-clock", dest="signature_clock", choices=["wall", "sandbox"],
+                       help="clock of webhook signature timestamps (default wall; sandbox for pinned traces)")
     serve.add_argument("--public-url", dest="public_url")
     serve.add_argument("--config", help="a sandbox.toml file")
     serve.add_argument("--strict", action="store_true", default=None, help="validate responses at run time")
@@ -141,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         flags = {k: getattr(args, k) for k in ("host", "port", "db", "seed", "time_scale", "admin_token",
-                                                "public_url", "strict")}
+                                                "public_url", "strict", "signature_clock")}
         try:
             settings = load_settings(flags, config_file=args.config)
         except ConfigError as exc:

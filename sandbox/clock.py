@@ -24,6 +24,11 @@ def from_ms(ms: int) -> datetime:
     return datetime.fromtimestamp(ms / 1000, tz=UTC)
 
 
+def wall_now() -> datetime:
+    """The real clock, in UTC: what webhook signature timestamps carry (SPEC §5), never sandbox time."""
+    return datetime.now(UTC)
+
+
 def iso(moment: datetime) -> str:
     """ISO 8601 UTC with milliseconds and a `Z`, the format every provider here speaks."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"

@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sandbox.clock import Clock
+from sandbox.clock import Clock, wall_now
 from sandbox.contracts import Contracts
 from sandbox.delivery.dispatcher import Dispatcher, Target
 from sandbox.delivery.faults import FaultRule, add_rule, has_api_rules, log_fault, take_api_rule
@@ -44,7 +45,8 @@ class Sandbox:
         self._endpoints: dict[str, dict[str, Any]] = {}
         self.api_rules_present = False
         targets = {name: Target(p.dialect, self._policy_getter(name)) for name, p in providers.items()}
-        self.dispatcher = Dispatcher(store, clock, targets, contracts, self.endpoint, ids, settings.max_in_flight)
+        self.dispatcher = Dispatcher(store, clock, targets, contracts, self.endpoint, ids, settings.max_in_flight,
+                                     signing_now=self.signing_now)
         self.jobs = JobRunner(store, clock, {name: self._job_handler(p) for name, p in providers.items()})
 
     # --- lifecycle ----------------------------------------------------------------------------
@@ -80,6 +82,10 @@ class Sandbox:
                 if await self.jobs.idle() and await self.dispatcher.idle():
                     return
         raise TimeoutError("timers or deliveries still due")
+
+    def signing_now(self) -> datetime:
+        """The time webhook signatures carry (SPEC §5): the real clock unless sandbox time was chosen."""
+        return self.clock.now() if self.settings.signature_clock == "sandbox" else wall_now()
 
     # --- endpoints and secrets ----------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -54,6 +54,8 @@ class Settings(BaseModel):
     db: str = "./.sandbox/sandbox.db"
     seed: int | None = None
     time_scale: float = Field(1.0, ge=0)
+    #: Which clock signature timestamps follow (SPEC §5): the real one, or the sandbox's for pinned traces.
+    signature_clock: Literal["wall", "sandbox"] = "wall"
     admin_token: str | None = None
     strict: bool = False
     max_in_flight: int = Field(256, ge=1)
@@ -91,7 +93,7 @@ def from_environment(environ: dict[str, str]) -> dict[str, Any]:
     """Read the `SANDBOX_*` variables of SPEC §1 into the settings' shape."""
     found: dict[str, Any] = {}
     for field in ("host", "port", "db", "seed", "time_scale", "admin_token", "public_url", "max_in_flight",
-                  "partner_proxy_timeout_s"):
+                  "partner_proxy_timeout_s", "signature_clock"):
         value = environ.get(f"SANDBOX_{field.upper()}")
         if value not in (None, ""):
             found[field] = value

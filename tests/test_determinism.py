@@ -51,7 +51,9 @@ async def run_once(tmp_path, name: str, seed: int) -> dict:
     directory = tmp_path / name
     directory.mkdir()
     # The same inputs include the same public URL: it appears in bodies (e.g. Inqud's acquiringUrl).
-    sandbox = await start_sandbox(directory, seed=seed, public_url="http://sandbox.example")
+    # Signatures on sandbox time (SPEC §5's opt-in for pinned clocks), so their timestamps repeat too.
+    sandbox = await start_sandbox(directory, seed=seed, public_url="http://sandbox.example",
+                                  signature_clock="sandbox")
     receiver = await start_receiver()
     try:
         result = await script(sandbox, receiver)

@@ -72,7 +72,8 @@ def effective_config(sb: Sandbox) -> dict:
     s = sb.settings
     return {
         "version": __version__, "base_url": sb.base_url, "host": s.host, "port": s.port, "db": s.db, "seed": s.seed,
-        "time_scale": sb.clock.time_scale, "strict": s.strict, "max_in_flight": s.max_in_flight,
+        "time_scale": sb.clock.time_scale, "signature_clock": s.signature_clock, "strict": s.strict,
+        "max_in_flight": s.max_in_flight,
         "admin_token_required": not s.loopback_only,
         "providers": {name: p.describe(sb) for name, p in sb.providers.items()},
         "partner": {"payin": f"{sb.base_url}/partner/liqx/payin", "payout": f"{sb.base_url}/partner/liqx/payout"},

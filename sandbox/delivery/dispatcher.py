@@ -2,9 +2,11 @@
 
 One loop claims due rows (bounded by free slots, default 256 in flight) and runs each attempt as
 its own task, so one slow receiver never stalls the others. Every attempt is signed afresh with
-its own timestamp; the event id and body never change. Outcomes finishing together are written
-back in one shared transaction; an outcome whose delivery a reset deleted meanwhile writes nothing
-(no attempt or timeline row ever points at a deleted delivery or intent). The loop sleeps on the sandbox clock until the next due row, and is woken
+its own timestamp (the real clock at send time, SPEC §5, so a partner's replay window holds after
+the sandbox clock jumped days); the event id and body never change. Outcomes finishing together
+are written back in one shared transaction; an outcome whose delivery a reset deleted meanwhile
+writes nothing (no attempt or timeline row ever points at a deleted delivery or intent). The loop
+sleeps on the sandbox clock until the next due row, and is woken
 by new deliveries and by clock changes.
 """
 
@@ -16,11 +18,11 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import aiohttp
 
-from sandbox.clock import Clock
+from sandbox.clock import Clock, wall_now
 from sandbox.contracts import Contracts
 from sandbox.delivery.faults import log_fault, take_webhook_rules, tampered, with_unknown_fields
 from sandbox.delivery.outbox import insert_copy, release_held
@@ -64,8 +66,10 @@ class Dispatcher:
     """Runs deliveries from the outbox until stopped."""
 
     def __init__(self, store: Store, clock: Clock, targets: Mapping[str, Target], contracts: Contracts,
-                 endpoint: Callable[[str], tuple[str, list[str]]], ids: Ids, max_in_flight: int = 256) -> None:
+                 endpoint: Callable[[str], tuple[str, list[str]]], ids: Ids, max_in_flight: int = 256,
+                 signing_now: Callable[[], datetime] = wall_now) -> None:
         self.store, self.clock, self.targets, self.contracts = store, clock, targets, contracts
+        self.signing_now = signing_now
         self.endpoint, self.ids = endpoint, ids
         self.max_in_flight = max_in_flight
         self._wake = asyncio.Event()
@@ -189,7 +193,7 @@ class Dispatcher:
         url = item.url or url
         if item.secret:
             secrets = [item.secret]
-        now = self.clock.now()
+        now = self.signing_now()
         at = now - timedelta(seconds=STALE_SECONDS) if "stale_timestamp" in faults else now
         sign_with = secrets
         if "bad_signature" in faults:

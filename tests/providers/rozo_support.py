@@ -12,6 +12,7 @@ import copy
 import hashlib
 import hmac
 import json
+import time
 from pathlib import Path
 
 from jsonschema import Draft202012Validator
@@ -128,6 +129,11 @@ async def point_at(running, receiver) -> str:
 
 def header(headers: dict, name: str) -> str | None:
     return next((v for k, v in headers.items() if k.lower() == name.lower()), None)
+
+
+def wall_ms() -> int:
+    """The real clock in ms: what a partner compares `X-Rozo-Timestamp` with (SPEC §5)."""
+    return int(time.time() * 1000)
 
 
 def verify_rozo(secret: str, headers: dict, raw: bytes, now_ms: int, tolerance_ms: int = 5 * 60 * 1000) -> bool:

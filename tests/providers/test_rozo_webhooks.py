@@ -17,6 +17,7 @@ from tests.providers.rozo_support import (
     payin,
     point_at,
     verify_rozo,
+    wall_ms,
 )
 
 
@@ -41,7 +42,7 @@ async def test_payin_and_payout_webhooks_are_signed_as_documented(sandbox, recei
     assert [parsed(h)["type"] for h in hits] == ["payment_payin_completed", "payment_payout_completed"]
     for hit in hits:
         assert_valid("webhooks", "webhook-event", parsed(hit))
-        now_ms = sandbox.clock.now_ms()
+        now_ms = wall_ms()
         assert header(hit["headers"], "Content-Type").startswith("application/json")
         assert header(hit["headers"], "X-Rozo-Signature").startswith("sha256=")
         assert abs(int(header(hit["headers"], "X-Rozo-Timestamp")) - now_ms) < 10_000  # milliseconds, not seconds
@@ -95,9 +96,9 @@ async def test_per_payment_webhook_url_gets_a_generated_secret(sandbox, receiver
     await pay_through(sandbox, payment["id"])
     await sandbox.advance(2)
     [hit] = await receiver.wait_for(1)
-    assert verify_rozo(secret, hit["headers"], hit["raw"], sandbox.clock.now_ms())
+    assert verify_rozo(secret, hit["headers"], hit["raw"], wall_ms())
     app_secret = (await sandbox.control("GET", "/endpoints/rozo"))["secret"]
-    assert not verify_rozo(app_secret, hit["headers"], hit["raw"], sandbox.clock.now_ms())
+    assert not verify_rozo(app_secret, hit["headers"], hit["raw"], wall_ms())
 
 
 async def test_given_webhook_secret_is_used_as_is(sandbox, receiver):
@@ -107,7 +108,7 @@ async def test_given_webhook_secret_is_used_as_is(sandbox, receiver):
     await pay_through(sandbox, payment["id"])
     await sandbox.advance(2)
     [hit] = await receiver.wait_for(1)
-    assert verify_rozo("my-own-secret-✓", hit["headers"], hit["raw"], sandbox.clock.now_ms())
+    assert verify_rozo("my-own-secret-✓", hit["headers"], hit["raw"], wall_ms())
 
 
 async def test_without_webhook_url_the_app_endpoint_and_secret_are_used(sandbox, receiver):
@@ -118,7 +119,7 @@ async def test_without_webhook_url_the_app_endpoint_and_secret_are_used(sandbox,
     await pay_through(sandbox, payment["id"])
     await sandbox.advance(2)
     [hit] = await receiver.wait_for(1)
-    assert verify_rozo(secret, hit["headers"], hit["raw"], sandbox.clock.now_ms())
+    assert verify_rozo(secret, hit["headers"], hit["raw"], wall_ms())
 
 
 async def test_http_webhook_urls_only_for_local_receivers(sandbox):
@@ -190,13 +191,13 @@ async def test_scenario_out_of_order_delivers_payout_before_payin(sandbox, recei
 
 
 async def test_seeded_servers_sign_byte_identical_webhooks(tmp_path, receiver):
-    """Same seed, same pinned clock, same requests: byte-identical bodies and signatures."""
+    """Same seed, same pinned clock signing on sandbox time, same requests: byte-identical bodies and signatures."""
     from tests.support import start_sandbox, stop_sandbox
 
     bodies = []
     for run in ("a", "b"):
         (tmp_path / run).mkdir()
-        running = await start_sandbox(tmp_path / run)
+        running = await start_sandbox(tmp_path / run, signature_clock="sandbox")
         try:
             receiver.requests.clear()
             payment = await created(running, body(webhookUrl=receiver.url))
