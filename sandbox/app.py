@@ -26,7 +26,7 @@ from sandbox.engine import Sandbox
 from sandbox.errors import MethodNotAllowed, NotFound, PayloadTooLarge, SandboxError, Unauthorized
 from sandbox.idempotency import encode
 from sandbox.ids import Ids
-from sandbox.keys import SANDBOX
+from sandbox.keys import SANDBOX, WORLD_SANDBOX, sandbox_for
 from sandbox.partner.receiver import routes as receiver_routes
 from sandbox.partner.site import TEMPLATES as PARTNER_TEMPLATES
 from sandbox.partner.site import landing_routes
@@ -39,6 +39,7 @@ from sandbox.settings import Settings
 from sandbox.signing import equal
 from sandbox.store import Store, UnitOfWork
 from sandbox.web import render as pages
+from sandbox.worlds import resolve as resolve_world
 
 log = logging.getLogger("sandbox")
 
@@ -96,9 +97,19 @@ async def admin_middleware(request: web.Request, handler) -> web.StreamResponse:
 
 
 @web.middleware
+async def world_middleware(request: web.Request, handler) -> web.StreamResponse:
+    """Bind the request to its world (SPEC §12): credentials, page object, or the control API's header."""
+    sb: Sandbox = request.app[SANDBOX]
+    world = await resolve_world(sb, request)
+    if world is not sb.world:
+        request[WORLD_SANDBOX] = sb.scope(world)
+    return await handler(request)
+
+
+@web.middleware
 async def api_fault_middleware(request: web.Request, handler) -> web.StreamResponse:
     """Injected API faults (SPEC §6): answer 500/503, or hang past the client's timeout."""
-    sb: Sandbox = request.app[SANDBOX]
+    sb: Sandbox = sandbox_for(request)
     provider = _first_segment(request.path)
     if sb.api_rules_present and provider in sb.providers:
         rule = await sb.take_api_fault(provider, request.method, request.path)
@@ -116,7 +127,7 @@ async def api_fault_middleware(request: web.Request, handler) -> web.StreamRespo
 def create_app(settings: Settings, clock: Clock | None = None, *, providers: Sequence[Provider] = PROVIDERS,
                contracts_dir: Path = CONTRACTS_DIR, scenarios_dir: Path = SCENARIOS_DIR) -> web.Application:
     """The whole sandbox as one aiohttp application."""
-    app = web.Application(middlewares=[errors_middleware, admin_middleware, api_fault_middleware])
+    app = web.Application(middlewares=[errors_middleware, admin_middleware, world_middleware, api_fault_middleware])
     app[SETTINGS] = settings
     contracts = Contracts.load(contracts_dir)
     scenarios = Scenarios(scenarios_dir)
@@ -127,7 +138,7 @@ def create_app(settings: Settings, clock: Clock | None = None, *, providers: Seq
             boot = await store.commit(_next_boot)
             ids = Ids(settings.seed, boot)
             sb = Sandbox(settings, store, clock or Clock(time_scale=settings.time_scale), ids, contracts, scenarios,
-                         {p.name: p for p in providers})
+                         {p.name: p for p in providers}, boot)
             await sb.load()
             for provider in providers:
                 if provider.on_start:
@@ -167,6 +178,6 @@ def template_sources(providers: Sequence[Provider]) -> dict[str, Path]:
 
 
 def _next_boot(uow: UnitOfWork) -> int:
-    boot = uow.meta.get("boot", -1) + 1
-    uow.meta.set("boot", boot)
+    boot = uow.meta.get("boot", -1, shared=True) + 1
+    uow.meta.set("boot", boot, shared=True)
     return boot

@@ -1,16 +1,23 @@
-"""The sandbox clock: every delay, expiry and retry schedule runs on it, never on the wall.
+"""Sandbox clocks (one per world) and the one schedule that maps every world's due times onto real time.
 
 Sandbox time advances at `time_scale` × real time from an anchor, so `--time-scale 60` makes a
 minute pass in a second, `time_scale = 0` freezes it, and `advance()` jumps it forward so a
-three-day retry schedule finishes in milliseconds in CI. Sleepers wait on `wait_until()`, which
-wakes early whenever the clock is changed, so nothing in the sandbox calls `asyncio.sleep` for
-domain time.
+three-day retry schedule finishes in milliseconds in CI. Each world has its own `Clock` (a test
+clock, as Stripe's): advancing one moves only that world's timers, expiries and retries.
+
+Workers never poll per world. A `DueSchedule` keeps, per world, the earliest sandbox time at
+which that world has work, converts it to a real (monotonic) deadline with that world's clock,
+and keeps the deadlines in one heap; a worker sleeps until the head of the heap. A clock change
+re-keys only its world. So 1,000 idle worlds cost nothing: they are simply not in the heap.
+Nothing in the sandbox calls `asyncio.sleep` for domain time.
 """
 
 from __future__ import annotations
 
 import asyncio
+import heapq
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 
@@ -85,9 +92,14 @@ class Clock:
         self.set(self.now() + timedelta(seconds=seconds))
         return self.now()
 
-    def on_change(self, callback) -> None:
-        """Call `callback()` after every change (used to persist the clock's state)."""
+    def on_change(self, callback: Callable[[], None]) -> None:
+        """Call `callback()` after every change (to persist the clock and re-key its world's due times)."""
         self._listeners.append(callback)
+
+    def deadline(self, due_ms: int) -> float | None:
+        """The monotonic time at which this clock reaches `due_ms`; None while it is frozen short of it."""
+        wait = self.real_seconds_until(due_ms)
+        return None if wait is None else time.monotonic() + wait
 
     def real_seconds_until(self, due_ms: int) -> float | None:
         """How long to really wait for sandbox time `due_ms`; None when the clock is frozen."""
@@ -121,3 +133,111 @@ class Clock:
 
     def state(self) -> dict:
         return {"now": iso(self.now()), "time_scale": self._scale}
+
+
+class DueSchedule:
+    """When each world next has work of one kind (deliveries, timers), as one heap of real deadlines.
+
+    `note(world, due_ms)` after a write queued work; `take_due()` pops the worlds whose due time
+    has come (the worker then handles them and `reschedule`s each with its re-read earliest due
+    time, keeping anything noted meanwhile); `rekey(world)` after that world's clock changed;
+    `forget(world)` when it is deleted. `wait()` sleeps until the next deadline or a wake-up.
+    Stale heap entries are skipped lazily.
+    """
+
+    def __init__(self, clock_of: Callable[[str], Clock | None]) -> None:
+        self._clock_of = clock_of
+        self._due: dict[str, int] = {}
+        self._heap: list[tuple[float, int, str]] = []
+        self._version: dict[str, int] = {}
+        self._wake = asyncio.Event()
+
+    def __len__(self) -> int:
+        return len(self._due)
+
+    def due_ms(self, world: str) -> int | None:
+        """The earliest sandbox time `world` has work of this kind, as far as the schedule knows."""
+        return self._due.get(world)
+
+    def note(self, world: str, due_ms: int) -> None:
+        """Work due at `due_ms` was queued in `world`: keep the earlier of it and what was known."""
+        known = self._due.get(world)
+        if known is None or due_ms < known:
+            self._set(world, due_ms)
+
+    def reschedule(self, world: str, due_ms: int | None) -> None:
+        """A worker handled a taken world and re-read its earliest due time (None: nothing left).
+
+        A note that arrived while the worker was busy is kept when it is earlier: the store read
+        may have run before that note's transaction committed.
+        """
+        noted = self._due.get(world)
+        if due_ms is not None and (noted is None or due_ms < noted):
+            self._set(world, due_ms)
+
+    def rekey(self, world: str) -> None:
+        """The world's clock changed: its due time maps onto a different real deadline."""
+        if world in self._due:
+            self._set(world, self._due[world])
+
+    def forget(self, world: str) -> None:
+        self._due.pop(world, None)
+        self._version[world] = self._version.get(world, 0) + 1
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def take_due(self) -> list[tuple[str, int]]:
+        """Pop every world whose due time has been reached on its own clock, with that due time."""
+        now = time.monotonic()
+        found: list[tuple[str, int]] = []
+        while self._heap and self._heap[0][0] <= now:
+            _, version, world = heapq.heappop(self._heap)
+            if version != self._version.get(world) or world not in self._due:
+                continue
+            clock = self._clock_of(world)
+            if clock is None:
+                self.forget(world)
+                continue
+            if clock.now_ms() < self._due[world]:   # float rounding of a scaled clock: not quite yet
+                self._set(world, self._due[world])
+                continue
+            found.append((world, self._due.pop(world)))
+            self._version[world] += 1   # taken: the worker handles it, then `reschedule`s it
+        return found
+
+    def next_deadline(self) -> float | None:
+        """The monotonic time of the earliest valid entry (stale entries dropped on the way)."""
+        while self._heap:
+            _, version, world = self._heap[0]
+            if version == self._version.get(world) and world in self._due:
+                return self._heap[0][0]
+            heapq.heappop(self._heap)
+        return None
+
+    async def wait(self, cap_s: float | None = None) -> None:
+        """Sleep until the next deadline (at most `cap_s`), or until woken by a note or a clock change."""
+        deadline = self.next_deadline()
+        timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
+        if cap_s is not None:
+            timeout = cap_s if timeout is None else min(timeout, cap_s)
+        if timeout == 0:
+            return
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout)
+        except TimeoutError:
+            pass
+        self._wake.clear()
+
+    def _set(self, world: str, due_ms: int) -> None:
+        self._due[world] = due_ms
+        version = self._version.get(world, 0) + 1
+        self._version[world] = version
+        clock = self._clock_of(world)
+        deadline = clock.deadline(due_ms) if clock is not None else None
+        if deadline is None:   # frozen short of it: `rekey` after the next clock change pushes it
+            return
+        head = self.next_deadline()
+        heapq.heappush(self._heap, (deadline, version, world))
+        if head is None or deadline < head:
+            self._wake.set()

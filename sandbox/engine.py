@@ -1,19 +1,24 @@
-"""The sandbox's services in one place: store, clock, ids, contracts, scenarios, dispatcher, timers.
+"""The sandbox's services in one place: store, worlds, contracts, scenarios, dispatcher, timers.
 
-Providers, the control API and the partner side reach everything through one `Sandbox` object
-(`request.config_dict[SANDBOX]`). It also owns the credentials and webhook endpoints, which are
-persisted so a restart keeps what a partner already configured.
+Providers, the control API and the partner side reach everything through one `Sandbox` object.
+A `Sandbox` is bound to one world (SPEC §12): its `clock`, `ids`, `credentials`, endpoints and
+`store` are that world's, so provider code written for one tenant serves every tenant. The app
+keeps the default world's (`request.config_dict[SANDBOX]`); a request about another world gets
+`sb.scope(world)` from the world middleware (`sandbox.keys.sandbox_for`), a copy sharing every
+service but bound to that world. Worlds are created, restored, expired (TTL) and deleted here.
+Credentials and endpoints are persisted so a restart keeps what a partner already configured.
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sandbox.clock import Clock, wall_now
+from sandbox.clock import Clock, parse_iso
 from sandbox.contracts import Contracts
 from sandbox.delivery.dispatcher import Dispatcher, Target
 from sandbox.delivery.faults import FaultRule, add_rule, has_api_rules, log_fault, take_api_rule
@@ -23,6 +28,8 @@ from sandbox.jobs import JobRunner
 from sandbox.scenarios import Scenario, Scenarios
 from sandbox.settings import Settings
 from sandbox.store import Store, UnitOfWork
+from sandbox.worlds import DEFAULT, World, Worlds, from_record, wall_ms
+from sandbox.worlds import describe as describe_world
 
 if TYPE_CHECKING:
     from sandbox.providers.base import Provider
@@ -34,20 +41,61 @@ class Sandbox:
     """Everything a request handler or background task needs."""
 
     def __init__(self, settings: Settings, store: Store, clock: Clock, ids: Ids, contracts: Contracts,
-                 scenarios: Scenarios, providers: Mapping[str, Provider]) -> None:
-        self.settings, self.store, self.clock, self.ids = settings, store, clock, ids
-        self.contracts, self.scenarios, self.providers = contracts, scenarios, providers
+                 scenarios: Scenarios, providers: Mapping[str, Provider], boot: int = 0) -> None:
+        self.settings, self.contracts, self.scenarios, self.providers = settings, contracts, scenarios, providers
+        self.boot = boot
+        #: The store across worlds (workers, world lifecycle); `store` is this world's view of it.
+        self.shared_store = store
+        self.world = World(DEFAULT, clock, ids, {}, signature_clock=settings.signature_clock)
+        self.worlds = Worlds(self.world)
+        self.store = WorldStore(store, DEFAULT)
         # A wildcard bind is reached through loopback from this machine (the built-in receiver, pages).
         host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
         host = f"[{host}]" if ":" in host else host
         self.base_url = (settings.public_url or f"http://{host}:{settings.port}").rstrip("/")
-        self.credentials: dict[str, dict[str, str]] = {}
-        self._endpoints: dict[str, dict[str, Any]] = {}
-        self.api_rules_present = False
         targets = {name: Target(p.dialect, self._policy_getter(name)) for name, p in providers.items()}
-        self.dispatcher = Dispatcher(store, clock, targets, contracts, self.endpoint, ids, settings.max_in_flight,
-                                     signing_now=self.signing_now)
-        self.jobs = JobRunner(store, clock, {name: self._job_handler(p) for name, p in providers.items()})
+        self.dispatcher = Dispatcher(store, self.worlds, targets, contracts, self.endpoint_of, settings.max_in_flight)
+        self.jobs = JobRunner(store, self.worlds, {name: self._job_handler(p) for name, p in providers.items()})
+        self.watch_clock(self.world)
+        self._expiry_wake: asyncio.Event | None = None
+
+    # --- the world this sandbox is bound to -----------------------------------------------------
+
+    @property
+    def clock(self) -> Clock:
+        return self.world.clock
+
+    @property
+    def ids(self) -> Ids:
+        return self.world.ids
+
+    @property
+    def credentials(self) -> dict[str, dict[str, str]]:
+        return self.world.credentials
+
+    @property
+    def api_rules_present(self) -> bool:
+        return self.world.api_rules_present
+
+    @api_rules_present.setter
+    def api_rules_present(self, present: bool) -> None:
+        self.world.api_rules_present = present
+
+    def scope(self, world: World) -> Sandbox:
+        """This sandbox bound to `world`: the same services, that world's clock, ids, credentials and rows."""
+        if world is self.world:
+            return self
+        scoped = copy.copy(self)
+        scoped.world = world
+        scoped.store = WorldStore(self.shared_store, world.id)
+        return scoped
+
+    def watch_clock(self, world: World) -> None:
+        """A change of `world`'s clock re-keys its due deliveries and timers."""
+        def changed() -> None:
+            self.dispatcher.schedule.rekey(world.id)
+            self.jobs.schedule.rekey(world.id)
+        world.clock.on_change(changed)
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -58,17 +106,86 @@ class Sandbox:
         for name in self.providers:
             configured = self.settings.provider(name).model_dump(exclude={"delivery", "webhook_url", "settlement_delay_s"}, exclude_none=True)
             self.credentials[name] = {**stored[name], **configured}
-        self._endpoints = await self.store.read(_load_endpoints, list(self.providers))
+        self.world.endpoints = await self.store.read(_load_endpoints, list(self.providers))
         self.api_rules_present = await self.store.read(has_api_rules)
+        self.worlds.index(self.world)
 
     async def start_workers(self) -> None:
+        """Bring back the stored worlds, then start the dispatcher, the timers and the TTL watch."""
+        for record in await self.shared_store.read(_world_records):
+            seed = record["seed"] if record.get("seed") is not None else self.settings.seed
+            world = from_record(record, Ids(seed, self.boot, world=record["id"]))
+            self._adopt(world)
         await self.dispatcher.start()
         await self.jobs.start()
+        self._expiry = asyncio.create_task(self._expire(), name="world-ttl")
 
     async def stop_workers(self) -> None:
         """Stop timers, then let in-flight attempts finish (5 s at most). Safe to call twice."""
+        expiry = getattr(self, "_expiry", None)
+        if expiry is not None:
+            expiry.cancel()
+            await asyncio.gather(expiry, return_exceptions=True)
         await self.jobs.stop()
         await self.dispatcher.stop()
+
+    # --- worlds (SPEC §12) -----------------------------------------------------------------------
+
+    async def create_world(self, spec) -> World:
+        """A new world from a validated `POST /_sandbox/worlds` body: credentials, clock, persisted."""
+        world_id = "wld_" + self.worlds.default.ids.alnum(20)
+        seed = spec.seed if spec.seed is not None else self.settings.seed
+        ids = Ids(seed, self.boot, world=world_id)
+        clock_spec = spec.clock
+        now = parse_iso(clock_spec.now) if clock_spec and clock_spec.now else None
+        scale = clock_spec.time_scale if clock_spec and clock_spec.time_scale is not None else 1.0
+        credentials = {name: p.world_credentials(ids) if p.world_credentials else p.default_credentials(ids)
+                       for name, p in self.providers.items()}
+        world = World(world_id, Clock(now, scale), ids, credentials, name=spec.name, seed=spec.seed,
+                      signature_clock=spec.signature_clock, webhook_urls=dict(spec.webhook_urls or {}),
+                      ttl_s=spec.ttl_s)
+        scoped = self.scope(world)
+        await scoped.save_world()
+        for provider in self.providers.values():
+            if provider.on_start:
+                await provider.on_start(scoped)
+        self._adopt(world)
+        return world
+
+    async def delete_world(self, world_id: str) -> None:
+        """Delete a world: it resolves to nothing at once, its work stops, then all its rows go."""
+        world = self.worlds.remove(world_id)
+        if world is None:
+            return
+        self.dispatcher.forget_world(world_id)
+        self.jobs.schedule.forget(world_id)
+        await self.shared_store.commit(_delete_world, world=world_id)
+
+    def describe_world(self, world: World) -> dict:
+        """A world as `/_sandbox/worlds` answers it: its config entry per provider is its credentials."""
+        scoped = self.scope(world)
+        described = {name: p.describe(scoped) for name, p in self.providers.items()}
+        return describe_world(world, described)
+
+    def _adopt(self, world: World) -> None:
+        self.worlds.add(world)
+        self.watch_clock(world)
+        if world.expires_ms is not None and self._expiry_wake is not None:
+            self._expiry_wake.set()
+
+    async def _expire(self) -> None:
+        """Delete worlds whose TTL ran out (real time); one task for every world, asleep in between."""
+        self._expiry_wake = asyncio.Event()
+        while True:
+            for world in self.worlds.expired():
+                await self.delete_world(world.id)
+            next_ms = self.worlds.next_expiry_ms()
+            timeout = None if next_ms is None else max(0.0, (next_ms - wall_ms()) / 1000)
+            self._expiry_wake.clear()
+            try:
+                await asyncio.wait_for(self._expiry_wake.wait(), timeout)
+            except TimeoutError:
+                pass
 
     async def settle(self, timeout_s: float = 10.0) -> None:
         """Wait (real time) until every due timer has fired and every due delivery was attempted."""
@@ -85,17 +202,20 @@ class Sandbox:
 
     def signing_now(self) -> datetime:
         """The time webhook signatures carry (SPEC §5): the real clock unless sandbox time was chosen."""
-        return self.clock.now() if self.settings.signature_clock == "sandbox" else wall_now()
+        return self.world.signing_now()
 
     # --- endpoints and secrets ----------------------------------------------------------------
 
     def default_webhook_url(self, provider: str) -> str:
-        return f"{self.base_url}/api/webhooks/{provider}"
+        """The built-in receiver; another world's webhooks carry `?world=` so receipts stay apart."""
+        if self.world.id == DEFAULT:
+            return self.settings.provider(provider).webhook_url or f"{self.base_url}/api/webhooks/{provider}"
+        return self.world.webhook_urls.get(provider) or f"{self.base_url}/api/webhooks/{provider}?world={self.world.id}"
 
     def endpoint(self, provider: str) -> tuple[str, list[str]]:
         """Where a provider's webhooks go and the secrets to sign with (two during a rotation)."""
-        override = self._endpoints.get(provider) or {}
-        url = override.get("url") or self.settings.provider(provider).webhook_url or self.default_webhook_url(provider)
+        override = self.world.endpoints.get(provider) or {}
+        url = override.get("url") or self.default_webhook_url(provider)
         secret = override.get("secret") or self.credentials.get(provider, {}).get("webhook_secret")
         secrets = [secret] if secret else []
         previous, until = override.get("previous_secret"), override.get("previous_until_ms")
@@ -103,31 +223,46 @@ class Sandbox:
             secrets.append(previous)
         return url, secrets
 
+    def endpoint_of(self, world: World, provider: str) -> tuple[str, list[str]]:
+        """`endpoint` in another world (the dispatcher signs for every world)."""
+        return self.scope(world).endpoint(provider)
+
+    async def _save_endpoint(self, provider: str, entry: dict | None) -> None:
+        if entry is None:
+            self.world.endpoints.pop(provider, None)
+        else:
+            self.world.endpoints[provider] = entry
+        if self.world.id == DEFAULT:
+            await self.store.commit(_set_meta, f"endpoint:{provider}", entry or {})
+        else:
+            await self.save_world()
+
     async def set_endpoint(self, provider: str, url: str | None, secret: str | None) -> None:
-        entry = dict(self._endpoints.get(provider) or {})
+        entry = dict(self.world.endpoints.get(provider) or {})
         if url is not None:
             entry["url"] = url
         if secret is not None:
             entry["secret"] = secret
-        await self.store.commit(_set_meta, f"endpoint:{provider}", entry)
-        self._endpoints[provider] = entry
+        await self._save_endpoint(provider, entry)
 
     async def rotate_secret(self, provider: str) -> str:
         """A new signing secret; the old one keeps signing beside it for 24 sandbox hours."""
         _, secrets = self.endpoint(provider)
-        entry = dict(self._endpoints.get(provider) or {})
+        entry = dict(self.world.endpoints.get(provider) or {})
         entry["previous_secret"] = secrets[0] if secrets else None
         entry["previous_until_ms"] = self.clock.now_ms() + ROTATION_GRACE_MS
         entry["secret"] = self.providers[provider].default_credentials(self.ids).get("webhook_secret") or self.ids.hex(64)
-        await self.store.commit(_set_meta, f"endpoint:{provider}", entry)
-        self._endpoints[provider] = entry
+        await self._save_endpoint(provider, entry)
         return entry["secret"]
 
     async def forget_endpoints(self, provider: str | None) -> None:
-        names = [provider] if provider else list(self._endpoints)
-        for name in names:
-            self._endpoints.pop(name, None)
-            await self.store.commit(_delete_meta, f"endpoint:{name}")
+        for name in [provider] if provider else list(self.world.endpoints):
+            await self._save_endpoint(name, None)
+
+    async def save_world(self) -> None:
+        """Persist this world's record (credentials, endpoints, clock); the default world is configured."""
+        if self.world.id != DEFAULT:
+            await self.store.commit(_save_world, self.world.record(), self.world.created_ms, self.world.expires_ms)
 
     # --- scenarios and faults -----------------------------------------------------------------
 
@@ -172,8 +307,8 @@ class Sandbox:
         return policy
 
     def _job_handler(self, provider: Provider):
-        async def handle(job) -> None:
-            await provider.run_job(self, job)
+        async def handle(world: World, job) -> None:
+            await provider.run_job(self.scope(world), job)
         return handle
 
 
@@ -205,5 +340,31 @@ def _set_meta(uow: UnitOfWork, key: str, value: Any) -> None:
     uow.meta.set(key, value)
 
 
-def _delete_meta(uow: UnitOfWork, key: str) -> None:
-    uow.meta.delete(key)
+def _save_world(uow: UnitOfWork, record: dict, created_ms: int, expires_ms: int | None) -> None:
+    uow.save_world(record, created_ms, expires_ms)
+
+
+def _delete_world(uow: UnitOfWork) -> None:
+    uow.delete_world()
+
+
+def _world_records(uow: UnitOfWork) -> list[dict]:
+    return uow.world_records()
+
+
+class WorldStore:
+    """The store as one world sees it: every unit of work it runs is confined to that world."""
+
+    __slots__ = ("_store", "world")
+
+    def __init__(self, store: Store, world: str) -> None:
+        self._store, self.world = store, world
+
+    async def commit(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return await self._store.commit(fn, *args, world=self.world)
+
+    async def read(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return await self._store.read(fn, *args, world=self.world)
+
+    def __getattr__(self, name: str) -> Any:   # path, trace, watch: the shared store's
+        return getattr(self._store, name)

@@ -16,17 +16,32 @@ from faker import Faker
 
 _BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+_FAKER: Faker | None = None
 
 
 class Ids:
     """A seeded generator for ids and fake data."""
 
-    def __init__(self, seed: int | None, boot: int = 0) -> None:
+    def __init__(self, seed: int | None, boot: int = 0, world: str | None = None) -> None:
         self.seed = seed
+        # A world other than the default folds its id in: two worlds with one seed draw different ids.
         material = f"{seed}:{boot}" if seed is not None else None
+        if material is not None and world is not None:
+            material += f":{world}"
         self.rng = random.Random(material) if material is not None else random.Random()
-        self.faker = Faker("ko_KR")
-        self.faker.seed_instance(material if material is not None else self.rng.random())
+
+    @property
+    def faker(self) -> Faker:
+        """Fake data (Korean locale) seeded from this generator, so a seed replays it.
+
+        One Faker serves the process (making one costs milliseconds, and a world is created in
+        less): it is re-seeded from this generator on every use, so draws stay deterministic.
+        """
+        global _FAKER
+        if _FAKER is None:
+            _FAKER = Faker("ko_KR")
+        _FAKER.seed_instance(self.rng.getrandbits(64))
+        return _FAKER
 
     def hex(self, length: int) -> str:
         return "".join(self.rng.choice("0123456789abcdef") for _ in range(length))

@@ -1,9 +1,10 @@
-"""Timers on the sandbox clock: expiries, settlements and scenario outcomes, stored as rows.
+"""Timers on each world's clock: expiries, settlements and scenario outcomes, stored as rows.
 
 A timer is a `jobs` row written in the same transaction as the state change that set it, so a
-restart finds it again. The runner hands each due job to its provider's `run_job`; handlers check
-the intent's current state first, which makes a job that ran just before a crash harmless to
-run again.
+restart finds it again. The runner sleeps on one `DueSchedule` over every world's next timer
+(so 1,000 idle worlds cost nothing), and hands each due job to its provider's `run_job` with the
+job's world; handlers check the intent's current state first, which makes a job that ran just
+before a crash harmless to run again.
 """
 
 from __future__ import annotations
@@ -11,35 +12,42 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING
 
-from sandbox.clock import Clock
+from sandbox.clock import DueSchedule
 from sandbox.store import Job, Store, UnitOfWork
+
+if TYPE_CHECKING:
+    from sandbox.worlds import World, Worlds
 
 log = logging.getLogger("sandbox.jobs")
 
-JobHandler = Callable[[Job], Awaitable[None]]
+JobHandler = Callable[["World", Job], Awaitable[None]]
 
 
 class JobRunner:
-    """Fires due jobs one at a time, in due order."""
+    """Fires due jobs one at a time, world by world, in due order within a world."""
 
-    def __init__(self, store: Store, clock: Clock, handlers: Mapping[str, JobHandler]) -> None:
-        self.store, self.clock, self.handlers = store, clock, handlers
-        self._wake = asyncio.Event()
+    def __init__(self, store: Store, worlds: Worlds, handlers: Mapping[str, JobHandler]) -> None:
+        self.store, self.worlds, self.handlers = store, worlds, handlers
+        #: Every world's next due timer, on one heap of real deadlines.
+        self.schedule = DueSchedule(worlds.clock_of)
+        #: Loop turns so far (a test reads it to prove idle worlds wake nothing).
+        self.loops = 0
         self._task: asyncio.Task | None = None
         self._busy = False
-        self._sleeping_until: int | None = None   # the due time the runner sleeps towards (None: none)
         store.watch(jobs=self.notice)
 
     def wake(self) -> None:
-        self._wake.set()
+        self.schedule.wake()
 
-    def notice(self, due_ms: int) -> None:
-        """A job due at `due_ms` was added: wake only if it is earlier than what the runner waits for."""
-        if self._sleeping_until is None or due_ms < self._sleeping_until:
-            self._wake.set()
+    def notice(self, world: str, due_ms: int) -> None:
+        """A job due at `due_ms` (on `world`'s clock) was added."""
+        self.schedule.note(world, due_ms)
 
     async def start(self) -> None:
+        for world_id, due_ms in (await self.store.read(_next_due_by_world)).items():
+            self.schedule.note(world_id, due_ms)
         self._task = asyncio.create_task(self._run(), name="jobs")
 
     async def stop(self) -> None:
@@ -48,31 +56,43 @@ class JobRunner:
             await asyncio.gather(self._task, return_exceptions=True)
 
     async def idle(self) -> bool:
+        """True when no job runs and no world has one due on its clock (tests use this)."""
         if self._busy:
             return False
-        due = await self.store.read(_next_due_ms)
-        return due is None or due > self.clock.now_ms()
+        for world_id, due_ms in (await self.store.read(_next_due_by_world)).items():
+            clock = self.worlds.clock_of(world_id)
+            if clock is not None and due_ms <= clock.now_ms():
+                return False
+        return True
 
     async def _run(self) -> None:
         while True:
-            self._wake.clear()
-            jobs = await self.store.read(_due, self.clock.now_ms())
-            for job in jobs:
-                self._busy = True
-                try:
-                    handler = self.handlers.get(job.provider)
-                    if handler is not None:
-                        await handler(job)
-                except Exception:  # a broken job must not stop the timers of every other intent
-                    log.exception("job %s (%s %s) failed", job.id, job.provider, job.kind)
-                finally:
-                    await self.store.commit(_finish, job.id)
-                    self._busy = False
-            if jobs:
-                continue
-            self._sleeping_until = await self.store.read(_next_due_ms)
-            await self.clock.wait_until(self._sleeping_until, self._wake)
-            self._sleeping_until = None
+            self.loops += 1
+            due = self.schedule.take_due()
+            for world_id, _ in due:
+                world = self.worlds.find(world_id)
+                if world is not None:
+                    await self._fire(world)
+            if not due:
+                await self.schedule.wait()
+
+    async def _fire(self, world: World) -> None:
+        """Run one world's due jobs, then re-read when its next one is due."""
+        jobs = await self.store.read(_due, world.clock.now_ms(), world=world.id)
+        for job in jobs:
+            if self.worlds.find(world.id) is not world:  # deleted meanwhile: its timers stop
+                return
+            self._busy = True
+            try:
+                handler = self.handlers.get(job.provider)
+                if handler is not None:
+                    await handler(world, job)
+            except Exception:  # a broken job must not stop the timers of every other intent
+                log.exception("job %s (%s %s) failed", job.id, job.provider, job.kind)
+            finally:
+                await self.store.commit(_finish, job.id, world=world.id)
+                self._busy = False
+        self.schedule.reschedule(world.id, await self.store.read(_next_due_ms, world=world.id))
 
 
 def _due(uow: UnitOfWork, now_ms: int) -> list[Job]:
@@ -81,6 +101,10 @@ def _due(uow: UnitOfWork, now_ms: int) -> list[Job]:
 
 def _next_due_ms(uow: UnitOfWork) -> int | None:
     return uow.jobs.next_due_ms()
+
+
+def _next_due_by_world(uow: UnitOfWork) -> dict[str, int]:
+    return uow.jobs.next_due_by_world()
 
 
 def _finish(uow: UnitOfWork, job_id: int) -> None:

@@ -10,3 +10,11 @@ if TYPE_CHECKING:
     from sandbox.engine import Sandbox
 
 SANDBOX: web.AppKey[Sandbox] = web.AppKey("sandbox")
+
+#: The request's sandbox bound to the request's world (set by the world middleware in `sandbox.app`).
+WORLD_SANDBOX: web.RequestKey[Sandbox] = web.RequestKey("sandbox.world")
+
+
+def sandbox_for(request: web.Request) -> Sandbox:
+    """The sandbox of the request's world (the default world's when none was resolved)."""
+    return request.get(WORLD_SANDBOX) or request.config_dict[SANDBOX]

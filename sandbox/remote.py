@@ -1,4 +1,5 @@
-"""Rehearsal commands that talk to a running sandbox's control API (`sandbox faults …`, `events`, `clock`).
+"""Rehearsal commands that talk to a running sandbox's control API (`sandbox faults …`, `events`, `clock`,
+`worlds`). Each takes `--world` (or `$SANDBOX_WORLD`) to act in one world (SPEC §12).
 
 Plain `urllib` on purpose: a command line tool needs no event loop, and the control API is JSON
 over HTTP, so these commands are also a readable example of scripting a rehearsal.
@@ -21,6 +22,8 @@ def add_connection_args(parser: argparse.ArgumentParser) -> None:
                         help="the running sandbox (default $SANDBOX_URL or %(default)s)")
     parser.add_argument("--admin-token", default=os.environ.get("SANDBOX_ADMIN_TOKEN"),
                         help="needed when the sandbox is bound beyond loopback")
+    parser.add_argument("--world", default=os.environ.get("SANDBOX_WORLD"),
+                        help="the world to act in (X-Sandbox-World; default $SANDBOX_WORLD, else the default world)")
 
 
 def call(args: argparse.Namespace, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
@@ -31,6 +34,8 @@ def call(args: argparse.Namespace, method: str, path: str, body: dict | None = N
         request.add_header("Content-Type", "application/json")
     if args.admin_token:
         request.add_header("Authorization", f"Bearer {args.admin_token}")
+    if getattr(args, "world", None):
+        request.add_header("X-Sandbox-World", args.world)
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, json.loads(response.read() or b"{}")
@@ -70,8 +75,20 @@ def build(sub) -> None:
     setter = csub.add_parser("set", help="pin the clock and/or set its scale (0 freezes)")
     setter.add_argument("--now")
     setter.add_argument("--time-scale", type=float)
+    worlds = sub.add_parser("worlds", help="worlds (isolated tenants) of a running sandbox (SPEC §12)")
+    wsub = worlds.add_subparsers(dest="worlds_command", required=True)
+    create = wsub.add_parser("create", help="create a world; prints its id and credentials")
+    create.add_argument("--name")
+    create.add_argument("--seed", type=int)
+    create.add_argument("--ttl-s", type=float, help="delete it this many real seconds after creation")
+    create.add_argument("--now", help="start its clock here (ISO 8601)")
+    create.add_argument("--time-scale", type=float)
+    create.add_argument("--signature-clock", choices=["wall", "sandbox"])
+    wsub.add_parser("list", help="every world, the default world first")
+    drop = wsub.add_parser("delete", help="delete a world and everything it holds")
+    drop.add_argument("world_id")
     for parser in (add, fsub.choices["list"], clear, fsub.choices["log"], resend, elist, advance,
-                   csub.choices["show"], setter):
+                   csub.choices["show"], setter, create, wsub.choices["list"], drop):
         add_connection_args(parser)
 
 
@@ -111,9 +128,24 @@ def _dispatch(args: argparse.Namespace) -> tuple[int, dict]:
             return call(args, "POST", f"/events/{args.event_id}/resend")
         query = "&".join(f"{k}={v}" for k, v in (("provider", args.provider), ("intent_id", args.intent_id)) if v)
         return call(args, "GET", f"/events?{query}")
+    if args.command == "worlds":
+        return _worlds(args)
     if args.clock_command == "advance":
         return call(args, "POST", "/clock/advance", {"seconds": args.seconds})
     if args.clock_command == "show":
         return call(args, "GET", "/clock")
     body = {k: v for k, v in (("now", args.now), ("time_scale", args.time_scale)) if v is not None}
     return call(args, "PUT", "/clock", body)
+
+
+def _worlds(args: argparse.Namespace) -> tuple[int, dict]:
+    if args.worlds_command == "list":
+        return call(args, "GET", "/worlds")
+    if args.worlds_command == "delete":
+        return call(args, "DELETE", f"/worlds/{args.world_id}")
+    body = {k: v for k, v in (("name", args.name), ("seed", args.seed), ("ttl_s", args.ttl_s),
+                              ("signature_clock", args.signature_clock)) if v is not None}
+    clock = {k: v for k, v in (("now", args.now), ("time_scale", args.time_scale)) if v is not None}
+    if clock:
+        body["clock"] = clock
+    return call(args, "POST", "/worlds", body)

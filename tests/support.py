@@ -51,8 +51,12 @@ class Running:
     def sb(self) -> Sandbox:
         return self.app[SANDBOX]
 
+    def credentials(self, provider: str) -> dict:
+        """The default world's credentials for `provider`."""
+        return self.sb.credentials[provider]
+
     def key(self, provider: str, name: str = "api_key") -> str:
-        return self.sb.credentials[provider][name]
+        return self.credentials(provider)[name]
 
     async def advance(self, seconds: float) -> None:
         """Move sandbox time and wait until every timer and delivery it made due has run."""

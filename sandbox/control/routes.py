@@ -26,7 +26,7 @@ from sandbox.delivery.outbox import resend
 from sandbox.engine import Sandbox
 from sandbox.errors import NotFound, ValidationFailed
 from sandbox.grading.routes import routes as grade_routes
-from sandbox.keys import SANDBOX
+from sandbox.keys import sandbox_for
 from sandbox.partner.receiver import set_behaviour
 from sandbox.store import UnitOfWork
 
@@ -34,7 +34,7 @@ routes = web.RouteTableDef()
 
 
 def _sb(request: web.Request) -> Sandbox:
-    return request.config_dict[SANDBOX]
+    return sandbox_for(request)
 
 
 def _json(value, status: int = 200) -> web.Response:
@@ -71,8 +71,8 @@ async def health(request: web.Request) -> web.Response:
 def effective_config(sb: Sandbox) -> dict:
     s = sb.settings
     return {
-        "version": __version__, "base_url": sb.base_url, "host": s.host, "port": s.port, "db": s.db, "seed": s.seed,
-        "time_scale": sb.clock.time_scale, "signature_clock": s.signature_clock, "strict": s.strict,
+        "world": sb.world.id, "version": __version__, "base_url": sb.base_url, "host": s.host, "port": s.port, "db": s.db, "seed": s.seed,
+        "time_scale": sb.clock.time_scale, "signature_clock": sb.world.signature_clock, "strict": s.strict,
         "max_in_flight": s.max_in_flight,
         "admin_token_required": not s.loopback_only,
         "providers": {name: p.describe(sb) for name, p in sb.providers.items()},
@@ -255,6 +255,7 @@ async def advance(request: web.Request) -> web.Response:
     sb = _sb(request)
     body, _ = await read_json(request)
     sb.clock.advance(_model(AdvanceBody, body).seconds)
+    await sb.save_world()   # a world's clock survives a restart, kill -9 included
     return _json(sb.clock.state())
 
 
@@ -274,6 +275,7 @@ async def set_clock(request: web.Request) -> web.Response:
     except ValueError as exc:
         raise ValidationFailed("now must be ISO 8601", details=[{"field": "/now", "issue": str(exc)}]) from exc
     sb.clock.set(now, parsed.time_scale)
+    await sb.save_world()
     return _json(sb.clock.state())
 
 
@@ -357,8 +359,11 @@ async def scenarios(request: web.Request) -> web.Response:
 
 
 def make_app() -> web.Application:
+    from sandbox.control.worlds import routes as world_routes  # it builds on this module's helpers
+
     app = web.Application()
     app.add_routes(routes)
     app.add_routes(grade_routes)
+    app.add_routes(world_routes)
     add_ui(app)
     return app

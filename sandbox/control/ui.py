@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from sandbox.keys import SANDBOX
+from sandbox.keys import sandbox_for
 from sandbox.web.render import render
 
 HERE = Path(__file__).parent
@@ -42,7 +42,7 @@ async def inspector(request: web.Request) -> web.Response:
 @routes.get("/ui/meta")
 async def meta(request: web.Request) -> web.Response:
     """Each provider's title and status words, for the inspector's force-transition menu."""
-    sb = request.config_dict[SANDBOX]
+    sb = sandbox_for(request)
     return web.json_response({"providers": {name: {"title": p.title, "statuses": list(p.statuses)}
                                             for name, p in sb.providers.items()}})
 

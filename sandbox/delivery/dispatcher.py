@@ -5,9 +5,12 @@ its own task, so one slow receiver never stalls the others. Every attempt is sig
 its own timestamp (the real clock at send time, SPEC §5, so a partner's replay window holds after
 the sandbox clock jumped days); the event id and body never change. Outcomes finishing together
 are written back in one shared transaction; an outcome whose delivery a reset deleted meanwhile
-writes nothing (no attempt or timeline row ever points at a deleted delivery or intent). The loop
-sleeps on the sandbox clock until the next due row, and is woken
-by new deliveries and by clock changes.
+writes nothing (no attempt or timeline row ever points at a deleted delivery or intent).
+
+Each world has its own clock, so "due" is per world: the loop sleeps on one `DueSchedule` (one
+heap of every world's next due time, mapped onto real time) and claims only in the worlds whose
+time has come — idle worlds cost nothing. New deliveries and clock changes re-key their world.
+Deleting a world cancels its attempts in flight and nothing of it is claimed again.
 """
 
 from __future__ import annotations
@@ -18,18 +21,22 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import aiohttp
 
-from sandbox.clock import Clock, wall_now
+from sandbox.clock import DueSchedule
 from sandbox.contracts import Contracts
 from sandbox.delivery.faults import log_fault, take_webhook_rules, tampered, with_unknown_fields
 from sandbox.delivery.outbox import insert_copy, release_held
 from sandbox.delivery.policy import RetryPolicy, WebhookDialect
-from sandbox.ids import Ids
 from sandbox.signing import wrong_secret
 from sandbox.store import Store, UnitOfWork
+from sandbox.worlds import DEFAULT
+
+if TYPE_CHECKING:
+    from sandbox.worlds import World, Worlds
 
 log = logging.getLogger("sandbox.dispatcher")
 
@@ -60,34 +67,55 @@ class Claimed:
     attempt: int
     faults: list[str]
     rules: list = field(default_factory=list)   # fault rules limited to this attempt, taken at claim
+    world: str = DEFAULT
 
 
 class Dispatcher:
     """Runs deliveries from the outbox until stopped."""
 
-    def __init__(self, store: Store, clock: Clock, targets: Mapping[str, Target], contracts: Contracts,
-                 endpoint: Callable[[str], tuple[str, list[str]]], ids: Ids, max_in_flight: int = 256,
-                 signing_now: Callable[[], datetime] = wall_now) -> None:
-        self.store, self.clock, self.targets, self.contracts = store, clock, targets, contracts
-        self.signing_now = signing_now
-        self.endpoint, self.ids = endpoint, ids
+    def __init__(self, store: Store, worlds: Worlds, targets: Mapping[str, Target], contracts: Contracts,
+                 endpoint: Callable[[World, str], tuple[str, list[str]]], max_in_flight: int = 256) -> None:
+        self.store, self.worlds, self.targets, self.contracts = store, worlds, targets, contracts
+        self.endpoint = endpoint
         self.max_in_flight = max_in_flight
-        self._wake = asyncio.Event()
-        self._tasks: set[asyncio.Task] = set()
+        #: Every world's next due delivery, on one heap of real deadlines.
+        self.schedule = DueSchedule(worlds.clock_of)
+        #: Loop turns so far (a test reads it to prove idle worlds wake nothing).
+        self.loops = 0
+        self._slot = asyncio.Event()
+        self._tasks: dict[asyncio.Task, str] = {}
         self._loop_task: asyncio.Task | None = None
         self._session: aiohttp.ClientSession | None = None
         self._stopping = False
         self._records: list[tuple[tuple, asyncio.Future]] = []
         self._flusher: asyncio.Task | None = None
-        store.watch(deliveries=self.wake)
+        store.watch(deliveries=self.queued)
+
+    def queued(self, world: str, due_ms: int | None) -> None:
+        """A commit queued deliveries in `world`, due at `due_ms` (None: maybe now)."""
+        clock = self.worlds.clock_of(world)
+        if clock is not None:
+            self.schedule.note(world, clock.now_ms() if due_ms is None else due_ms)
 
     def wake(self) -> None:
-        """Look for due rows now (new deliveries were committed)."""
-        self._wake.set()
+        """Look at every world's due time again now."""
+        self.schedule.wake()
+
+    def forget_world(self, world: str) -> None:
+        """A deleted world: nothing of it is claimed again, and its attempts in flight are cancelled."""
+        self.schedule.forget(world)
+        for task, owner in list(self._tasks.items()):
+            if owner == world:
+                task.cancel()
 
     async def start(self) -> None:
-        await self.store.commit(_recover, {name: t.policy().at_most_once for name, t in self.targets.items()},
-                               self.clock.now_ms())
+        at_most_once = [name for name, t in self.targets.items() if t.policy().at_most_once]
+        for world_id in await self.store.read(_worlds_in_flight):
+            world = self.worlds.find(world_id)
+            if world is not None:
+                await self.store.commit(_recover, at_most_once, world.clock.now_ms(), world=world_id)
+        for world_id, due_ms in (await self.store.read(_next_due_by_world)).items():
+            self.schedule.note(world_id, due_ms)
         connector = aiohttp.TCPConnector(limit=self.max_in_flight, limit_per_host=0, force_close=False)
         self._session = aiohttp.ClientSession(connector=connector, auto_decompress=False)
         self._loop_task = asyncio.create_task(self._run(), name="dispatcher")
@@ -100,7 +128,7 @@ class Dispatcher:
             self._loop_task.cancel()
             await asyncio.gather(self._loop_task, return_exceptions=True)
         if self._tasks:
-            _, pending = await asyncio.wait(self._tasks, timeout=grace_s)
+            _, pending = await asyncio.wait(list(self._tasks), timeout=grace_s)
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
@@ -108,61 +136,82 @@ class Dispatcher:
             await self._session.close()
 
     async def idle(self) -> bool:
-        """True when nothing is in flight and nothing is due now (tests use this after advancing the clock)."""
+        """True when nothing is in flight and no world has a delivery due on its clock (tests use this)."""
         if self._tasks:
             return False
-        due = await self.store.read(_next_due_ms)
-        return due is None or due > self.clock.now_ms()
+        for world_id, due_ms in (await self.store.read(_next_due_by_world)).items():
+            clock = self.worlds.clock_of(world_id)
+            if clock is not None and due_ms <= clock.now_ms():
+                return False
+        return True
 
     async def _run(self) -> None:
         while not self._stopping:
-            self._wake.clear()
-            free = self.max_in_flight - len(self._tasks)
-            claimed: list[Claimed] = []
-            if free > 0:
+            self.loops += 1
+            if len(self._tasks) >= self.max_in_flight:
+                self._slot.clear()
+                await self._slot.wait()
+                continue
+            due = self.schedule.take_due()
+            for world_id, due_ms in due:
                 try:
-                    claimed = await self.store.commit(_claim_due, self.clock.now_ms(), free)
+                    await self._claim(world_id, due_ms)
                 except Exception:  # the store is closing or broken: log, back off, never die silently
                     log.exception("claiming deliveries failed")
+                    self.schedule.note(world_id, due_ms)
                     await asyncio.sleep(0.5)
-                    continue
-            for item in claimed:
-                task = asyncio.create_task(self._attempt(item))
-                self._tasks.add(task)
-                task.add_done_callback(self._finished)
-            if claimed and len(claimed) == free:
-                continue
-            next_due = None if len(self._tasks) >= self.max_in_flight else await self.store.read(_next_due_ms)
-            await self.clock.wait_until(next_due, self._wake)
+            if not due:
+                await self.schedule.wait()
+
+    async def _claim(self, world_id: str, due_ms: int) -> None:
+        """Claim what is due in one world (as many as there are free slots) and start its attempts."""
+        world = self.worlds.find(world_id)
+        free = self.max_in_flight - len(self._tasks)
+        if world is None:
+            return
+        if free <= 0:
+            self.schedule.note(world_id, due_ms)
+            return
+        claimed, next_due = await self.store.commit(_claim_due, world_id, world.clock.now_ms(), free, world=world_id)
+        if self.worlds.find(world_id) is not world:  # deleted while claiming: its rows are gone, send nothing
+            return
+        for item in claimed:
+            task = asyncio.create_task(self._attempt(world, item))
+            self._tasks[task] = world_id
+            task.add_done_callback(self._finished)
+        self.schedule.reschedule(world_id, next_due)
 
     def _finished(self, task: asyncio.Task) -> None:
-        self._tasks.discard(task)
-        self._wake.set()
+        self._tasks.pop(task, None)
+        self._slot.set()
 
-    async def _attempt(self, item: Claimed) -> None:
+    async def _attempt(self, world: World, item: Claimed) -> None:
         try:
-            await self._attempt_inner(item)
+            await self._attempt_inner(world, item)
         except Exception as exc:  # never let one bad delivery kill the loop; keep the row retryable
             log.exception("delivery %s failed unexpectedly", item.delivery_id)
-            await self.store.commit(_release_after_crash, item.delivery_id, repr(exc), self.clock.now_ms())
+            await self.store.commit(_release_after_crash, item.delivery_id, repr(exc), world.clock.now_ms(),
+                                    world=world.id)
 
-    async def _attempt_inner(self, item: Claimed) -> None:
+    async def _attempt_inner(self, world: World, item: Claimed) -> None:
         # Contract first (a violation is a sandbox bug and is never sent), then this attempt's
         # faults, a fresh signature, the POST, and one transaction recording the outcome.
         policy = self.targets[item.provider].policy()
-        if not await self._contract_ok(item):
+        if not await self._contract_ok(world, item):
             return
         faults = list(item.faults)
         for rule in item.rules:
             if rule.action == "delay":
-                await self.clock.wait_until(self.clock.now_ms() + (rule.params.delay_ms or 0))
+                await world.clock.wait_until(world.clock.now_ms() + (rule.params.delay_ms or 0))
             faults.append(rule.action)
-        record = await self._send(item, faults, policy.timeout_s)
+        if self.worlds.find(world.id) is not world:  # deleted meanwhile: never attempted
+            return
+        record = await self._send(world, item, faults, policy.timeout_s)
         ok = record["status"] is not None and 200 <= record["status"] < 300
         delay = None if ok else policy.delay_after(item.attempt)
         if delay is not None and policy.jitter_ratio:
-            delay += self.ids.jitter(delay * policy.jitter_ratio)
-        await self._record(item, record, ok, delay, self.clock.now_ms())
+            delay += world.ids.jitter(delay * policy.jitter_ratio)
+        await self._record(item, record, ok, delay, world.clock.now_ms())
 
     async def send_once(self, item: Claimed, timeout_s: float) -> dict:
         """One attempt outside the retry schedule, awaited by its caller (the grade, SPEC §15).
@@ -171,29 +220,31 @@ class Dispatcher:
         signature, the POST, the attempt row — but the delivery is never rescheduled: it ends
         `delivered` or `failed`. Returns the attempt record (`status` None when there was no answer).
         """
-        if not await self._contract_ok(item):
+        world = self.worlds.get(item.world)
+        if not await self._contract_ok(world, item):
             return {"status": None, "error": "contract_violation", "duration_ms": 0.0, "faults": item.faults}
-        record = await self._send(item, list(item.faults), timeout_s)
+        record = await self._send(world, item, list(item.faults), timeout_s)
         ok = record["status"] is not None and 200 <= record["status"] < 300
-        await self._record(item, record, ok, None, self.clock.now_ms())
+        await self._record(item, record, ok, None, world.clock.now_ms())
         return record
 
-    async def _contract_ok(self, item: Claimed) -> bool:
+    async def _contract_ok(self, world: World, item: Claimed) -> bool:
         name = self.targets[item.provider].dialect.contract_name(item.event_type)
         issues = self.contracts.errors(item.provider, "webhooks", name, json.loads(item.body))
         if issues:
-            await self.store.commit(_mark_violation, item, [i.as_dict() for i in issues], self.clock.now_ms())
+            await self.store.commit(_mark_violation, item, [i.as_dict() for i in issues], world.clock.now_ms(),
+                                    world=world.id)
         return not issues
 
-    async def _send(self, item: Claimed, faults: list[str], timeout_s: float) -> dict:
+    async def _send(self, world: World, item: Claimed, faults: list[str], timeout_s: float) -> dict:
         """Sign the body afresh (applying the signing and body actions in `faults`) and POST it."""
         dialect = self.targets[item.provider].dialect
         body = item.body.encode("utf-8")
-        url, secrets = self.endpoint(item.provider)
+        url, secrets = self.endpoint(world, item.provider)
         url = item.url or url
         if item.secret:
             secrets = [item.secret]
-        now = self.signing_now()
+        now = world.signing_now()
         at = now - timedelta(seconds=STALE_SECONDS) if "stale_timestamp" in faults else now
         sign_with = secrets
         if "bad_signature" in faults:
@@ -252,32 +303,37 @@ class Dispatcher:
                         future.set_result(None)
 
 
-def _recover(uow: UnitOfWork, at_most_once: dict[str, bool], now_ms: int) -> None:
+def _worlds_in_flight(uow: UnitOfWork) -> list[str]:
+    return uow.deliveries.worlds_in_flight()
+
+
+def _next_due_by_world(uow: UnitOfWork) -> dict[str, int]:
+    return uow.deliveries.next_due_by_world()
+
+
+def _recover(uow: UnitOfWork, at_most_once: list[str], now_ms: int) -> None:
     """After a crash: retry what was in flight, except for at-most-once providers, which say `unknown`."""
-    uow.deliveries.recover([name for name, once in at_most_once.items() if once], now_ms)
+    uow.deliveries.recover(at_most_once, now_ms)
 
 
-def _claim_due(uow: UnitOfWork, now_ms: int, limit: int) -> list[Claimed]:
+def _claim_due(uow: UnitOfWork, world: str, now_ms: int, limit: int) -> tuple[list[Claimed], int | None]:
+    """Due deliveries of one world, marked in flight, and the world's next due time after them."""
     rows = uow.deliveries.claim_due(now_ms, limit)
     if not rows:
-        return []
+        return [], uow.deliveries.next_due_ms()
     refs = {}
     for r in rows:
         if r["intent_id"] and r["intent_id"] not in refs:
             refs[r["intent_id"]] = uow.intents.external_ref(r["provider"], r["intent_id"])
     claimed = [Claimed(r["id"], r["event_id"], r["provider"], r["intent_id"], refs.get(r["intent_id"]), r["event_type"],
-                       r["body"], r["url"], r["secret"], r["trigger"], r["attempts"] + 1, json.loads(r["faults"]))
-               for r in rows]
+                       r["body"], r["url"], r["secret"], r["trigger"], r["attempts"] + 1, json.loads(r["faults"]),
+                       world=world) for r in rows]
     # Rules limited to an attempt number are taken here, in the claim's transaction, so an attempt
     # costs no extra round trip to the store when (as usually) there are none.
     if uow.faults.any():
         for item in claimed:
             item.rules = _take_attempt_rules(uow, item, now_ms)
-    return claimed
-
-
-def _next_due_ms(uow: UnitOfWork) -> int | None:
-    return uow.deliveries.next_due_ms()
+    return claimed, uow.deliveries.next_due_ms()
 
 
 def _take_attempt_rules(uow: UnitOfWork, item: Claimed, now_ms: int) -> list:
@@ -294,8 +350,8 @@ def _take_attempt_rules(uow: UnitOfWork, item: Claimed, now_ms: int) -> list:
 
 
 def _record_many(uow: UnitOfWork, batch: list[tuple]) -> None:
-    for args in batch:
-        _record_attempt(uow, *args)
+    for item, *rest in batch:
+        _record_attempt(uow.in_world(item.world), item, *rest)
 
 
 def _record_attempt(uow: UnitOfWork, item: Claimed, record: dict, ok: bool, delay_s: float | None,

@@ -172,7 +172,7 @@ class Grade:
 
     async def _send(self, delivery: int, event: SampleEvent, faults: list[str], trigger: str = "scheduled") -> dict:
         item = Claimed(delivery, event.event_id, self.provider.name, None, event.external_ref, event.type,
-                       dumps(event.body), self.request.target, None, trigger, 1, list(faults))
+                       dumps(event.body), self.request.target, None, trigger, 1, list(faults), world=self.sb.world.id)
         return await self.sb.dispatcher.send_once(item, HONEST_TIMEOUT_S)
 
     async def _view(self, event: SampleEvent) -> dict | None:

@@ -24,7 +24,7 @@ from sandbox.clock import from_ms, iso, parse_iso, to_ms
 from sandbox.delivery.faults import FaultRule, log_fault, replace_receiver_rule, take_receiver_rule
 from sandbox.engine import Sandbox
 from sandbox.errors import NotFound, ValidationFailed
-from sandbox.keys import SANDBOX
+from sandbox.keys import sandbox_for
 from sandbox.store import UnitOfWork
 
 routes = web.RouteTableDef()
@@ -71,7 +71,7 @@ def _store_receipt(uow: UnitOfWork, provider: str, facts: dict, headers: dict, b
 @routes.post("/api/webhooks/{provider}")
 async def receive(request: web.Request) -> web.Response:
     """Verify, store durably, count duplicates; or answer as instructed by the control API."""
-    sb: Sandbox = request.config_dict[SANDBOX]
+    sb: Sandbox = sandbox_for(request)
     name = request.match_info["provider"]
     provider = _provider(sb, name)
     raw = await read_raw(request)
@@ -121,7 +121,7 @@ def read_receipts(uow: UnitOfWork, provider: str, filters: dict, limit: int) -> 
 @routes.get("/api/webhooks/{provider}/events")
 async def events(request: web.Request) -> web.Response:
     """The bounded read: newest first, `limit` default 20, at most 100."""
-    sb: Sandbox = request.config_dict[SANDBOX]
+    sb: Sandbox = sandbox_for(request)
     name = request.match_info["provider"]
     _provider(sb, name)
     query = request.query

@@ -49,4 +49,7 @@ class Provider:
     on_start: Callable[[Sandbox], Awaitable[None]] | None = None
     #: Its part in grading a partner's receiver (SPEC §15): synthetic events and what does not apply.
     grading: GradeProfile | None = None
+    #: Credentials for a new world, where they must differ from the default world's in more than
+    #: randomness (ROZO's appIds); None: `default_credentials`.
+    world_credentials: Callable[[Ids], dict[str, str]] | None = None
     extra: dict = field(default_factory=dict)

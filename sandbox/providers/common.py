@@ -14,7 +14,7 @@ from aiohttp import web
 from sandbox.engine import Sandbox
 from sandbox.errors import SandboxError, Unauthorized, ValidationFailed
 from sandbox.idempotency import encode
-from sandbox.keys import SANDBOX
+from sandbox.keys import sandbox_for
 from sandbox.scenarios import Scenario, UnknownScenario, combine
 from sandbox.signing import equal
 from sandbox.web.render import render
@@ -23,7 +23,7 @@ log = logging.getLogger("sandbox.providers")
 
 
 def sandbox_of(request: web.Request) -> Sandbox:
-    return request.config_dict[SANDBOX]
+    return sandbox_for(request)
 
 
 def bearer_token(request: web.Request) -> str | None:

@@ -26,10 +26,10 @@ class Attempts(Table):
     def insert(self, delivery_id: int, event_id: str, n: int, record: dict, body: str, now_ms: int) -> None:
         """An attempt of an existing delivery; `record` holds the request and its outcome."""
         self.uow.execute(
-            "INSERT INTO attempts (delivery_id, event_id, n, trigger, url, request_headers, request_body,"
+            "INSERT INTO attempts (world, delivery_id, event_id, n, trigger, url, request_headers, request_body,"
             " signature_input, status, response_body, duration_ms, error, faults, at_ms)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (delivery_id, event_id, n, record["trigger"], record["url"], dumps(record["headers"]), body,
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (self.uow.world, delivery_id, event_id, n, record["trigger"], record["url"], dumps(record["headers"]), body,
              record["signature_input"], record["status"], record["response"], record["duration_ms"], record["error"],
              json.dumps(record["faults"]), now_ms),
         )
@@ -42,5 +42,5 @@ class Attempts(Table):
     def of_intent(self, provider: str, intent_id: str) -> list[dict]:
         """Every attempt of every delivery of an intent's events."""
         rows = self.uow.all("SELECT a.* FROM attempts a JOIN events e ON e.id = a.event_id"
-                            " WHERE e.provider = ? AND e.intent_id = ?", (provider, intent_id))
+                            " WHERE e.world = ? AND e.provider = ? AND e.intent_id = ?", (self.uow.world, provider, intent_id))
         return [attempt_dict(row) for row in rows]

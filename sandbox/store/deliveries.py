@@ -22,51 +22,68 @@ class Deliveries(Table):
                status: str, trigger: str, next_ms: int | None, faults: list[str], now_ms: int) -> int:
         """A new delivery of an existing event; returns its id."""
         cursor = self.uow.execute(
-            "INSERT INTO deliveries (event_id, provider, intent_id, url, secret, status, trigger, next_ms, faults,"
-            " created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (event_id, provider, intent_id, url, secret, status, trigger, next_ms, json.dumps(faults), now_ms, now_ms),
+            "INSERT INTO deliveries (world, event_id, provider, intent_id, url, secret, status, trigger, next_ms, faults,"
+            " created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (self.uow.world, event_id, provider, intent_id, url, secret, status, trigger, next_ms, json.dumps(faults), now_ms, now_ms),
         )
-        self.uow.queue_delivery()
+        self.uow.queue_delivery(next_ms if status == "pending" else None)
         return cursor.lastrowid
 
     def get(self, delivery_id: int) -> Any:
         """The delivery row, or None."""
-        return self.uow.one("SELECT * FROM deliveries WHERE id = ?", (delivery_id,))
+        return self.uow.one("SELECT * FROM deliveries WHERE id = ? AND world = ?", (delivery_id, self.uow.world))
 
     def first_of_event(self, event_id: str) -> Any:
         """The event's first delivery (its URL and secret are the event's), or None."""
-        return self.uow.one("SELECT * FROM deliveries WHERE event_id = ? ORDER BY id LIMIT 1", (event_id,))
+        return self.uow.one("SELECT * FROM deliveries WHERE event_id = ? AND world = ? ORDER BY id LIMIT 1",
+                            (event_id, self.uow.world))
 
     def claim_due(self, now_ms: int, limit: int) -> list:
         """Due deliveries (with their event's type and body), marked in flight, earliest first."""
         rows = self.uow.all(
             "SELECT d.*, e.type AS event_type, e.body AS body FROM deliveries d JOIN events e ON e.id = d.event_id"
-            " WHERE d.status IN ('pending', 'held') AND d.next_ms <= ? ORDER BY d.next_ms, d.id LIMIT ?",
-            (now_ms, limit))
+            " WHERE d.world = ? AND d.status IN ('pending', 'held') AND d.next_ms <= ? ORDER BY d.next_ms, d.id"
+            " LIMIT ?", (self.uow.world, now_ms, limit))
         if rows:
             self.uow.many("UPDATE deliveries SET status = 'in_flight' WHERE id = ?", [(r["id"],) for r in rows])
         return rows
 
     def next_due_ms(self) -> int | None:
         """When the next pending or held delivery is due (None: none)."""
-        return self.uow.one("SELECT MIN(next_ms) AS due FROM deliveries WHERE status IN ('pending', 'held')")["due"]
+        return self.uow.one("SELECT MIN(next_ms) AS due FROM deliveries WHERE world = ? AND status IN ('pending', 'held')",
+                            (self.uow.world,))["due"]
+
+    def next_due_by_world(self) -> dict[str, int]:
+        """Every world's earliest pending or held delivery (at start, to fill the dispatcher's schedule)."""
+        rows = self.uow.all("SELECT world, MIN(next_ms) AS due FROM deliveries WHERE status IN ('pending', 'held')"
+                            " GROUP BY world")
+        return {row["world"]: row["due"] for row in rows if row["due"] is not None}
 
     def recover(self, at_most_once: Collection[str], now_ms: int) -> None:
-        """After a crash: what was in flight is retried now, except for at-most-once providers (`unknown`)."""
+        """After a crash: what was in flight in this world is retried at `now_ms` (its clock), except
+        for at-most-once providers (`unknown`)."""
         if at_most_once:
             self.uow.execute(
                 "UPDATE deliveries SET status = 'unknown', next_ms = NULL, updated_ms = ?,"
-                " last_error = 'in flight when the server stopped' WHERE status = 'in_flight'"
-                f" AND provider IN ({', '.join('?' * len(at_most_once))})", (now_ms, *at_most_once))
-        self.uow.execute("UPDATE deliveries SET status = 'pending', next_ms = ?, updated_ms = ? WHERE status = 'in_flight'",
-                         (now_ms, now_ms))
+                " last_error = 'in flight when the server stopped' WHERE world = ? AND status = 'in_flight'"
+                f" AND provider IN ({', '.join('?' * len(at_most_once))})", (now_ms, self.uow.world, *at_most_once))
+        self.uow.execute("UPDATE deliveries SET status = 'pending', next_ms = ?, updated_ms = ?"
+                         " WHERE world = ? AND status = 'in_flight'", (now_ms, now_ms, self.uow.world))
+
+    def worlds_in_flight(self) -> list[str]:
+        """The worlds with a delivery left in flight (by a crash), for `recover`."""
+        return [row["world"] for row in self.uow.all(
+            "SELECT DISTINCT world FROM deliveries WHERE status = 'in_flight'")]
 
     def finish_attempt(self, delivery_id: int, status: str, attempts: int, next_ms: int | None,
                        last_error: str | None, now_ms: int) -> bool:
         """An attempt's outcome on its delivery; False when the delivery is gone (a reset deleted it)."""
-        return self.uow.execute(
+        found = self.uow.execute(
             "UPDATE deliveries SET status = ?, attempts = ?, next_ms = ?, last_error = ?, updated_ms = ? WHERE id = ?",
             (status, attempts, next_ms, last_error, now_ms, delivery_id)).rowcount > 0
+        if found and status == "pending":
+            self.uow.queue_delivery(next_ms)
+        return found
 
     def mark_violation(self, delivery_id: int, error: str, now_ms: int) -> bool:
         """The event broke its contract and is never sent; False when the delivery is gone."""
@@ -76,24 +93,25 @@ class Deliveries(Table):
 
     def release_after_crash(self, delivery_id: int, error: str, retry_ms: int, now_ms: int) -> None:
         """An attempt failed inside the sandbox: keep its delivery retryable at `retry_ms`."""
-        self.uow.execute("UPDATE deliveries SET status = 'pending', next_ms = ?, last_error = ?, updated_ms = ?"
-                         " WHERE id = ? AND status = 'in_flight'", (retry_ms, error, now_ms, delivery_id))
+        if self.uow.execute("UPDATE deliveries SET status = 'pending', next_ms = ?, last_error = ?, updated_ms = ?"
+                            " WHERE id = ? AND status = 'in_flight'", (retry_ms, error, now_ms, delivery_id)).rowcount:
+            self.uow.queue_delivery(retry_ms)
 
     def release_held(self, provider: str, intent_id: str, after_event: str, now_ms: int) -> int:
         """Held deliveries of an intent's events older than `after_event` become due now."""
         released = self.uow.execute(
             "UPDATE deliveries SET status = 'pending', next_ms = ?, updated_ms = ? WHERE provider = ? AND intent_id = ?"
-            " AND status = 'held' AND event_id != ?"
+            " AND status = 'held' AND event_id != ? AND world = ?"
             " AND event_id IN (SELECT id FROM events WHERE seq < (SELECT seq FROM events WHERE id = ?))",
-            (now_ms, now_ms, provider, intent_id, after_event, after_event)).rowcount
+            (now_ms, now_ms, provider, intent_id, after_event, self.uow.world, after_event)).rowcount
         if released:
-            self.uow.queue_delivery()
+            self.uow.queue_delivery(now_ms)
         return released
 
     def list(self, event_id: str | None, provider: str | None, status: str | None, intent_id: str | None = None,
              limit: int = 100) -> list[dict]:
         """Deliveries, newest first, each with its attempts in order."""
-        clause, params = where(("event_id = ?", event_id), ("provider = ?", provider), ("intent_id = ?", intent_id),
+        clause, params = where(("world = ?", self.uow.world), ("event_id = ?", event_id), ("provider = ?", provider), ("intent_id = ?", intent_id),
                                ("status = ?", status))
         rows = self.uow.all(f"SELECT * FROM deliveries {clause} ORDER BY id DESC LIMIT ?", (*params, limit))
         return [{

@@ -16,16 +16,16 @@ class Events(Table):
     def insert(self, event_id: str, provider: str, intent_id: str | None, type_: str, body_text: str,
                now_ms: int) -> None:
         """A new event with its serialised body."""
-        self.uow.execute("INSERT INTO events (id, provider, intent_id, type, body, created_ms) VALUES (?, ?, ?, ?, ?, ?)",
-                         (event_id, provider, intent_id, type_, body_text, now_ms))
+        self.uow.execute("INSERT INTO events (world, id, provider, intent_id, type, body, created_ms)"
+                         " VALUES (?, ?, ?, ?, ?, ?, ?)", (self.uow.world, event_id, provider, intent_id, type_, body_text, now_ms))
 
     def get(self, event_id: str) -> Any:
         """The stored event row, or None."""
-        return self.uow.one("SELECT * FROM events WHERE id = ?", (event_id,))
+        return self.uow.one("SELECT * FROM events WHERE id = ? AND world = ?", (event_id, self.uow.world))
 
     def list(self, provider: str | None, intent_id: str | None, type_: str | None, limit: int = 100) -> list[dict]:
         """Events newest first, with their bodies parsed."""
-        clause, params = where(("provider = ?", provider), ("intent_id = ?", intent_id), ("type = ?", type_))
+        clause, params = where(("world = ?", self.uow.world), ("provider = ?", provider), ("intent_id = ?", intent_id), ("type = ?", type_))
         rows = self.uow.all(f"SELECT * FROM events {clause} ORDER BY seq DESC LIMIT ?", (*params, limit))
         return [{"id": r["id"], "provider": r["provider"], "intent_id": r["intent_id"], "type": r["type"],
                  "created_ms": r["created_ms"], "body": json.loads(r["body"])} for r in rows]

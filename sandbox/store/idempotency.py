@@ -8,15 +8,16 @@ from sandbox.store.base import Table
 
 
 class Idempotency(Table):
-    """`idempotency`: one answer per provider and key."""
+    """`idempotency`: one answer per world, provider and key."""
 
     __slots__ = ()
 
     def get(self, provider: str, key: str) -> Any:
         """The stored row (`request_hash`, `status`, `body`), or None."""
-        return self.uow.one("SELECT * FROM idempotency WHERE provider = ? AND key = ?", (provider, key))
+        return self.uow.one("SELECT * FROM idempotency WHERE world = ? AND provider = ? AND key = ?",
+                           (self.uow.world, provider, key))
 
     def put(self, provider: str, key: str, request_hash: str, status: int, body: bytes, now_ms: int) -> None:
         """Keep an answer; the first one stored for a key stays."""
-        self.uow.execute("INSERT OR IGNORE INTO idempotency (provider, key, request_hash, status, body, created_ms)"
-                         " VALUES (?, ?, ?, ?, ?, ?)", (provider, key, request_hash, status, body, now_ms))
+        self.uow.execute("INSERT OR IGNORE INTO idempotency (world, provider, key, request_hash, status, body, created_ms)"
+                         " VALUES (?, ?, ?, ?, ?, ?, ?)", (self.uow.world, provider, key, request_hash, status, body, now_ms))

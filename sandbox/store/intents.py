@@ -52,28 +52,29 @@ class Intents(Table):
                keys: Mapping[str, str | None] | None = None) -> None:
         """A new intent, with its lookup keys (`{key kind: value}`; None values are skipped)."""
         self.uow.execute(
-            "INSERT INTO intents (provider, id, account, kind, external_ref, status, scenario, data, created_ms,"
-            " updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (provider, intent_id, account, kind, external_ref, status, scenario, dumps(data), now_ms, now_ms),
+            "INSERT INTO intents (world, provider, id, account, kind, external_ref, status, scenario, data, created_ms,"
+            " updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (self.uow.world, provider, intent_id, account, kind, external_ref, status, scenario, dumps(data), now_ms, now_ms),
         )
         if keys:
             self.add_keys(provider, intent_id, keys)
 
     def update(self, provider: str, intent_id: str, status: str, data: dict, now_ms: int) -> None:
         """The intent's new status and object."""
-        self.uow.execute("UPDATE intents SET status = ?, data = ?, updated_ms = ? WHERE provider = ? AND id = ?",
-                         (status, dumps(data), now_ms, provider, intent_id))
+        self.uow.execute("UPDATE intents SET status = ?, data = ?, updated_ms = ? WHERE world = ? AND provider = ? AND id = ?",
+                         (status, dumps(data), now_ms, self.uow.world, provider, intent_id))
 
     def add_keys(self, provider: str, intent_id: str, keys: Mapping[str, str | None]) -> None:
         """Lookup keys of an intent (`{key kind: value}`); None values and known keys are skipped."""
-        rows = [(provider, kind, value, intent_id) for kind, value in keys.items() if value is not None]
+        rows = [(self.uow.world, provider, kind, value, intent_id) for kind, value in keys.items() if value is not None]
         if rows:
-            self.uow.many("INSERT OR IGNORE INTO intent_keys (provider, kind, value, intent_id) VALUES (?, ?, ?, ?)",
+            self.uow.many("INSERT OR IGNORE INTO intent_keys (world, provider, kind, value, intent_id) VALUES (?, ?, ?, ?, ?)",
                           rows)
 
     def get(self, provider: str, intent_id: str) -> IntentRow | None:
         """The intent, or None."""
-        row = self.uow.one("SELECT * FROM intents WHERE provider = ? AND id = ?", (provider, intent_id))
+        row = self.uow.one("SELECT * FROM intents WHERE world = ? AND provider = ? AND id = ?",
+                           (self.uow.world, provider, intent_id))
         return IntentRow.from_row(row) if row else None
 
     def first_of(self, provider: str, intent_ids: Iterable[str]) -> str | None:
@@ -81,18 +82,32 @@ class Intents(Table):
         ids = tuple(intent_ids)
         if not ids:
             return None
-        row = self.uow.one(f"SELECT id FROM intents WHERE provider = ? AND id IN ({', '.join('?' * len(ids))})",
-                           (provider, *ids))
+        row = self.uow.one(f"SELECT id FROM intents WHERE world = ? AND provider = ? AND id IN ({', '.join('?' * len(ids))})",
+                           (self.uow.world, provider, *ids))
         return row["id"] if row else None
+
+    def owner_world(self, provider: str, object_ids: Iterable[str]) -> str | None:
+        """The world of the first of `object_ids` that names an intent (or widget session) of
+        `provider`, in any world: how a page URL finds its world."""
+        ids = tuple(object_ids)
+        if not ids:
+            return None
+        marks = ", ".join("?" * len(ids))
+        row = self.uow.one(f"SELECT world FROM intents WHERE provider = ? AND id IN ({marks})"
+                           f" UNION ALL SELECT world FROM sessions WHERE token IN ({marks}) AND provider = ? LIMIT 1",
+                           (provider, *ids, *ids, provider))
+        return row["world"] if row else None
 
     def external_ref(self, provider: str, intent_id: str) -> str | None:
         """Only the intent's external reference (None also when the intent is gone)."""
-        row = self.uow.one("SELECT external_ref FROM intents WHERE provider = ? AND id = ?", (provider, intent_id))
+        row = self.uow.one("SELECT external_ref FROM intents WHERE world = ? AND provider = ? AND id = ?",
+                           (self.uow.world, provider, intent_id))
         return row["external_ref"] if row else None
 
     def find_by_ref(self, provider: str, external_ref: str, account: str = "") -> IntentRow | None:
         """The first intent of an account created with this external reference."""
-        _, clause, params = self._filter(provider, account, None, None, external_ref, None, None, None, None)
+        _, clause, params = self._filter(self.uow.world, provider, account, None, None, external_ref, None, None, None,
+                                         None)
         row = self.uow.one(f"SELECT i.* FROM intents i {clause} ORDER BY i.seq LIMIT 1", params)
         return IntentRow.from_row(row) if row else None
 
@@ -103,8 +118,8 @@ class Intents(Table):
         """Newest first. `before_seq` is the keyset cursor (pages stay cheap at a million rows);
         `key` keeps the intents holding that lookup key (`(kind, value)`, `provider` required);
         `account=None` reads every account."""
-        source, clause, params = self._filter(provider, account, kind, status, external_ref, key, created_from_ms,
-                                              created_to_ms, before_seq)
+        source, clause, params = self._filter(self.uow.world, provider, account, kind, status, external_ref, key,
+                                              created_from_ms, created_to_ms, before_seq)
         rows = self.uow.all(f"SELECT i.* FROM {source} {clause} ORDER BY i.seq DESC LIMIT ? OFFSET ?",
                             (*params, limit, offset))
         return [IntentRow.from_row(row) for row in rows]
@@ -113,29 +128,30 @@ class Intents(Table):
               status: str | None = None, external_ref: str | None = None, key: tuple[str, str] | None = None,
               created_from_ms: int | None = None, created_to_ms: int | None = None) -> int:
         """How many intents `list` would page through with the same filters."""
-        source, clause, params = self._filter(provider, account, kind, status, external_ref, key, created_from_ms,
-                                              created_to_ms, None)
+        source, clause, params = self._filter(self.uow.world, provider, account, kind, status, external_ref, key,
+                                              created_from_ms, created_to_ms, None)
         return self.uow.one(f"SELECT COUNT(*) AS n FROM {source} {clause}", params)["n"]
 
     def find_by_key(self, provider: str, kinds: tuple[str, ...], value: str, *, account: str | None = None,
                     created_from_ms: int | None = None, other_than: str | None = None) -> IntentRow | None:
         """The newest intent holding `value` under any of the key `kinds`."""
         clause, params = where(
-            ("k.provider = ?", provider), (f"k.kind IN ({', '.join('?' * len(kinds))})", kinds), ("k.value = ?", value),
-            ("i.provider = k.provider AND i.id = k.intent_id", ()), ("i.account = ?", account),
+            ("k.world = ?", self.uow.world), ("k.provider = ?", provider),
+            (f"k.kind IN ({', '.join('?' * len(kinds))})", kinds), ("k.value = ?", value),
+            ("i.world = k.world AND i.provider = k.provider AND i.id = k.intent_id", ()), ("i.account = ?", account),
             ("i.created_ms >= ?", created_from_ms), ("i.id != ?", other_than))
         row = self.uow.one(f"SELECT i.* FROM {_BY_KEY} {clause} ORDER BY i.seq DESC LIMIT 1", params)
         return IntentRow.from_row(row) if row else None
 
     @staticmethod
-    def _filter(provider, account, kind, status, external_ref, key, created_from_ms, created_to_ms,
+    def _filter(world, provider, account, kind, status, external_ref, key, created_from_ms, created_to_ms,
                 before_seq) -> tuple[str, str, list]:
         by_key = ()
         if key is not None:
-            by_key = (("k.provider = ? AND k.kind = ? AND k.value = ?", (provider, *key)),
-                      ("i.provider = k.provider AND i.id = k.intent_id", ()))
+            by_key = (("k.world = ? AND k.provider = ? AND k.kind = ? AND k.value = ?", (world, provider, *key)),
+                      ("i.world = k.world AND i.provider = k.provider AND i.id = k.intent_id", ()))
         clause, params = where(
-            *by_key, ("i.provider = ?", provider), ("i.account = ?", account), ("i.kind = ?", kind),
+            *by_key, ("i.world = ?", world), ("i.provider = ?", provider), ("i.account = ?", account), ("i.kind = ?", kind),
             ("i.status = ?", status), ("i.external_ref = ?", external_ref), ("i.created_ms >= ?", created_from_ms),
             ("i.created_ms <= ?", created_to_ms), ("i.seq < ?", before_seq))
         return (_BY_KEY if key is not None else "intents i"), clause, params

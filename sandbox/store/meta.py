@@ -1,4 +1,10 @@
-"""Small named JSON documents: boot counter, credentials, endpoint overrides, provider settings."""
+"""Small named JSON documents: boot counter, credentials, endpoint overrides, provider settings.
+
+A key belongs to the unit of work's world (a provider's settings, its seeded users): another
+world's keys are prefixed `world:<id>:`, the default world's are stored as they are. Keys shared
+by the whole server (the boot counter, a provider's server-wide id sequence, which keeps ids
+unique across worlds) say so with `shared=True`.
+"""
 
 from __future__ import annotations
 
@@ -7,22 +13,34 @@ from typing import Any
 
 from sandbox.store.base import Table, dumps
 
+DEFAULT_WORLD = "default"
+
 
 class Meta(Table):
     """`meta`: one JSON value per key."""
 
     __slots__ = ()
 
-    def get(self, key: str, default: Any = None) -> Any:
+    def _key(self, key: str, shared: bool) -> str:
+        world = self.uow.world
+        return key if shared or world == DEFAULT_WORLD else f"world:{world}:{key}"
+
+    def get(self, key: str, default: Any = None, *, shared: bool = False) -> Any:
         """The value stored under `key`, or `default`."""
-        row = self.uow.one("SELECT value FROM meta WHERE key = ?", (key,))
+        row = self.uow.one("SELECT value FROM meta WHERE key = ?", (self._key(key, shared),))
         return json.loads(row["value"]) if row else default
 
-    def set(self, key: str, value: Any) -> None:
+    def set(self, key: str, value: Any, *, shared: bool = False) -> None:
         """Store `value` under `key`, replacing what was there."""
         self.uow.execute("INSERT INTO meta (key, value) VALUES (?, ?)"
-                         " ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, dumps(value)))
+                         " ON CONFLICT(key) DO UPDATE SET value = excluded.value", (self._key(key, shared), dumps(value)))
 
-    def delete(self, key: str) -> None:
+    def delete(self, key: str, *, shared: bool = False) -> None:
         """Forget `key` (nothing happens if it is not there)."""
-        self.uow.execute("DELETE FROM meta WHERE key = ?", (key,))
+        self.uow.execute("DELETE FROM meta WHERE key = ?", (self._key(key, shared),))
+
+    def delete_world(self) -> None:
+        """Forget every key of this world (never the default world's or shared ones)."""
+        if self.uow.world != DEFAULT_WORLD:
+            prefix = f"world:{self.uow.world}:"
+            self.uow.execute("DELETE FROM meta WHERE key >= ? AND key < ?", (prefix, prefix[:-1] + ";"))

@@ -17,7 +17,8 @@ class Receipts(Table):
 
         A correctly signed delivery authenticates the receipt, whatever came before.
         """
-        row = self.uow.one("SELECT seq, count FROM receipts WHERE provider = ? AND event_id = ?", (provider, event_id))
+        row = self.uow.one("SELECT seq, count FROM receipts WHERE world = ? AND provider = ? AND event_id = ?",
+                           (self.uow.world, provider, event_id))
         if row is None:
             return None
         self.uow.execute("UPDATE receipts SET count = count + 1, last_ms = ?,"
@@ -28,15 +29,15 @@ class Receipts(Table):
     def insert(self, provider: str, facts: dict, headers: dict, body: str, valid: bool | None, now_ms: int) -> int:
         """A new receipt; returns its id."""
         return self.uow.execute(
-            "INSERT INTO receipts (provider, event_id, intent_id, external_ref, type, headers, body, signature_valid,"
-            " received_ms, last_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (provider, facts.get("event_id"), facts.get("intent_id"), facts.get("external_ref"), facts.get("type"),
+            "INSERT INTO receipts (world, provider, event_id, intent_id, external_ref, type, headers, body, signature_valid,"
+            " received_ms, last_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (self.uow.world, provider, facts.get("event_id"), facts.get("intent_id"), facts.get("external_ref"), facts.get("type"),
              dumps(headers), body, None if valid is None else int(valid), now_ms, now_ms),
         ).lastrowid
 
     def list(self, provider: str, intent_id: str | None, external_ref: str | None, type_: str | None,
              since_ms: int | None, limit: int) -> list[Any]:
         """A provider's receipts matching every given filter, newest first, at most `limit` rows."""
-        clause, params = where(("provider = ?", provider), ("intent_id = ?", intent_id),
+        clause, params = where(("world = ?", self.uow.world), ("provider = ?", provider), ("intent_id = ?", intent_id),
                                ("external_ref = ?", external_ref), ("type = ?", type_), ("received_ms >= ?", since_ms))
         return self.uow.all(f"SELECT * FROM receipts {clause} ORDER BY seq DESC LIMIT ?", (*params, limit))

@@ -1,9 +1,21 @@
--- The sandbox's durable state (SQLite). Times ending in _ms are sandbox-clock epoch milliseconds.
+-- The sandbox's durable state (SQLite). Times ending in _ms are sandbox-clock epoch milliseconds
+-- (of the row's world's clock). Every row belongs to one world (SPEC §12): `world` is the first
+-- column of every index a request or worker uses, so one world's rows never cost another a scan,
+-- and deleting a world is one indexed DELETE per table. Ids stay unique across the whole server.
 -- Rows that belong to other rows say so with a foreign key (the connection runs with
 -- `PRAGMA foreign_keys = ON`): deleting an intent, event or delivery takes what hangs off it along.
 -- Ids are AUTOINCREMENT, so a deleted delivery's id is never handed to a new one (an attempt still in
 -- flight when a reset deleted its delivery can tell, and writes nothing).
 -- `PRAGMA user_version` is the schema version; `sandbox.store.sqlite` refuses a database of another.
+
+-- Worlds other than the default one (the default is configured by flags and environment): the
+-- record holds credentials, endpoints, clock state and settings; `expires_ms` is real time (TTL).
+CREATE TABLE IF NOT EXISTS worlds (
+    id         TEXT PRIMARY KEY,
+    record     TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    expires_ms INTEGER
+);
 
 CREATE TABLE IF NOT EXISTS meta (
     key   TEXT PRIMARY KEY,
@@ -14,6 +26,7 @@ CREATE TABLE IF NOT EXISTS meta (
 -- `account` is the owning scope inside the provider (ROZO's appId; '' where a provider has one),
 -- `kind` the object kind where a provider stores several ('' otherwise).
 CREATE TABLE IF NOT EXISTS intents (
+    world        TEXT NOT NULL,
     seq          INTEGER PRIMARY KEY AUTOINCREMENT,
     provider     TEXT NOT NULL,
     id           TEXT NOT NULL,
@@ -27,18 +40,20 @@ CREATE TABLE IF NOT EXISTS intents (
     updated_ms   INTEGER NOT NULL,
     UNIQUE (provider, id)
 );
-CREATE INDEX IF NOT EXISTS intents_by_ref ON intents (provider, account, external_ref);
-CREATE INDEX IF NOT EXISTS intents_by_provider ON intents (provider, seq);
-CREATE INDEX IF NOT EXISTS intents_by_account ON intents (provider, account, seq);
+CREATE INDEX IF NOT EXISTS intents_by_ref ON intents (world, provider, account, external_ref);
+CREATE INDEX IF NOT EXISTS intents_by_provider ON intents (world, provider, seq);
+CREATE INDEX IF NOT EXISTS intents_by_world ON intents (world, seq);
+CREATE INDEX IF NOT EXISTS intents_by_account ON intents (world, provider, account, seq);
 
 -- Provider-specific lookup keys of an intent (ROZO tx hashes and deposit address + memo, the Mizu
 -- payment link a payment belongs to, ...): what a request looks an intent up by, indexed.
 CREATE TABLE IF NOT EXISTS intent_keys (
+    world     TEXT NOT NULL,
     provider  TEXT NOT NULL,
     kind      TEXT NOT NULL,
     value     TEXT NOT NULL,
     intent_id TEXT NOT NULL,
-    PRIMARY KEY (provider, kind, value, intent_id),
+    PRIMARY KEY (world, provider, kind, value, intent_id),
     FOREIGN KEY (provider, intent_id) REFERENCES intents (provider, id) ON DELETE CASCADE
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS intent_keys_by_intent ON intent_keys (provider, intent_id);
@@ -46,6 +61,7 @@ CREATE INDEX IF NOT EXISTS intent_keys_by_intent ON intent_keys (provider, inten
 -- Everything that happened to an intent, in order: API calls, transitions, browser events,
 -- webhook events, attempts and faults. The inspector reads it back as one timeline.
 CREATE TABLE IF NOT EXISTS timeline (
+    world        TEXT NOT NULL,
     seq       INTEGER PRIMARY KEY AUTOINCREMENT,
     provider  TEXT NOT NULL,
     intent_id TEXT NOT NULL,
@@ -54,10 +70,11 @@ CREATE TABLE IF NOT EXISTS timeline (
     data      TEXT NOT NULL,
     FOREIGN KEY (provider, intent_id) REFERENCES intents (provider, id) ON DELETE CASCADE
 );
-CREATE INDEX IF NOT EXISTS timeline_by_intent ON timeline (provider, intent_id, seq);
+CREATE INDEX IF NOT EXISTS timeline_by_intent ON timeline (world, provider, intent_id, seq);
 
 -- Webhook events: the body is serialised once, so every retry and duplicate carries the same bytes.
 CREATE TABLE IF NOT EXISTS events (
+    world        TEXT NOT NULL,
     seq        INTEGER PRIMARY KEY AUTOINCREMENT,
     id         TEXT NOT NULL UNIQUE,
     provider   TEXT NOT NULL,
@@ -67,11 +84,13 @@ CREATE TABLE IF NOT EXISTS events (
     created_ms INTEGER NOT NULL,
     FOREIGN KEY (provider, intent_id) REFERENCES intents (provider, id) ON DELETE CASCADE
 );
-CREATE INDEX IF NOT EXISTS events_by_intent ON events (provider, intent_id, seq);
-CREATE INDEX IF NOT EXISTS events_by_provider ON events (provider, seq);
+CREATE INDEX IF NOT EXISTS events_by_intent ON events (world, provider, intent_id, seq);
+CREATE INDEX IF NOT EXISTS events_by_provider ON events (world, provider, seq);
+CREATE INDEX IF NOT EXISTS events_by_world ON events (world, seq);
 
 -- The outbox: one row per delivery of an event to a URL (duplicates and manual resends are rows too).
 CREATE TABLE IF NOT EXISTS deliveries (
+    world        TEXT NOT NULL,
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
     event_id    TEXT NOT NULL REFERENCES events (id) ON DELETE CASCADE,
     provider    TEXT NOT NULL,
@@ -87,11 +106,13 @@ CREATE TABLE IF NOT EXISTS deliveries (
     created_ms  INTEGER NOT NULL,
     updated_ms  INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (status, next_ms);
+CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (world, status, next_ms);
 CREATE INDEX IF NOT EXISTS deliveries_by_event ON deliveries (event_id);
-CREATE INDEX IF NOT EXISTS deliveries_by_intent ON deliveries (provider, intent_id, status);
+CREATE INDEX IF NOT EXISTS deliveries_by_intent ON deliveries (world, provider, intent_id, status);
+CREATE INDEX IF NOT EXISTS deliveries_by_world ON deliveries (world, id);
 
 CREATE TABLE IF NOT EXISTS attempts (
+    world        TEXT NOT NULL,
     id               INTEGER PRIMARY KEY AUTOINCREMENT,
     delivery_id      INTEGER NOT NULL REFERENCES deliveries (id) ON DELETE CASCADE,
     event_id         TEXT NOT NULL,
@@ -110,9 +131,11 @@ CREATE TABLE IF NOT EXISTS attempts (
 );
 CREATE INDEX IF NOT EXISTS attempts_by_delivery ON attempts (delivery_id, n);
 CREATE INDEX IF NOT EXISTS attempts_by_event ON attempts (event_id);
+CREATE INDEX IF NOT EXISTS attempts_by_world ON attempts (world);
 
 -- Hosted widget sessions: a bearer token that opens one intent's widget page.
 CREATE TABLE IF NOT EXISTS sessions (
+    world        TEXT NOT NULL,
     token      TEXT PRIMARY KEY,
     provider   TEXT NOT NULL,
     intent_id  TEXT NOT NULL,
@@ -122,10 +145,11 @@ CREATE TABLE IF NOT EXISTS sessions (
     expires_ms INTEGER NOT NULL,
     FOREIGN KEY (provider, intent_id) REFERENCES intents (provider, id) ON DELETE CASCADE
 );
-CREATE INDEX IF NOT EXISTS sessions_by_intent ON sessions (provider, intent_id);
+CREATE INDEX IF NOT EXISTS sessions_by_intent ON sessions (world, provider, intent_id);
 
 -- Timers: expiries, settlements and scenario outcomes, fired by the job runner on the sandbox clock.
 CREATE TABLE IF NOT EXISTS jobs (
+    world        TEXT NOT NULL,
     id        INTEGER PRIMARY KEY AUTOINCREMENT,
     provider  TEXT NOT NULL,
     intent_id TEXT NOT NULL,
@@ -135,12 +159,13 @@ CREATE TABLE IF NOT EXISTS jobs (
     done      INTEGER NOT NULL DEFAULT 0,
     FOREIGN KEY (provider, intent_id) REFERENCES intents (provider, id) ON DELETE CASCADE
 );
-CREATE INDEX IF NOT EXISTS jobs_due ON jobs (done, due_ms);
-CREATE INDEX IF NOT EXISTS jobs_by_intent ON jobs (provider, intent_id, done);
+CREATE INDEX IF NOT EXISTS jobs_due ON jobs (world, done, due_ms);
+CREATE INDEX IF NOT EXISTS jobs_by_intent ON jobs (world, provider, intent_id, done);
 
 -- Fault rules (SPEC §6): posted ones, those a scenario attaches to an intent and the receiver's
 -- instructed answers. What a rule matches on is a column; `params` is the action's parameters.
 CREATE TABLE IF NOT EXISTS faults (
+    world        TEXT NOT NULL,
     seq          INTEGER PRIMARY KEY AUTOINCREMENT,
     id           TEXT NOT NULL UNIQUE,
     provider     TEXT,                 -- NULL: every provider
@@ -157,10 +182,11 @@ CREATE TABLE IF NOT EXISTS faults (
     source       TEXT NOT NULL,        -- api | scenario | receiver
     created_ms   INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS faults_by_action ON faults (action, provider);
+CREATE INDEX IF NOT EXISTS faults_by_action ON faults (world, action, provider);
 
 -- Every fault that was applied, wherever it came from: the rehearsal's evidence.
 CREATE TABLE IF NOT EXISTS fault_log (
+    world        TEXT NOT NULL,
     seq       INTEGER PRIMARY KEY AUTOINCREMENT,
     rule_id   TEXT,
     provider  TEXT,
@@ -171,22 +197,25 @@ CREATE TABLE IF NOT EXISTS fault_log (
     data      TEXT NOT NULL,
     FOREIGN KEY (provider, intent_id) REFERENCES intents (provider, id) ON DELETE CASCADE
 );
-CREATE INDEX IF NOT EXISTS fault_log_by_provider ON fault_log (provider);
-CREATE INDEX IF NOT EXISTS fault_log_by_intent ON fault_log (provider, intent_id);
+CREATE INDEX IF NOT EXISTS fault_log_by_provider ON fault_log (world, provider);
+CREATE INDEX IF NOT EXISTS fault_log_by_world ON fault_log (world, seq);
+CREATE INDEX IF NOT EXISTS fault_log_by_intent ON fault_log (world, provider, intent_id);
 
 CREATE TABLE IF NOT EXISTS idempotency (
+    world        TEXT NOT NULL,
     provider     TEXT NOT NULL,
     key          TEXT NOT NULL,
     request_hash TEXT NOT NULL,
     status       INTEGER NOT NULL,
     body         BLOB NOT NULL,
     created_ms   INTEGER NOT NULL,
-    PRIMARY KEY (provider, key)
+    PRIMARY KEY (world, provider, key)
 );
 
 -- The built-in receiver's durable receipts (SPEC §8). Its ids come from whoever sent the webhook,
 -- so they reference nothing here.
 CREATE TABLE IF NOT EXISTS receipts (
+    world        TEXT NOT NULL,
     seq             INTEGER PRIMARY KEY AUTOINCREMENT,
     provider        TEXT NOT NULL,
     event_id        TEXT,
@@ -200,11 +229,11 @@ CREATE TABLE IF NOT EXISTS receipts (
     received_ms     INTEGER NOT NULL,
     last_ms         INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS receipts_by_provider ON receipts (provider, seq);
-CREATE INDEX IF NOT EXISTS receipts_by_intent ON receipts (provider, intent_id, seq);
-CREATE INDEX IF NOT EXISTS receipts_by_ref ON receipts (provider, external_ref, seq);
-CREATE INDEX IF NOT EXISTS receipts_by_event ON receipts (provider, event_id);
-CREATE INDEX IF NOT EXISTS receipts_by_type ON receipts (provider, type, seq);
+CREATE INDEX IF NOT EXISTS receipts_by_provider ON receipts (world, provider, seq);
+CREATE INDEX IF NOT EXISTS receipts_by_intent ON receipts (world, provider, intent_id, seq);
+CREATE INDEX IF NOT EXISTS receipts_by_ref ON receipts (world, provider, external_ref, seq);
+CREATE INDEX IF NOT EXISTS receipts_by_event ON receipts (world, provider, event_id);
+CREATE INDEX IF NOT EXISTS receipts_by_type ON receipts (world, provider, type, seq);
 
 -- Grades of a partner's webhook receiver (SPEC §15): the whole report, kept for the inspector.
 CREATE TABLE IF NOT EXISTS grades (

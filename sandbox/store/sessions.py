@@ -16,12 +16,13 @@ class Sessions(Table):
             expires_ms: int) -> None:
         """A new session of an existing intent."""
         self.uow.execute(
-            "INSERT INTO sessions (token, provider, intent_id, session_id, data, created_ms, expires_ms)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)", (token, provider, intent_id, session_id, dumps(data), now_ms, expires_ms))
+            "INSERT INTO sessions (world, token, provider, intent_id, session_id, data, created_ms, expires_ms)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (self.uow.world, token, provider, intent_id, session_id, dumps(data), now_ms, expires_ms))
 
     def get(self, provider: str, token: str) -> dict | None:
         """The session's document with `_expires_ms`, or None."""
-        row = self.uow.one("SELECT * FROM sessions WHERE provider = ? AND token = ?", (provider, token))
+        row = self.uow.one("SELECT * FROM sessions WHERE token = ? AND provider = ? AND world = ?",
+                           (token, provider, self.uow.world))
         if row is None:
             return None
         return {**json.loads(row["data"]), "_expires_ms": row["expires_ms"]}

@@ -5,7 +5,8 @@ so a transaction costs one thread hop however many statements it runs, and two t
 never interleave. `commit(fn, *args)` runs `fn(uow, *args)` inside `BEGIN IMMEDIATE … COMMIT`
 (rolled back if it raises) and afterwards wakes the workers for what the transaction queued: the
 dispatcher for new deliveries, the timer runner for a new earliest timer. It is the one write path.
-`read(fn, *args)` runs `fn(uow, *args)` on the same thread without a transaction.
+`read(fn, *args)` runs `fn(uow, *args)` on the same thread without a transaction. Both take the
+world the unit of work is confined to (`world=`, the default world unless named).
 
 The connection enforces foreign keys. A database made by another schema version (version 0.1
 had no `user_version`) is refused with a clear error rather than migrated.
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sandbox.store.uow import UnitOfWork
+from sandbox.worlds import DEFAULT
 
 T = TypeVar("T")
 
@@ -63,8 +65,8 @@ class SqliteStore:
         self._conn = conn
         self._executor = executor
         self.path = path
-        self._on_deliveries: list[Callable[[], None]] = []
-        self._on_job: list[Callable[[int], None]] = []
+        self._on_deliveries: list[Callable[[str, int | None], None]] = []
+        self._on_job: list[Callable[[str, int], None]] = []
 
     @classmethod
     async def open(cls, path: str) -> SqliteStore:
@@ -84,10 +86,10 @@ class SqliteStore:
         await asyncio.get_running_loop().run_in_executor(self._executor, self._conn.close)
         self._executor.shutdown(wait=False)
 
-    def watch(self, *, deliveries: Callable[[], None] | None = None,
-              jobs: Callable[[int], None] | None = None) -> None:
-        """Call `deliveries()` after a commit that queued deliveries, `jobs(earliest due ms)` after one
-        that added timers."""
+    def watch(self, *, deliveries: Callable[[str, int | None], None] | None = None,
+              jobs: Callable[[str, int], None] | None = None) -> None:
+        """Call `deliveries(world, earliest due ms or None)` after a commit that queued deliveries, and
+        `jobs(world, earliest due ms)` after one that added timers."""
         if deliveries is not None:
             self._on_deliveries.append(deliveries)
         if jobs is not None:
@@ -100,22 +102,22 @@ class SqliteStore:
         """
         self._conn.set_trace_callback(callback)
 
-    async def commit(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run `fn(uow, *args)` as one transaction; then wake what it queued. Rolled back if it raises."""
-        uow = UnitOfWork(self._conn)
+    async def commit(self, fn: Callable[..., T], *args: Any, world: str = DEFAULT) -> T:
+        """Run `fn(uow, *args)` as one transaction in `world`; then wake what it queued. Rolled back if it raises."""
+        uow = UnitOfWork(self._conn, world)
         result = await asyncio.get_running_loop().run_in_executor(self._executor, _transaction, uow, fn, args)
-        if uow.queued_deliveries:
+        for queued_world, due_ms in uow.queued_deliveries.items():
             for wake in self._on_deliveries:
-                wake()
-        if uow.earliest_job_ms is not None:
+                wake(queued_world, due_ms)
+        for queued_world, due_ms in uow.queued_jobs.items():
             for notice in self._on_job:
-                notice(uow.earliest_job_ms)
+                notice(queued_world, due_ms)
         return result
 
-    async def read(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run `fn(uow, *args)` on the writer thread without a transaction (for reads)."""
-        return await asyncio.get_running_loop().run_in_executor(self._executor, _call, UnitOfWork(self._conn), fn,
-                                                                args)
+    async def read(self, fn: Callable[..., T], *args: Any, world: str = DEFAULT) -> T:
+        """Run `fn(uow, *args)` in `world` on the writer thread without a transaction (for reads)."""
+        return await asyncio.get_running_loop().run_in_executor(self._executor, _call, UnitOfWork(self._conn, world),
+                                                                fn, args)
 
 
 def _transaction(uow: UnitOfWork, fn: Callable[..., T], args: tuple) -> T:

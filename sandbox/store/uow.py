@@ -5,15 +5,21 @@ transaction (`Store.commit`) or as a read (`Store.read`). The function reaches t
 typed attributes (`uow.intents.get(...)`, `uow.jobs.add(...)`), never through a bare connection.
 While it runs, the tables note what the transaction gave the background workers to do — new
 deliveries, the earliest new timer — and after the commit the store wakes exactly those.
+
+A unit of work belongs to one world (SPEC §12): every statement of the table modules reads and
+writes only that world's rows (`uow.world`), so isolation is a property of the store, not of
+each caller's care.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from functools import cached_property
 from typing import Any
 
 from sandbox.store.attempts import Attempts
+from sandbox.store.base import dumps
 from sandbox.store.deliveries import Deliveries
 from sandbox.store.events import Events
 from sandbox.store.faults import Faults
@@ -35,12 +41,16 @@ _RESET_ORDER = ("attempts", "deliveries", "events", "timeline", "jobs", "session
 class UnitOfWork:
     """One transaction (or read) over the store's connection, with the table families as attributes."""
 
-    def __init__(self, conn: Any) -> None:
+    def __init__(self, conn: Any, world: str) -> None:
         self._conn = conn
-        #: Set when the transaction queued a delivery that may be due: the dispatcher gets woken.
-        self.queued_deliveries = False
-        #: The earliest due time of a timer the transaction added: the timer runner gets told.
-        self.earliest_job_ms: int | None = None
+        #: The world every statement of this unit of work is confined to. A worker recording the
+        #: outcomes of several worlds in one transaction sets it before each (`in_world`).
+        self.world = world
+        #: Worlds that got deliveries which may be due, with the earliest due time where known
+        #: (None: unknown): the dispatcher is told after the commit.
+        self.queued_deliveries: dict[str, int | None] = {}
+        #: Worlds that got timers, with the earliest due time: the timer runner is told after the commit.
+        self.queued_jobs: dict[str, int] = {}
 
     # --- statements (for the table modules) -----------------------------------------------------
 
@@ -62,14 +72,19 @@ class UnitOfWork:
 
     # --- what the transaction queued --------------------------------------------------------------
 
-    def queue_delivery(self) -> None:
-        """A delivery row became due (or may soon): wake the dispatcher after the commit."""
-        self.queued_deliveries = True
+    def in_world(self, world: str) -> UnitOfWork:
+        """Confine the following statements to `world` (returns self, for chaining)."""
+        self.world = world
+        return self
+
+    def queue_delivery(self, due_ms: int | None = None) -> None:
+        """A delivery row of this world is due at `due_ms` (None: unknown): tell the dispatcher after the commit."""
+        known = self.queued_deliveries.get(self.world, due_ms)
+        self.queued_deliveries[self.world] = None if known is None or due_ms is None else min(known, due_ms)
 
     def queue_job(self, due_ms: int) -> None:
-        """A timer was added: tell the timer runner after the commit if it is the earliest."""
-        if self.earliest_job_ms is None or due_ms < self.earliest_job_ms:
-            self.earliest_job_ms = due_ms
+        """A timer of this world was added: tell the timer runner after the commit."""
+        self.queued_jobs[self.world] = min(self.queued_jobs.get(self.world, due_ms), due_ms)
 
     # --- the table families ----------------------------------------------------------------------
 
@@ -124,12 +139,34 @@ class UnitOfWork:
     # --- the whole state --------------------------------------------------------------------------
 
     def reset(self, provider: str | None) -> None:
-        """Forget all state, or one provider's; what hangs off a deleted row goes with it."""
+        """Forget all of this world's state, or one provider's; what hangs off a deleted row goes with it.
+
+        Deleting a world is the same with no provider (then its `worlds` row goes too).
+        """
         for table in _RESET_ORDER:
             if provider is None:
-                self.execute(f"DELETE FROM {table}")
+                self.execute(f"DELETE FROM {table} WHERE world = ?", (self.world,))
             elif table == "attempts":
-                self.execute("DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE provider = ?)",
-                             (provider,))
+                self.execute("DELETE FROM attempts WHERE world = ? AND delivery_id IN"
+                             " (SELECT id FROM deliveries WHERE world = ? AND provider = ?)",
+                             (self.world, self.world, provider))
             else:
-                self.execute(f"DELETE FROM {table} WHERE provider = ?", (provider,))
+                self.execute(f"DELETE FROM {table} WHERE world = ? AND provider = ?", (self.world, provider))
+
+    # --- worlds (the default world is configured, not stored) -----------------------------------
+
+    def save_world(self, record: dict, created_ms: int, expires_ms: int | None) -> None:
+        """Keep (or replace) this unit of work's world record."""
+        self.execute("INSERT INTO worlds (id, record, created_ms, expires_ms) VALUES (?, ?, ?, ?)"
+                     " ON CONFLICT(id) DO UPDATE SET record = excluded.record", (self.world, dumps(record), created_ms,
+                                                                              expires_ms))
+
+    def delete_world(self) -> None:
+        """Delete this world: every row it owns in every table, then its record."""
+        self.reset(None)
+        self.meta.delete_world()
+        self.execute("DELETE FROM worlds WHERE id = ?", (self.world,))
+
+    def world_records(self) -> list[dict]:
+        """Every stored world record, oldest first."""
+        return [json.loads(row["record"]) for row in self.all("SELECT record FROM worlds ORDER BY created_ms, id")]

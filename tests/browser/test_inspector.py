@@ -216,3 +216,25 @@ async def test_search_finds_intents_by_id_external_ref_and_event_id(sandbox, bro
         await page.get_by_test_id("search").press("Enter")
         await expect(page.get_by_test_id("search-result")).to_contain_text("No intent id, external ref or event id")
         assert opened.errors == []
+
+
+async def test_world_picker_lists_the_default_world_first_and_shows_only_the_chosen_worlds_intents(sandbox, browser):
+    """Choosing a world in the picker lists that world's intents only; the default world comes first."""
+    from tests.worlds.support import world_view
+
+    view = await world_view(sandbox, name="ci-job")
+    _, mine, _ = await create_payin(view)
+    _, default_one, _ = await create_payin(sandbox)
+    async with open_page(browser, sandbox, INSPECTOR) as opened:
+        page = opened.page
+        picker = page.get_by_test_id("world-picker")
+        await expect(picker.locator("option")).to_have_count(2)
+        assert await picker.locator("option").first.get_attribute("value") == "default"
+        def row(intent: dict):
+            return page.locator(f'[data-testid="intent-row"][data-intent-id="{intent["intent_id"]}"]')
+
+        await expect(row(default_one)).to_have_count(1)
+        await picker.select_option(view.id)
+        await expect(row(mine)).to_have_count(1, timeout=UI_TIMEOUT_MS)
+        await expect(row(default_one)).to_have_count(0)
+        assert f"world={view.id}" in page.url

@@ -35,8 +35,8 @@ API_REQUEST = {"amount": 100, "amountIn": "USD", "clientOrderId": "1234567890", 
 
 
 def creds(running) -> dict:
-    """The sandbox's Inqud credentials."""
-    return running.sb.credentials["inqud"]
+    """The Inqud credentials of the server (or world) under test."""
+    return running.credentials("inqud")
 
 
 def base(running) -> str:

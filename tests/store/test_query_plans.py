@@ -1,5 +1,7 @@
 """Every statement a request path runs is answered from an index: no full table scan.
 
+Every statement is confined to one world, so each fragment below names the default world.
+
 The store's connection reports each statement it runs (values filled in); the test drives the hot
 request paths of every provider over real HTTP — create, get, list, provider-key lookups, webhooks
 with fault rules, retries, timers, receipts, the inspector's timeline — and then asks SQLite for
@@ -20,18 +22,18 @@ SCAN = re.compile(r"^SCAN (\w+)(?: AS \w+)?$")
 #: A fragment of SQL each hot path must have run, so the check below covers it.
 HOT_PATHS = {
     "create": "INSERT INTO intents",
-    "get by id": "FROM intents WHERE provider = 'liqx' AND id =",
-    "list": "FROM intents i WHERE i.provider = 'liqx' AND i.account = '' AND i.status",
+    "get by id": "FROM intents WHERE world = 'default' AND provider = 'liqx' AND id =",
+    "list": "FROM intents i WHERE i.world = 'default' AND i.provider = 'liqx' AND i.account = '' AND i.status",
     "ROZO account list": "i.account = 'merchant_sandbox'",
     "ROZO key lookups": "k.provider = 'rozo'",
     "Mizu list by link": "k.provider = 'mizu' AND k.kind = 'link'",
     "due deliveries": "FROM deliveries d JOIN events e",
-    "due jobs": "FROM jobs WHERE done = 0 AND due_ms <=",
-    "receipts read": "FROM receipts WHERE provider =",
+    "due jobs": "FROM jobs WHERE world = 'default' AND done = 0 AND due_ms <=",
+    "receipts read": "FROM receipts WHERE world = 'default' AND provider =",
     "fault rules for a delivery": "attempt IS",
     "fault rules for an API call": "upper(method)",
-    "receiver instruction": "FROM faults WHERE action = 'receiver_answer'",
-    "timeline read": "FROM timeline WHERE provider =",
+    "receiver instruction": "FROM faults WHERE world = 'default' AND action = 'receiver_answer'",
+    "timeline read": "FROM timeline WHERE world = 'default' AND provider =",
 }
 
 
@@ -43,10 +45,10 @@ FIRST_STEP = {
     "AND i.external_ref =": "intents_by_ref",
     "i.account = '' AND i.status": "intents_by_account",
     "FROM deliveries d JOIN events e": "deliveries_due",
-    "FROM jobs WHERE done = 0 AND due_ms": "jobs_due",
+    "FROM jobs WHERE world = 'default' AND done = 0 AND due_ms": "jobs_due",
     "FROM timeline WHERE": "timeline_by_intent",
-    "FROM receipts WHERE provider = 'liqx' AND intent_id": "receipts_by_intent",
-    "FROM faults WHERE action IN": "faults_by_action",
+    "FROM receipts WHERE world = 'default' AND provider = 'liqx' AND intent_id": "receipts_by_intent",
+    "FROM faults WHERE world = 'default' AND action IN": "faults_by_action",
 }
 
 

@@ -7,12 +7,15 @@
  * keeps expanded details open across refreshes. Attempts are coloured by outcome (2xx green,
  * anything else red; dropped and held deliveries grey) and a retrying delivery says when its next
  * attempt is due on the sandbox clock. All server data is written with textContent.
+ * A world picker (GET /_sandbox/worlds, the default world first) sends X-Sandbox-World on every
+ * call; the chosen world is kept in the page's `?world=` so a link opens the same world.
  */
 import { byTestId as $, formatSpan, isoTime, make as element, pretty as json, requestJson, str } from "/static/toolkit.js";
 
 const REFRESH_MS = 2000;
 const params = new URLSearchParams(location.search);
 const adminToken = params.get("admin_token") || "";
+let world = params.get("world") || "default";
 
 let meta = { providers: {} };
 let selected = null;          // {provider, id}
@@ -32,6 +35,7 @@ function make(tag, className, text, attrs) {
 function api(method, path, body) {
   const headers = {};
   if (adminToken) headers.Authorization = "Bearer " + adminToken;
+  headers["X-Sandbox-World"] = world;
   const init = { method, headers };
   if (body !== undefined) init.json = body;
   return requestJson("/_sandbox" + path, init, 15000);
@@ -431,7 +435,34 @@ function fromHash() {
   return match ? { provider: decodeURIComponent(match[1]), id: decodeURIComponent(match[2]) } : null;
 }
 
+async function loadWorlds() {
+  const picker = $("world-picker");
+  const result = await api("GET", "/worlds");
+  const worlds = result.ok && result.body ? result.body.data : [{ id: "default", name: null }];
+  if (!worlds.some((w) => w.id === world)) world = "default";
+  picker.textContent = "";
+  worlds.forEach((w) => picker.appendChild(make("option", "", w.name ? w.name + " (" + w.id + ")" : w.id, { value: w.id })));
+  picker.value = world;
+}
+
+function chooseWorld() {
+  world = $("world-picker").value;
+  const url = new URL(location.href);
+  if (world === "default") url.searchParams.delete("world"); else url.searchParams.set("world", world);
+  url.hash = "";
+  history.replaceState(null, "", url);
+  selected = null;
+  lastIntents = "";
+  lastTimeline = "";
+  $("detail").hidden = true;
+  $("detail-empty").hidden = false;
+  refresh();
+}
+
 async function start() {
+  await loadWorlds();
+  $("world-picker").addEventListener("change", chooseWorld);
+  $("world-picker").addEventListener("focus", loadWorlds);
   const result = await api("GET", "/ui/meta");
   if (result.ok) meta = result.body;
   const filter = $("provider-filter");

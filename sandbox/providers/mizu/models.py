@@ -74,10 +74,10 @@ def transaction_hash(ids: Ids, chain: str) -> str:
 
 def _next_id(db: UnitOfWork, ids: Ids) -> int:
     """The next number of the one link-and-payment sequence; it starts at a seeded 8-digit base."""
-    last = db.meta.get("mizu:last_id")
+    last = db.meta.get("mizu:last_id", shared=True)  # one sequence for the server: ids never collide
     if last is None:
         last = ids.number(10_000_000, 49_999_999)
-    db.meta.set("mizu:last_id", last + 1)
+    db.meta.set("mizu:last_id", last + 1, shared=True)
     return last + 1
 
 

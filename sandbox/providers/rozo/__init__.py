@@ -36,6 +36,12 @@ def default_credentials(ids: Ids) -> dict[str, str]:
     }
 
 
+def world_credentials(ids: Ids) -> dict[str, str]:
+    """A world's own apps: the same shape, appIds of its own (keeping the merchant/wallet prefixes that need a key)."""
+    suffix = ids.alnum(12)
+    return {**default_credentials(ids), "app_id": f"merchant_{suffix}", "wallet_app_id": f"wallet_{suffix}"}
+
+
 async def run_job(sb, job) -> None:
     """Fire a timer at its due time, so a clock jump of an hour still spaces the follow-up steps correctly."""
     ctx = api.ctx_of(sb)
@@ -104,4 +110,5 @@ PROVIDER = Provider(
     describe=describe,
     receiver_secrets=receiver_secrets,
     grading=GRADING,
+    world_credentials=world_credentials,
 )
