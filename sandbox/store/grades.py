@@ -14,18 +14,18 @@ class Grades(Table):
 
     def put(self, report: dict, created_ms: int, finished_ms: int) -> None:
         """Keep a finished grade's report."""
-        self.uow.execute("INSERT INTO grades (id, provider, target, passed, report, created_ms, finished_ms)"
-                         " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                         (report["id"], report["provider"], report["target"], int(report["passed"]), dumps(report),
+        self.uow.execute("INSERT INTO grades (world, id, provider, target, passed, report, created_ms, finished_ms)"
+                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                         (self.uow.world, report["id"], report["provider"], report["target"], int(report["passed"]), dumps(report),
                           created_ms, finished_ms))
 
     def get(self, grade_id: str) -> dict | None:
         """One kept report, or None."""
-        row = self.uow.one("SELECT report FROM grades WHERE id = ?", (grade_id,))
+        row = self.uow.one("SELECT report FROM grades WHERE id = ? AND world = ?", (grade_id, self.uow.world))
         return json.loads(row["report"]) if row else None
 
     def list(self, provider: str | None, limit: int) -> list[dict]:
         """Kept reports, newest first."""
-        clause, params = where(("provider = ?", provider))
+        clause, params = where(("world = ?", self.uow.world), ("provider = ?", provider))
         rows = self.uow.all(f"SELECT report FROM grades {clause} ORDER BY seq DESC LIMIT ?", (*params, limit))
         return [json.loads(row["report"]) for row in rows]

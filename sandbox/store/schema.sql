@@ -237,6 +237,7 @@ CREATE INDEX IF NOT EXISTS receipts_by_type ON receipts (world, provider, type, 
 
 -- Grades of a partner's webhook receiver (SPEC §15): the whole report, kept for the inspector.
 CREATE TABLE IF NOT EXISTS grades (
+    world       TEXT NOT NULL,
     seq         INTEGER PRIMARY KEY AUTOINCREMENT,
     id          TEXT NOT NULL UNIQUE,
     provider    TEXT NOT NULL,
@@ -246,3 +247,4 @@ CREATE TABLE IF NOT EXISTS grades (
     created_ms  INTEGER NOT NULL,
     finished_ms INTEGER NOT NULL
 );
+CREATE INDEX IF NOT EXISTS grades_by_world ON grades (world, provider, seq);
