@@ -28,7 +28,6 @@ def build(sub) -> None:
     grade = sub.add_parser("grade", help="grade a partner's webhook receiver (SPEC §15)")
     grade.add_argument("provider", help="whose webhooks to send: liqx, rozo, inqud or mizu")
     grade.add_argument("--target", required=True, help="the partner's webhook endpoint")
-    grade.add_argument("--world", help="the world whose secret signs (X-Sandbox-World)")
     grade.add_argument("--json", action="store_true", help="print SPEC §15's JSON report instead of the table")
     grade.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report")
     grade.add_argument("--html", metavar="FILE", help="also write a self-contained HTML report")
