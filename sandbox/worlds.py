@@ -103,6 +103,7 @@ class Worlds:
     def __init__(self, default: World) -> None:
         self._worlds: dict[str, World] = {default.id: default}
         self._by_credential: dict[tuple[str, str], str] = {}
+        self._indexed: dict[str, list[tuple[str, str]]] = {}   # world → the keys it owns in the index
         self.index(default)
 
     @property
@@ -138,17 +139,26 @@ class Worlds:
         """Forget a world at once, so its credentials and id resolve to nothing from now on."""
         world = self._worlds.pop(world_id, None)
         if world is not None:
-            self._by_credential = {k: v for k, v in self._by_credential.items() if v != world_id}
+            self._unindex(world_id)
         return world
 
     def index(self, world: World) -> None:
-        """(Re)index a world's presented credentials: every string value of every provider's set."""
-        self._by_credential = {k: v for k, v in self._by_credential.items() if v != world.id}
-        for provider, values in world.credentials.items():
-            for value in values.values():
-                if isinstance(value, str) and value:
-                    # The first owner keeps a shared value (the default world's fixed ids, e.g.).
-                    self._by_credential.setdefault((provider, value), world.id)
+        """(Re)index a world's presented credentials: every string value of every provider's set.
+
+        Only this world's own entries are touched, so indexing the 1,001st world costs what the first did.
+        """
+        self._unindex(world.id)
+        owned = []
+        for key in _credential_keys(world):
+            if key not in self._by_credential:   # the first owner keeps a shared value
+                self._by_credential[key] = world.id
+                owned.append(key)
+        self._indexed[world.id] = owned
+
+    def _unindex(self, world_id: str) -> None:
+        for key in self._indexed.pop(world_id, ()):
+            if self._by_credential.get(key) == world_id:
+                del self._by_credential[key]
 
     def by_credential(self, provider: str, value: str | None) -> World | None:
         """The world whose credentials for `provider` include `value` (an API key, app id, …)."""
@@ -165,6 +175,11 @@ class Worlds:
     def next_expiry_ms(self) -> int | None:
         found = [w.expires_ms for w in self._worlds.values() if w.expires_ms is not None]
         return min(found) if found else None
+
+
+def _credential_keys(world: World) -> list[tuple[str, str]]:
+    return [(provider, value) for provider, values in world.credentials.items()
+            for value in values.values() if isinstance(value, str) and value]
 
 
 def named_world(worlds: Worlds, headers, query) -> World:
