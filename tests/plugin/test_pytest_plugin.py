@@ -124,6 +124,83 @@ def test_server_is_the_given_one(sandbox_server, sandbox_client):
     assert sandbox_client.world().base_url("liqx") == os.environ["EXPECTED_URL"] + "/liqx/v1"
 '''
 
+WORLD_SUITE = '''
+import pytest
+from partner_helpers import create_payin, liqx
+
+
+def test_payin_in_a_fresh_world_is_delivered(sandbox_world, record):
+    """A world of its own: its credentials create the payin, its receiver gets the webhook."""
+    assert sandbox_world.id.startswith("wld_")
+    intent = create_payin(sandbox_world, "order-world-1")
+    sandbox_world.transition("liqx", intent["intent_id"], "COMPLETED")
+    delivery = sandbox_world.wait_for_delivery("liqx", intent_id=intent["intent_id"])
+    assert delivery["attempts"][-1]["status"] == 200
+    assert [e["type"] for e in sandbox_world.events(intent_id=intent["intent_id"])] == ["transaction.completed"]
+
+
+@pytest.mark.sandbox_world(clock={"now": "2031-01-02T03:04:05Z", "time_scale": 0})
+def test_world_options_come_from_the_marker(sandbox_world):
+    """The marker's options reach POST /_sandbox/worlds: the world's clock is pinned where asked."""
+    assert sandbox_world.clock()["now"].startswith("2031-01-02T03:04:05")
+    assert sandbox_world.advance(60)["now"].startswith("2031-01-02T03:05:05")
+
+
+def test_a_world_deleted_by_its_test_is_gone(sandbox_world):
+    """After delete() the world's calls are 404 WORLD_NOT_FOUND, and the fixture's own delete stays quiet."""
+    from sandbox.client import SandboxAPIError
+    sandbox_world.delete()
+    with pytest.raises(SandboxAPIError) as caught:
+        sandbox_world.clock()
+    assert caught.value.status == 404 and caught.value.code == "WORLD_NOT_FOUND"
+
+
+def test_earlier_tests_worlds_are_deleted(sandbox_client, sandbox_world):
+    """Only the default world and this test's own are left on the server."""
+    assert [w["id"] for w in sandbox_client.worlds()] == ["default", sandbox_world.id]
+'''
+
+# Two tests that run at the same time on two xdist workers, each in its own world of one shared
+# server: each creates an intent, waits (bounded) for the other to have created its own, then
+# checks it cannot see the other's intent, events, deliveries or fault rules while both worlds are alive.
+ISOLATION_SUITE = '''
+import json
+import time
+from pathlib import Path
+
+import pytest
+from partner_helpers import create_payin, liqx
+
+
+def wait_for(path, timeout=60):
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        assert time.monotonic() < deadline, f"the other test never wrote {path}"
+        time.sleep(0.05)
+    return json.loads(path.read_text())
+
+
+@pytest.mark.parametrize("me, other", [("a", "b"), ("b", "a")])
+def test_worlds_cannot_see_each_other(sandbox_world, record, me, other):
+    """Concurrent tests in separate worlds: each other's intents are 404, lists hold only their own."""
+    intent = create_payin(sandbox_world, f"order-{me}")
+    sandbox_world.transition("liqx", intent["intent_id"], "COMPLETED")
+    sandbox_world.wait_for_delivery("liqx", intent_id=intent["intent_id"])
+    Path(f"created-{me}.json").write_text(json.dumps({"intent_id": intent["intent_id"], "world": sandbox_world.id}))
+    theirs = wait_for(Path(f"created-{other}.json"))
+    assert theirs["world"] != sandbox_world.id
+    status, body = liqx(sandbox_world, "GET", "/intents/" + theirs["intent_id"])
+    assert status == 404, body
+    assert [i["id"] for i in sandbox_world.intents()] == [intent["intent_id"]]
+    assert {e["intent_id"] for e in sandbox_world.events()} == {intent["intent_id"]}
+    assert {d["intent_id"] for d in sandbox_world.deliveries()} == {intent["intent_id"]}
+    rule = sandbox_world.add_fault({"action": "drop", "provider": "liqx", "times": 0})
+    assert [r["id"] for r in sandbox_world.faults()] == [rule["id"]]
+    Path(f"checked-{me}.json").write_text("true")
+    wait_for(Path(f"checked-{other}.json"))  # keep this world alive until the other has looked
+'''
+
+
 @pytest.fixture
 def partner(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
     """An empty partner project: ini, conftest, and no sandbox URL in the environment."""
@@ -180,10 +257,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def test_in_process_server_serves_a_partner_suite(partner):
-    """No URL: one in-process server for the session, real webhooks, no thread or warning left behind."""
-    partner.makepyfile(test_partner=IN_PROCESS_SUITE)
+    """No URL: one in-process server for the session, a fresh world per test, no thread or warning left behind."""
+    partner.makepyfile(test_partner=IN_PROCESS_SUITE, test_worlds=WORLD_SUITE)
     result = run(partner)
-    result.assert_outcomes(passed=3, warnings=0)
+    result.assert_outcomes(passed=7, warnings=0)
     assert len(set(recorded(partner, "server"))) == 1
     assert_no_thread_left(partner)
 
@@ -219,3 +296,34 @@ def test_needs_the_server(sandbox_client):
     result = run(partner, "--sandbox-url", "http://127.0.0.1:9")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*SandboxUnreachable: cannot reach the sandbox at http://127.0.0.1:9*"])
+
+
+def test_parallel_tests_in_separate_worlds_of_one_server_cannot_see_each_other(partner, served):
+    """Two xdist workers share one server; their concurrent worlds never see each other's objects."""
+    partner.makepyfile(test_isolation=ISOLATION_SUITE)
+    result = run(partner, "-n", "2", "--sandbox-url", served)
+    result.assert_outcomes(passed=2)
+    from sandbox.client import SandboxClient
+
+    assert [w["id"] for w in SandboxClient(served).worlds()] == ["default"], "both worlds were deleted"
+
+
+def test_each_xdist_worker_starts_its_own_in_process_server(partner):
+    """With -n 2 and no URL each worker has its own server; both stop cleanly."""
+    partner.makepyfile(test_workers='''
+import pytest
+from partner_helpers import create_payin
+
+
+@pytest.mark.parametrize("n", range(4))
+def test_in_a_world(sandbox_world, record, n):
+    """Each test's world is fresh: it holds only the intent the test made."""
+    intent = create_payin(sandbox_world, f"order-{n}")
+    assert [i["id"] for i in sandbox_world.intents()] == [intent["intent_id"]]
+''')
+    result = run(partner, "-n", "2")
+    result.assert_outcomes(passed=4)
+    servers = recorded(partner, "server")
+    workers = {p.stem.split("-", 1)[1] for p in partner.path.glob("server-*.json")}
+    assert workers == {"gw0", "gw1"} and len(set(servers)) == 2
+    assert_no_thread_left(partner)
