@@ -83,9 +83,6 @@ class Contracts:
         except KeyError as exc:
             raise UnknownContract(f"{provider}/{kind}/{name}") from exc
 
-    def has(self, provider: str, kind: str, name: str) -> bool:
-        return (provider, kind, name) in self._validators
-
     def errors(self, provider: str, kind: str, name: str, instance) -> list[Issue]:
         """Every violation, the deepest field first per branch, sorted by field for stable output."""
         try:
@@ -105,18 +102,3 @@ class Contracts:
             else:
                 found.append(Issue(_pointer(path), error.message))
         return sorted(found, key=lambda issue: issue.field)
-
-    def check(self, provider: str, kind: str, name: str, instance) -> None:
-        """Raise `ContractViolation` listing every issue, or return quietly."""
-        issues = self.errors(provider, kind, name, instance)
-        if issues:
-            raise ContractViolation(provider, kind, name, issues)
-
-
-class ContractViolation(ValueError):
-    """An instance does not satisfy its contract."""
-
-    def __init__(self, provider: str, kind: str, name: str, issues: list[Issue]) -> None:
-        self.issues = issues
-        summary = "; ".join(f"{i.field}: {i.issue}" for i in issues[:5])
-        super().__init__(f"{provider}/{kind}/{name}: {summary}")

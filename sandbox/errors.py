@@ -65,12 +65,3 @@ class PayloadTooLarge(SandboxError):
 class UnsupportedMediaType(SandboxError):
     status, code = 415, "UNSUPPORTED_MEDIA_TYPE"
 
-
-class Unprocessable(SandboxError):
-    status, code = 422, "UNPROCESSABLE"
-
-
-class InjectedFault(SandboxError):
-    """An API fault rule fired (SPEC §6): the status is the one the rule chose."""
-
-    status, code = 500, "INTERNAL"

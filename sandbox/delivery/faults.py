@@ -21,7 +21,6 @@ from sandbox.store import UnitOfWork, dumps
 
 WEBHOOK_ACTIONS = ("drop", "delay", "duplicate", "reorder", "bad_signature", "stale_timestamp", "missing_signature",
                    "unknown_fields", "tampered_body")
-SIGNING_ACTIONS = ("bad_signature", "stale_timestamp", "missing_signature", "unknown_fields", "tampered_body")
 API_ACTIONS = ("api_error", "api_timeout")
 #: The built-in receiver's instructed answer (`PUT /_sandbox/receiver/{provider}`): status and delay.
 RECEIVER_ACTIONS = ("receiver_answer",)
@@ -85,10 +84,6 @@ class FaultRule(BaseModel):
     @property
     def is_api(self) -> bool:
         return self.action in API_ACTIONS
-
-    @property
-    def is_webhook(self) -> bool:
-        return self.action in WEBHOOK_ACTIONS
 
 
 def add_rule(uow: UnitOfWork, rule: FaultRule, source: str, now_ms: int) -> FaultRule:

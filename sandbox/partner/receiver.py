@@ -28,7 +28,6 @@ from sandbox.keys import sandbox_for
 from sandbox.store import UnitOfWork
 
 routes = web.RouteTableDef()
-SIGNIFICANT_HEADERS = ("content-type", "user-agent")
 
 
 def _provider(sb: Sandbox, name: str):

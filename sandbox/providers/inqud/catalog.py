@@ -27,7 +27,6 @@ USD_PRICE: dict[str, Decimal] = {
     "USD": Decimal("1"), "EUR": Decimal("1.08"), "GBP": Decimal("1.27"),
     "USDT": Decimal("1.0054"), "USDC": Decimal("0.9998"), "ETH": Decimal("3150.25"), "BTC": Decimal("97250.5"),
 }
-FIAT = ("USD", "EUR", "GBP")
 PRICING_CURRENCIES = tuple(USD_PRICE)
 
 MERCHANT_FIXED_FEE = {"USDT": Decimal("0.1"), "USDC": Decimal("0.1"), "ETH": Decimal("0.00003"), "BTC": Decimal("0.000001")}

@@ -20,7 +20,6 @@ from sandbox.signing import equal, hmac_hex
 #: At most once, as the real ROZO: any non-2xx, timeout or connection error is final.
 POLICY = RetryPolicy(retry_delays_s=(), timeout_s=10.0)
 TOLERANCE_MS = 5 * 60 * 1000
-WEBHOOK_TYPES = ("payment_payin_completed", "payment_payout_completed")
 #: Members of the GET object that webhook `data` leaves out (ROZO's webhook doc, plus the secret itself).
 STRIPPED = ("metadata", "webhookUrl", "webhookSecretSource", "paymentLink", "merchant", "webhookSecret")
 
