@@ -130,15 +130,21 @@ def load_settings(
     """Merge the sources in precedence order and validate the result."""
     environ = dict(os.environ) if environ is None else environ
     config_file = config_file or environ.get("SANDBOX_CONFIG")
+    from sandbox import preflight
+
+    flags = {k: v for k, v in (flags or {}).items() if v is not None}
+    layers = [preflight.Layer("flag", flags), preflight.Layer("env", from_environment(environ)),
+              preflight.Layer("file", from_file(config_file) if config_file else {}, config_file)]
     merged: dict[str, Any] = {}
-    if config_file:
-        merged = _merge(merged, from_file(config_file))
-    merged = _merge(merged, from_environment(environ))
-    merged = _merge(merged, {k: v for k, v in (flags or {}).items() if v is not None})
+    for layer in reversed(layers):
+        merged = _merge(merged, dict(layer.values))
     try:
         settings = Settings.model_validate(merged)
     except ValidationError as exc:
-        raise ConfigError(f"invalid configuration: {exc}") from exc
+        raise ConfigError(preflight.explain(exc, layers)) from exc
     for name in PROVIDER_NAMES:
         settings.provider(name)
+    problems = preflight.problems(settings, layers)
+    if problems:
+        raise ConfigError("\n".join(problems))
     return settings

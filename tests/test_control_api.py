@@ -84,6 +84,35 @@ async def test_openapi_document_lists_the_live_routes(sandbox):
     assert doc["components"]["schemas"][name]["title"] == "Create PAYIN intent"
 
 
+async def test_openapi_types_every_control_body_from_the_handlers_models(sandbox):
+    """Every control call with a body has a typed schema (fields, bounds), none a bare object."""
+    doc = await sandbox.control("GET", "/openapi.json")
+    schemas = doc["components"]["schemas"]
+
+    def body(path: str, method: str) -> dict:
+        schema = doc["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"]
+        return schemas[schema["$ref"].rsplit("/", 1)[1]]
+
+    expected = {("/_sandbox/reset", "post"): {"provider"},
+                ("/_sandbox/intents/{provider}/{intent_id}/transition", "post"): {"to"},
+                ("/_sandbox/faults", "post"): {"provider", "match", "action", "params", "times", "attempt"},
+                ("/_sandbox/clock/advance", "post"): {"seconds"}, ("/_sandbox/clock", "put"): {"now", "time_scale"},
+                ("/_sandbox/endpoints/{provider}", "put"): {"url", "secret"},
+                ("/_sandbox/receiver/{provider}", "put"): {"status", "times", "delay_ms"},
+                ("/_sandbox/grades", "post"): {"provider", "target", "cases", "state_url"},
+                ("/_sandbox/worlds", "post"): {"name", "seed", "clock", "webhook_urls", "ttl_s", "signature_clock"}}
+    for (path, method), fields in expected.items():
+        schema = body(path, method)
+        assert fields <= set(schema["properties"]) and schema["additionalProperties"] is False, path
+    assert body("/_sandbox/intents/{provider}/{intent_id}/transition", "post")["required"] == ["to"]
+    assert "duplicate" in body("/_sandbox/faults", "post")["properties"]["action"]["enum"]
+    assert body("/_sandbox/receiver/{provider}", "put")["properties"]["status"]["maximum"] == 599
+    for path, operations in doc["paths"].items():
+        for operation in operations.values() if path.startswith("/_sandbox") else ():
+            content = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
+            assert content.get("schema") != {"type": "object"}, path
+
+
 async def test_unknown_control_path_is_404_json(sandbox):
     """An unknown control path answers JSON 404, not an HTML page."""
     status, answer, _ = await sandbox.request("GET", "/_sandbox/nope")

@@ -2,7 +2,8 @@
 
 Paths come from the live router, so the document can never list a route that does not exist or
 miss one that does; bodies point at the same JSON Schema contracts the sandbox validates with
-(OpenAPI 3.1 speaks JSON Schema 2020-12, so they are embedded as they are). ROZO and Inqud are
+(OpenAPI 3.1 speaks JSON Schema 2020-12, so they are embedded as they are). Control-API bodies
+are the JSON Schemas of the pydantic models their handlers validate with (`@accepts`). ROZO and Inqud are
 left out on purpose: their providers publish their own documents.
 """
 
@@ -57,6 +58,22 @@ def _schema_ref(components: dict, sb: Sandbox, provider: str, kind: str, name: s
     return {"$ref": f"#/components/schemas/{key}"}
 
 
+def accepts(model, required: bool = True):
+    """Mark a handler as validating its JSON body with pydantic `model`, so this document types it."""
+    def mark(handler):
+        handler.body_model, handler.body_required = model, required
+        return handler
+    return mark
+
+
+def _model_ref(components: dict, model) -> dict:
+    """A pydantic model's JSON Schema among the components (its nested models beside it)."""
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    components.update(schema.pop("$defs", {}))
+    components[model.__name__] = schema
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
 def build(app: web.Application, sb: Sandbox) -> dict:
     """The document, built from the router and the contracts."""
     paths: dict = {}
@@ -78,7 +95,10 @@ def build(app: web.Application, sb: Sandbox) -> dict:
         if request_name:
             operation["requestBody"] = {"required": True, "content": {"application/json": {
                 "schema": _schema_ref(components, sb, segment, "requests", request_name)}}}
-        elif method in ("POST", "PUT"):
+        elif getattr(handler, "body_model", None) is not None:
+            operation["requestBody"] = {"required": handler.body_required, "content": {"application/json": {
+                "schema": _model_ref(components, handler.body_model)}}}
+        elif method in ("POST", "PUT") and segment != "_sandbox":  # control calls without a model take no body
             operation["requestBody"] = {"required": False, "content": {"application/json": {"schema": {"type": "object"}}}}
         response: dict = {"description": "success"}
         if response_name:

@@ -13,6 +13,7 @@ from sandbox import __version__
 from sandbox.bodies import read_json
 from sandbox.clock import from_ms, iso, parse_iso
 from sandbox.contracts import UnknownContract
+from sandbox.control.openapi import accepts
 from sandbox.control.ui import add_ui
 from sandbox.delivery.faults import (
     FaultRule,
@@ -88,11 +89,14 @@ async def config(request: web.Request) -> web.Response:
 
 
 class ResetBody(BaseModel):
+    """`POST /_sandbox/reset`: forget one provider's state, or everything when `provider` is absent."""
+
     model_config = ConfigDict(extra="forbid")
     provider: str | None = None
 
 
 @routes.post("/reset")
+@accepts(ResetBody, required=False)
 async def reset_state(request: web.Request) -> web.Response:
     sb = _sb(request)
     body, _ = await read_json(request, allow_empty=True)
@@ -154,11 +158,14 @@ async def timeline(request: web.Request) -> web.Response:
 
 
 class TransitionBody(BaseModel):
+    """`POST …/transition`: the status to drive the intent to, in the provider's own words."""
+
     model_config = ConfigDict(extra="forbid")
     to: str = Field(min_length=1)
 
 
 @routes.post("/intents/{provider}/{intent_id}/transition")
+@accepts(TransitionBody)
 async def transition(request: web.Request) -> web.Response:
     sb = _sb(request)
     provider = _provider(sb, request.match_info["provider"])
@@ -211,6 +218,7 @@ async def fault_log(request: web.Request) -> web.Response:
 
 
 @routes.post("/faults")
+@accepts(FaultRule)
 async def add_fault(request: web.Request) -> web.Response:
     sb = _sb(request)
     body, _ = await read_json(request)
@@ -246,11 +254,14 @@ async def clock(request: web.Request) -> web.Response:
 
 
 class AdvanceBody(BaseModel):
+    """`POST /_sandbox/clock/advance`: sandbox seconds to move forward."""
+
     model_config = ConfigDict(extra="forbid")
     seconds: float = Field(ge=0, le=10 * 365 * 86400)
 
 
 @routes.post("/clock/advance")
+@accepts(AdvanceBody)
 async def advance(request: web.Request) -> web.Response:
     sb = _sb(request)
     body, _ = await read_json(request)
@@ -260,12 +271,15 @@ async def advance(request: web.Request) -> web.Response:
 
 
 class ClockBody(BaseModel):
+    """`PUT /_sandbox/clock`: pin the time (ISO 8601) and/or set the scale (0 freezes)."""
+
     model_config = ConfigDict(extra="forbid")
     now: str | None = None
     time_scale: float | None = Field(None, ge=0, le=1_000_000)
 
 
 @routes.put("/clock")
+@accepts(ClockBody)
 async def set_clock(request: web.Request) -> web.Response:
     sb = _sb(request)
     body, _ = await read_json(request)
@@ -289,12 +303,15 @@ async def endpoint(request: web.Request) -> web.Response:
 
 
 class EndpointBody(BaseModel):
+    """`PUT /_sandbox/endpoints/{provider}`: where the provider's webhooks go and the secret they are signed with."""
+
     model_config = ConfigDict(extra="forbid")
     url: str | None = Field(None, pattern=r"^https?://")
     secret: str | None = Field(None, min_length=1)
 
 
 @routes.put("/endpoints/{provider}")
+@accepts(EndpointBody)
 async def set_endpoint(request: web.Request) -> web.Response:
     sb = _sb(request)
     provider = _provider(sb, request.match_info["provider"])
@@ -313,6 +330,8 @@ async def rotate(request: web.Request) -> web.Response:
 
 
 class ReceiverBody(BaseModel):
+    """`PUT /_sandbox/receiver/{provider}`: how the built-in receiver answers its next `times` requests."""
+
     model_config = ConfigDict(extra="forbid")
     status: int = Field(500, ge=100, le=599)
     times: int = Field(1, ge=0)
@@ -320,6 +339,7 @@ class ReceiverBody(BaseModel):
 
 
 @routes.put("/receiver/{provider}")
+@accepts(ReceiverBody)
 async def receiver(request: web.Request) -> web.Response:
     sb = _sb(request)
     provider = _provider(sb, request.match_info["provider"])

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 from sandbox.bodies import read_json
 from sandbox.clock import parse_iso
+from sandbox.control.openapi import accepts
 from sandbox.control.routes import _json, _model, _sb
 from sandbox.errors import ValidationFailed
 from sandbox.keys import SANDBOX
@@ -72,6 +73,7 @@ def parse_body(body: dict | None, providers) -> WorldBody:
 
 
 @routes.post("/worlds")
+@accepts(WorldBody, required=False)
 async def create(request: web.Request) -> web.Response:
     """Create a world: 201 with its id, credentials, base URLs, webhook URLs and clock."""
     sb = request.config_dict[SANDBOX]   # worlds are made by the server, whatever world a header names

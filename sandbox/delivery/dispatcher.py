@@ -31,6 +31,7 @@ from sandbox.contracts import Contracts
 from sandbox.delivery.faults import log_fault, take_webhook_rules, tampered, with_unknown_fields
 from sandbox.delivery.outbox import insert_copy, release_held
 from sandbox.delivery.policy import RetryPolicy, WebhookDialect
+from sandbox.logs import log_attempt
 from sandbox.signing import wrong_secret
 from sandbox.store import Store, UnitOfWork
 from sandbox.worlds import DEFAULT
@@ -207,6 +208,7 @@ class Dispatcher:
         if self.worlds.find(world.id) is not world:  # deleted meanwhile: never attempted
             return
         record = await self._send(world, item, faults, policy.timeout_s)
+        log_attempt(item.provider, item.event_id, item.event_type, item.attempt, record, world.id)
         ok = record["status"] is not None and 200 <= record["status"] < 300
         delay = None if ok else policy.delay_after(item.attempt)
         if delay is not None and policy.jitter_ratio:

@@ -25,17 +25,16 @@ CALL_TIMEOUT_S = 300
 
 def build(sub) -> None:
     """Add the `grade` command."""
-    grade = sub.add_parser("grade", help="grade a partner's webhook receiver (SPEC §15)")
+    grade = sub.add_parser("grade", help="grade a partner's webhook receiver")
     grade.add_argument("provider", help="whose webhooks to send: liqx, rozo, inqud or mizu")
     grade.add_argument("--target", required=True, help="the partner's webhook endpoint")
-    grade.add_argument("--json", action="store_true", help="print SPEC §15's JSON report instead of the table")
     grade.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report")
     grade.add_argument("--html", metavar="FILE", help="also write a self-contained HTML report")
     grade.add_argument("--state-url", metavar="TEMPLATE",
                        help="the partner's view of an intent, e.g. http://localhost:3000/orders/{external_ref}")
     grade.add_argument("--case", action="append", choices=CASES, dest="cases",
                        help="run only this case (repeatable; default: all)")
-    add_connection_args(grade)
+    add_connection_args(grade)  # --url, --admin-token and --json (the JSON report instead of the table)
 
 
 def _post(args: argparse.Namespace, body: dict) -> tuple[int, dict]:

@@ -16,6 +16,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from sandbox.bodies import read_json
+from sandbox.control.openapi import accepts
 from sandbox.errors import NotFound, ValidationFailed
 from sandbox.grading import page, state
 from sandbox.grading.cases import CASES
@@ -82,6 +83,7 @@ def _parse(body) -> GradeBody:
 
 
 @routes.post("/grades")
+@accepts(GradeBody)
 async def create(request: web.Request) -> web.Response:
     """Run a grade now and answer with its report (201)."""
     sb = request.config_dict[SANDBOX]

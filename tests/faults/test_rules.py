@@ -152,9 +152,10 @@ async def test_invalid_rules_are_refused(sandbox, rule, field):
 
 
 def cli(sandbox, *args: str) -> subprocess.CompletedProcess:
+    """Run a rehearsal command as a script would: `--json`, so the output is the control API's answer."""
     env = {**os.environ, "SANDBOX_URL": sandbox.base_url}
-    return subprocess.run([sys.executable, "-m", "sandbox", *args], capture_output=True, text=True, env=env,
-                          timeout=30)
+    return subprocess.run([sys.executable, "-m", "sandbox", *args, "--json"], capture_output=True, text=True,
+                          env=env, timeout=30)
 
 
 async def test_cli_adds_lists_and_clears_rules_and_advances_the_clock(sandbox, receiver):

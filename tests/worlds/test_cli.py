@@ -10,8 +10,8 @@ from sandbox.remote import run
 
 
 async def cli(capsys, *argv: str) -> tuple[int, dict]:
-    """Run one command against the test server (in a thread: the CLI blocks); returns (exit code, JSON)."""
-    args = build_parser().parse_args(list(argv))
+    """Run one command as a script would (`--json`) against the test server, in a thread; returns (exit code, JSON)."""
+    args = build_parser().parse_args([*argv, "--json"])
     code = await asyncio.to_thread(run, args)
     return code, json.loads(capsys.readouterr().out)
 
