@@ -12,6 +12,7 @@ World.set_webhook_url, World.set_clock, World.add_fault, World.clear_faults, Wor
 Sandbox.settle  # tests wait for due work
 SqliteStore.trace  # the query-plan test's hook
 _.row_factory  # sqlite3 reads it
+_.enabled  # aiohttp's AbstractAccessLogger asks it before each log call
 _.loops  # tests prove idle workers never woke
 _.in_process  # SandboxServer field read by partners
 pytest_addoption, pytest_configure  # pytest hooks
