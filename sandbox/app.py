@@ -24,6 +24,7 @@ from sandbox.control.routes import make_app as make_control_app
 from sandbox.control.ui import TEMPLATES as CONTROL_TEMPLATES
 from sandbox.engine import Sandbox
 from sandbox.errors import MethodNotAllowed, NotFound, PayloadTooLarge, SandboxError, Unauthorized
+from sandbox.grading.page import TEMPLATES as GRADING_TEMPLATES
 from sandbox.idempotency import encode
 from sandbox.ids import Ids
 from sandbox.keys import SANDBOX, WORLD_SANDBOX, sandbox_for
@@ -169,8 +170,8 @@ def create_app(settings: Settings, clock: Clock | None = None, *, providers: Seq
 
 def template_sources(providers: Sequence[Provider]) -> dict[str, Path]:
     """Template folders by name: each provider's `templates/` (beside the module that builds its
-    sub-app), the partner pages' and the inspector's."""
-    sources = {"partner": PARTNER_TEMPLATES, "control": CONTROL_TEMPLATES}
+    sub-app), the partner pages', the inspector's and the grade pages'."""
+    sources = {"partner": PARTNER_TEMPLATES, "control": CONTROL_TEMPLATES, "grading": GRADING_TEMPLATES}
     for provider in providers:
         folder = Path(sys.modules[provider.make_app.__module__].__file__).parent
         sources[provider.name] = folder / "templates"

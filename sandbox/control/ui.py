@@ -36,7 +36,7 @@ async def inspector(request: web.Request) -> web.Response:
     """The inspector page; beyond loopback its assets carry the admin token the page was opened with."""
     token = request.query.get("admin_token")
     suffix = "?admin_token=" + quote(token, safe="") if token else ""
-    return render(request, "control/inspector.html", {"asset_query": suffix, "current": "inspector"})
+    return render(request, "control/inspector.html", {"admin_query": suffix, "current": "inspector"})
 
 
 @routes.get("/ui/meta")

@@ -80,5 +80,5 @@ def to_junit(report: dict) -> str:
 
 
 def to_html(report: dict) -> str:
-    """`--html`: the self-contained page."""
-    return page.render(report, linked=False)
+    """`--html`: the self-contained page (the inspector's grade page with its styles inlined)."""
+    return page.export(report)

@@ -23,6 +23,7 @@ from sandbox.grading.cases import CASES
 from sandbox.grading.records import get_grade, list_grades
 from sandbox.grading.runner import GradeRequest, run_grade
 from sandbox.keys import SANDBOX
+from sandbox.web.render import render
 
 routes = web.RouteTableDef()
 
@@ -129,13 +130,11 @@ async def index_page(request: web.Request) -> web.Response:
     """The inspector's list of kept grades (the latest 100)."""
     sb = request.config_dict[SANDBOX]
     grades = await sb.store.read(list_grades, None, 100)
-    return web.Response(text=page.render_index(grades, request.query.get("admin_token")), content_type="text/html", charset="utf-8",
-                        headers={"Cache-Control": "no-store"})
+    return render(request, "grading/grades.html", page.index_context(grades, request.query.get("admin_token")))
 
 
 @routes.get("/ui/grades/{grade_id}")
 async def show_page(request: web.Request) -> web.Response:
     """The inspector's grade page: every case, its verdict, and each of its attempts."""
     report = await _kept(request)
-    return web.Response(text=page.render(report, linked=True, token=request.query.get("admin_token")), content_type="text/html", charset="utf-8",
-                        headers={"Cache-Control": "no-store"})
+    return render(request, "grading/grade.html", page.grade_context(report, request.query.get("admin_token")))

@@ -2,11 +2,11 @@
 page handlers call.
 
 Templates are found by name: `base.html` and `error.html` here, and `<source>/<file>` for each
-folder handed in (each provider's `templates/`, the partner pages', the inspector's). They are
-compiled once when the application is built (no disk read per request) and rendered with
-autoescape on, so a depositor's name or a payment title can never become markup. A page's state
-goes into the page through `|tojson` in the base layout (`<script id="page-state">`), the one
-place JSON meets HTML.
+folder handed in (each provider's `templates/`, the partner pages', the inspector's, the grade
+pages'). They are compiled once when the application is built (no disk read per request) and
+rendered with autoescape on, so a depositor's name or a payment title can never become markup.
+A page's state goes into the page through `|tojson` in the base layout
+(`<script id="page-state">`), the one place JSON meets HTML.
 """
 
 from __future__ import annotations

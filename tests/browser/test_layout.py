@@ -15,6 +15,7 @@ from tests.browser.partner_support import (
     wait_ready,
     widget,
 )
+from tests.grading.support import kept_grade
 from tests.providers.liqx_support import auth, create_payin
 
 pytestmark = pytest.mark.browser
@@ -97,4 +98,26 @@ async def test_inspector_is_usable(sandbox, browser, size):
         await expect(attempt.get_by_test_id("signature-input")).to_be_visible()
         assert await layout_problems(page) == []
         await screenshot(page, f"inspector-{label(size)}")
+        assert opened.errors == []
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_grade_page_is_usable(sandbox, browser, size):
+    """A kept grade fits at this width with its attempt's headers and bodies open, and the top bar leads back."""
+    report = await kept_grade(sandbox, f"grd_layout{size[0]}")
+    async with open_page(browser, sandbox, f"/_sandbox/ui/grades/{report['id']}", *size) as opened:
+        page = opened.page
+        await expect(page.get_by_test_id("case")).to_have_count(2)
+        await page.locator('[data-testid="case"] a[href="#attempt-41"]').click()
+        attempt = page.get_by_test_id("attempt")
+        await expect(attempt).to_have_attribute("data-outcome", "bad")
+        for summary in await attempt.locator("summary").all():
+            await summary.click()
+        await expect(attempt.get_by_test_id("request-headers")).to_contain_text("Content-Type")
+        await expect(attempt.get_by_test_id("request-body")).to_contain_text("<b>bold</b>")
+        assert await layout_problems(page) == []
+        await screenshot(page, f"grade-{label(size)}")
+        await page.get_by_test_id("nav-grades").click()
+        await expect(page.locator(f'[data-testid="grade"][data-grade-id="{report["id"]}"]')).to_have_count(1)
+        assert await layout_problems(page) == []
         assert opened.errors == []

@@ -1,7 +1,8 @@
-"""Helpers for grading tests: run a grade against a partner receiver and read the verdict."""
+"""Helpers for grading tests: run a grade against a partner receiver and read the verdict, or keep a sample report."""
 
 from __future__ import annotations
 
+from sandbox.grading.records import put_grade
 from tests.grading.receivers import Flaws, PartnerReceiver, start_partner
 
 PROVIDERS = ("liqx", "rozo", "inqud", "mizu")
@@ -43,3 +44,24 @@ async def grade_partner(sandbox, provider: str, flaws: Flaws | None = None, *, s
         return await grade(sandbox, provider, partner, state=state, **extra), partner
     finally:
         await partner.runner.cleanup()
+
+
+def sample_report(grade_id: str, case_name: str = "honest") -> dict:
+    """A finished grade's report as the runner keeps it: one failed case with one attempt, one n/a case."""
+    attempt = {"id": 41, "event_id": "evt_grade_1", "trigger": "grade", "status": 500, "error": None,
+               "duration_ms": 12.4, "faults": ["duplicate"], "request_headers": {"Content-Type": "application/json"},
+               "request_body": '{"title":"<b>bold</b>"}', "signature_input": "t=1.{}", "response_body": "oops"}
+    return {"id": grade_id, "provider": "liqx", "target": "http://127.0.0.1:9/hooks", "passed": False,
+            "created_at": "2026-01-01T00:00:00Z", "cases": [
+                {"name": case_name, "status": "failed", "expected": "a 2xx answer", "observed": "HTTP 500 in 12 ms",
+                 "attempts": [attempt], "state": [{"status": "<i>paid</i>"}]},
+                {"name": "out_of_order", "status": "not_applicable", "expected": "-", "observed": "n/a here",
+                 "attempts": []}]}
+
+
+async def kept_grade(sandbox, grade_id: str, case_name: str = "honest") -> dict:
+    """Keep a report through the store, as a finished grade does, and return it."""
+    report = sample_report(grade_id, case_name)
+    now = sandbox.sb.clock.now_ms()
+    await sandbox.sb.store.commit(put_grade, report, now, now)
+    return report

@@ -89,6 +89,7 @@ async def test_beyond_loopback_grade_pages_carry_the_admin_token_on_their_links(
         assert status == 200
         assert "/_sandbox/deliveries?event_id=mizu_evt_" in html and "&amp;admin_token=s3cret" in html
         assert 'href="/_sandbox/ui/?admin_token=s3cret"' in html
+        assert 'href="/_sandbox/ui/grades?admin_token=s3cret" data-testid="nav-grades"' in html, "the top bar keeps it"
         status, index, _ = await running.request("GET", "/_sandbox/ui/grades?admin_token=s3cret")
         assert status == 200 and f'/_sandbox/ui/grades/{report["id"]}?admin_token=s3cret' in index
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from xml.etree import ElementTree
 
 from sandbox.cli import main
@@ -65,8 +66,9 @@ async def test_cli_exit_code_follows_the_verdict_and_writes_its_reports(sandbox,
     counts, _ = junit_counts(junit.read_text(encoding="utf-8"))
     assert counts["failures"] == 1
     page = html.read_text(encoding="utf-8")
-    assert page.startswith("<!doctype html>") and "stale_timestamp" in page
-    assert "<link" not in page and "<script" not in page and "src=" not in page, "the page is self-contained"
+    assert page.lower().startswith("<!doctype html>") and "stale_timestamp" in page
+    assert '<link rel="stylesheet"' not in page and "<script" not in page and "src=" not in page, "self-contained"
+    assert all(href == "data:," or href.startswith("#") for href in re.findall(r'href="([^"]*)"', page))
 
 
 async def test_cli_says_why_when_the_grade_cannot_run(sandbox, capsys):

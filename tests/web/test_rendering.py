@@ -7,10 +7,14 @@ import re
 
 import aiohttp_jinja2
 
+from sandbox.grading import report as reports
+from tests.grading.support import kept_grade, sample_report
 from tests.providers import inqud_support, mizu_support, rozo_support
 from tests.providers.liqx_support import auth, create_payin
 
 BASE_LINK = '<link rel="stylesheet" href="/static/base.css">'
+#: Pages with nothing to do in the browser: server-rendered, no script at all.
+STATIC_PAGES = {"landing", "grades", "grade"}
 STATE = re.compile(r'<script id="page-state" type="application/json">(.*?)</script>', re.S)
 
 
@@ -22,11 +26,13 @@ async def every_page(sandbox) -> dict[str, str]:
     payment = await rozo_support.created(sandbox)
     _, checkout, _ = await inqud_support.create_checkout(sandbox)
     link = await mizu_support.create_link(sandbox)
+    grade = await kept_grade(sandbox, "grd_pages")
     return {
         "landing": "/", "payin": "/partner/liqx/payin", "payout": "/partner/liqx/payout", "inspector": "/_sandbox/ui/",
         "rozo simulator": "/partner/rozo", "inqud simulator": "/partner/inqud", "mizu simulator": "/partner/mizu",
         "liqx widget": f"/liqx/widget/{session['session_token']}", "rozo pay": f"/rozo/pay/{payment['id']}",
         "inqud checkout": f"/inqud/pay/checkout/{checkout['id']}", "mizu pay": f"/mizu/pay/{link['id']}",
+        "grades": "/_sandbox/ui/grades", "grade": f"/_sandbox/ui/grades/{grade['id']}",
     }
 
 
@@ -46,10 +52,11 @@ async def test_every_page_extends_the_base_layout(sandbox):
 
 
 async def test_page_scripts_are_modules_over_the_one_toolkit(sandbox):
-    """Hosted pages load their script as an ES module, and the toolkit they import is served once, at /static."""
+    """Scripted pages load their script as an ES module, and the toolkit they import is served once, at /static."""
     for name, path in (await every_page(sandbox)).items():
         _, html, _ = await sandbox.request("GET", path)
-        if name == "landing":
+        if name in STATIC_PAGES:
+            assert "<script" not in html, name
             continue
         assert re.search(r'<script type="module" src="[^"]+\.js[^"]*"></script>', html), name
     status, toolkit, response = await sandbox.request("GET", "/static/toolkit.js")
@@ -98,3 +105,41 @@ async def test_one_error_page_serves_every_provider(sandbox):
         assert status == 404 and response.content_type == "text/html", path
         assert 'data-testid="error-page"' in html and html.count(BASE_LINK) == 1, path
         assert f'<p class="brand-mark">{brand}</p>' in html, path
+
+
+async def test_the_inspectors_pages_link_each_other_in_the_top_bar(sandbox):
+    """The inspector, the grade list and a grade page all carry Inspector and Grades links; the current one is marked."""
+    pages = await every_page(sandbox)
+    for name, current in (("inspector", "inspector"), ("grades", "grades"), ("grade", "grades")):
+        _, html, _ = await sandbox.request("GET", pages[name])
+        assert '<a href="/_sandbox/ui/grades" data-testid="nav-grades"' in html, name
+        assert '<a href="/_sandbox/ui/" data-testid="nav-inspector"' in html, name
+        assert re.search(rf'data-testid="nav-{current}" aria-current="page"', html), name
+    _, html, _ = await sandbox.request("GET", pages["grade"])
+    assert 'id="attempt-41"' in html and 'href="#attempt-41"' in html
+    assert 'href="/_sandbox/deliveries?event_id=evt_grade_1"' in html
+
+
+async def test_markup_in_a_case_name_is_text_on_the_grade_page_and_in_the_export(sandbox):
+    """A case name, body and partner-view read holding markup are escaped text, never elements."""
+    name = "<script>alert(1)</script>"
+    report = await kept_grade(sandbox, "grd_markup", name)
+    _, html, _ = await sandbox.request("GET", f"/_sandbox/ui/grades/{report['id']}")
+    for page in (html, reports.to_html(report)):
+        assert "<script>alert(1)" not in page and "<b>bold" not in page and "<i>paid" not in page
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+        assert 'data-case="&lt;script&gt;alert(1)&lt;/script&gt;"' in page
+        assert "&lt;b&gt;bold&lt;/b&gt;" in page
+
+
+def test_the_exported_grade_is_one_self_contained_file():
+    """`--html` is the base layout with both stylesheets inline: no stylesheet link, script or outside URL."""
+    page = reports.to_html(sample_report("grd_export"))
+    assert '<html lang="en" data-layout="base">' in page
+    assert "<link rel=\"stylesheet\"" not in page and "<script" not in page and "src=" not in page
+    assert re.findall(r'href="([^"]*)"', page) == ["data:,", "#case-honest", "#attempt-41", "#case-out_of_order"]
+    [style] = re.findall(r"<style>(.*?)</style>", page, re.S)
+    assert "--accent:" in style and ".btn-primary" in style, "base.css is inlined"
+    assert ".grid th" in style and ".entry[data-outcome=\"bad\"]" in style, "the inspector's stylesheet is inlined"
+    assert "&gt;" not in style and "&#34;" not in style, "the styles are not HTML-escaped"
+    assert "/_sandbox/" not in page.split("</style>")[1], "no link into a server the file will not have"
