@@ -3,14 +3,16 @@
 The outbox is pre-filled with N valid LIQX events (as if N intents had just completed), the
 sandbox is started on that database, and the clock runs from its first attempt to the receiver's
 N-th 200. Run twice: a receiver that answers at once, and one that takes 100 ms per request.
-Baseline in the same run: the same receiver hammered directly by a closed-loop client.
-Run: `python bench/bench_delivery.py [--events 10000] [--slow-events 5000]`.
+Baseline in the same run: a plain aiohttp client posting the same N bodies straight to the same
+receiver with 256 requests in flight (SPEC §11 target: the sandbox reaches 0.8x of it).
+Run: `python bench/bench_delivery.py [--events 6000] [--slow-events 6000] [--quick]`.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
 import tempfile
 import time
@@ -21,7 +23,7 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from common import closed_loop, free_port, spawn, wait_up  # noqa: E402
+from common import free_port, load_note, spawn, stop, wait_up  # noqa: E402
 
 from sandbox.clock import iso, to_ms  # noqa: E402
 from sandbox.delivery.outbox import Outgoing, emit  # noqa: E402
@@ -29,16 +31,36 @@ from sandbox.providers.liqx.events import webhook_body  # noqa: E402
 from sandbox.store import Store  # noqa: E402
 
 
+def event(n: int, now: datetime) -> Outgoing:
+    """The n-th completed-intent webhook event, as LIQX emits it."""
+    intent = {"intent_id": f"lqi_{n:024d}", "external_ref": f"bench-{n}", "external_user_id": "partner-user-001",
+              "type": "PAYIN", "status": "COMPLETED", "amount_krw": "1000", "amount_usdt": "1.00",
+              "failure_reason": None, "completed_at": iso(now)}
+    event_id = f"evt_{n:024d}"
+    return Outgoing("liqx", event_id, "transaction.completed", webhook_body(event_id, "transaction.completed", intent, now))
+
+
 def fill(uow, count: int, url: str) -> None:
     now = datetime.now(UTC)
     uow.meta.set("endpoint:liqx", {"url": url})
     for n in range(count):
-        intent = {"intent_id": f"lqi_{n:024d}", "external_ref": f"bench-{n}", "external_user_id": "partner-user-001",
-                  "type": "PAYIN", "status": "COMPLETED", "amount_krw": "1000", "amount_usdt": "1.00",
-                  "failure_reason": None, "completed_at": iso(now)}
-        event_id = f"evt_{n:024d}"
-        emit(uow, Outgoing("liqx", event_id, "transaction.completed",
-                          webhook_body(event_id, "transaction.completed", intent, now), None), to_ms(now))
+        emit(uow, event(n, now), to_ms(now))
+
+
+async def direct(url: str, count: int) -> float:
+    """The baseline: the same N bodies posted straight to the receiver, 256 in flight; returns req/s."""
+    now = datetime.now(UTC)
+    bodies = [json.dumps(event(n, now).body).encode() for n in range(count)]
+    headers = {"Content-Type": "application/json"}
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=256)) as http:
+        async def post(body: bytes) -> None:
+            async with http.post(url, data=body, headers=headers) as response:
+                await response.read()
+                if response.status != 200:
+                    raise RuntimeError(f"receiver answered {response.status}")
+        started = time.perf_counter()
+        await asyncio.gather(*(post(body) for body in bodies))
+        return count / (time.perf_counter() - started)
 
 
 async def run(count: int, delay_s: float, tmp: Path) -> tuple[float, float]:
@@ -68,31 +90,29 @@ async def run(count: int, delay_s: float, tmp: Path) -> tuple[float, float]:
                     await asyncio.sleep(0.02)
             elapsed = time.perf_counter() - (first_at or started)
         finally:
-            sandbox.terminate()
-            sandbox.wait(15)
-        async def direct(http, worker, n):
-            async with http.post(f"http://127.0.0.1:{receiver_port}/hook", data=b"{}") as response:
-                await response.read()
-                return response.status
-        baseline_count, _ = await closed_loop(direct, 5.0, 256)
-        return count / elapsed, baseline_count / 5.0
+            stop(sandbox)
+        return count / elapsed, await direct(f"http://127.0.0.1:{receiver_port}/hook", count)
     finally:
-        receiver.terminate()
-        receiver.wait(10)
+        stop(receiver)
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--events", type=int, default=10000)
-    parser.add_argument("--slow-events", type=int, default=5000)
+    parser.add_argument("--events", type=int, default=6000)
+    parser.add_argument("--slow-events", type=int, default=6000)
+    parser.add_argument("--quick", action="store_true", help="a smoke run: short and small, figures meaningless")
     args = parser.parse_args()
+    if args.quick:
+        args.events = args.slow_events = 100
+    print(f"machine: {load_note()} at start")
     tmp = Path(tempfile.mkdtemp(prefix="bench-delivery-"))
     fast, fast_base = await run(args.events, 0.0, tmp)
     print(f"fast receiver   : {fast:7.0f} deliveries/s  (direct client baseline {fast_base:7.0f} req/s, "
-          f"ratio {fast / fast_base:.2f}; SPEC §11 target >= 1000/s)")
+          f"ratio {fast / fast_base:.2f}; SPEC §11 target >= 0.80)")
     slow, slow_base = await run(args.slow_events, 0.1, tmp)
     print(f"100 ms receiver : {slow:7.0f} deliveries/s  (direct client baseline {slow_base:7.0f} req/s, "
-          f"ratio {slow / slow_base:.2f}; SPEC §11 target >= 500/s)")
+          f"ratio {slow / slow_base:.2f}; SPEC §11 target >= 0.80)")
+    print(f"machine: {load_note()} at end")
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ def spawn(args: list[str], env: dict | None = None, log: Path | None = None) -> 
                             stdout=out, stderr=subprocess.STDOUT)
 
 
-async def wait_up(url: str, timeout: float = 20) -> None:
+async def wait_up(url: str, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     async with aiohttp.ClientSession() as http:
         while time.monotonic() < deadline:
@@ -69,3 +69,47 @@ def percentile(values: list[float], p: float) -> float:
     if not ordered:
         return float("nan")
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def rss_mb(pid: int) -> float:
+    """Resident set size of a process in MB (Linux `/proc`), NaN where unavailable."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def load_note() -> str:
+    """The machine's 1-minute load average and core count, printed with every figure."""
+    try:
+        return f"load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    except OSError:
+        return "load unknown"
+
+
+def stop(*procs: subprocess.Popen) -> None:
+    """Terminate child servers and reap them."""
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds a process (with its threads) has used so far (Linux `/proc`).
+
+    On a shared, loaded machine throughput swings with the neighbours; CPU time per request does
+    not, so the benchmarks print it beside req/s.
+    """
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")

@@ -1,0 +1,143 @@
+"""Scale: p99 of create, get-by-id and a bounded list at 1 k, 100 k and (with `--million`) 1 M stored intents.
+
+SPEC §11 Scale: each p99 stays within 1.5x of its 1 k figure up to 1 M, and the server's RSS stays
+≤ 200 MB with 1 M stored. The baseline is the same server's p99 at 1 k stored, measured in the same
+run; the ratios are the growth.
+
+Bulk path (documented, so the fill takes minutes, not hours): with the server stopped, this script
+opens the database through the sandbox's own `Store` and runs, per intent, exactly what the LIQX
+create handler runs in its transaction without an Idempotency-Key — `models.create_payin` (intent,
+lookup keys, `transition` timeline entry, expiry timer) plus the `api_call` timeline entry —
+5,000 intents per transaction. Only HTTP, authentication and schema validation are skipped; the
+rows are the API's rows. Then the sandbox is started on that database and measured over HTTP.
+Run: `python bench/bench_scale.py [--seconds 5] [--million] [--quick]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import random
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import aiohttp
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench_create import BODY  # noqa: E402
+from common import closed_loop, free_port, load_note, percentile, rss_mb, spawn, stop, wait_up  # noqa: E402
+
+from sandbox.ids import Ids  # noqa: E402
+from sandbox.providers.liqx import models  # noqa: E402
+from sandbox.store import Store  # noqa: E402
+
+BATCH = 5000
+
+
+def _no_scenario(*_args) -> None:
+    """The create handler's scenario hook with no scenario chosen: it writes nothing."""
+
+
+def fill(uow, ids: Ids, start: int, count: int, base_url: str, sample: list[str]) -> None:
+    """`count` LIQX PAYIN creates as the API's transaction writes them (see the module docstring)."""
+    call = {"method": "POST", "path": "/liqx/v1/payin-intents"}
+    for n in range(start, start + count):
+        ctx = models.Ctx(ids, datetime.now(UTC), base_url)
+        body = dict(BODY, external_ref=f"fill-{n}")
+        status, answer = models.create_payin(uow, ctx, body, None, _no_scenario)
+        uow.timeline.add(models.NAME, answer["intent_id"], "api_call", ctx.now_ms,
+                         {**call, "status": status, "request": body, "response": answer})
+        if n % 97 == 0:
+            sample.append(answer["intent_id"])
+
+
+async def grow(db_path: Path, have: int, want: int, sample: list[str]) -> float:
+    """Bring the database from `have` to `want` stored intents; returns the seconds it took."""
+    started = time.perf_counter()
+    store = await Store.open(str(db_path))
+    ids = Ids(None)
+    try:
+        for start in range(have, want, BATCH):
+            await store.commit(fill, ids, start, min(BATCH, want - start), "http://127.0.0.1", sample)
+    finally:
+        await store.close()
+    return time.perf_counter() - started
+
+
+async def measure(db_path: Path, sample: list[str], seconds: float, concurrency: int, tag: str) -> dict:
+    port = free_port()
+    proc = spawn(["-m", "sandbox", "serve", "--port", str(port), "--db", str(db_path)], log=db_path.with_suffix(".log"))
+    base = f"http://127.0.0.1:{port}"
+    try:
+        await wait_up(f"{base}/_sandbox/health")
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"{base}/_sandbox/config") as response:
+                key = (await response.json())["providers"]["liqx"]["api_key"]
+        auth = {"Authorization": f"Bearer {key}"}
+        post_headers = {**auth, "Content-Type": "application/json"}
+        rng = random.Random(1)
+        refs = itertools.count()
+
+        async def create(http, worker, n):
+            body = json.dumps(dict(BODY, external_ref=f"scale-{tag}-{next(refs)}"))
+            async with http.post(f"{base}/liqx/v1/payin-intents", data=body, headers=post_headers) as response:
+                await response.read()
+                return response.status
+
+        async def get(http, worker, n):
+            async with http.get(f"{base}/liqx/v1/intents/{rng.choice(sample)}", headers=auth) as response:
+                await response.read()
+                return response.status
+
+        async def page(http, worker, n):
+            async with http.get(f"{base}/liqx/v1/intents?limit=20&status=CREATED", headers=auth) as response:
+                await response.read()
+                return response.status
+
+        figures = {}
+        for name, fn in (("create", create), ("get", get), ("list", page)):
+            await closed_loop(fn, min(1.0, seconds), concurrency)  # warm up
+            count, latencies = await closed_loop(fn, seconds, concurrency)
+            figures[name] = percentile(latencies, 99) * 1000
+            figures[name + "_rps"] = count / seconds
+        figures["rss_mb"] = rss_mb(proc.pid)
+        return figures
+    finally:
+        stop(proc)
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--million", action="store_true", help="also fill to 1,000,000 (tens of minutes, ~1.5 GB)")
+    parser.add_argument("--quick", action="store_true", help="a smoke run: short and small, figures meaningless")
+    args = parser.parse_args()
+    sizes = [1_000, 100_000] + ([1_000_000] if args.million else [])
+    if args.quick:
+        args.seconds, args.concurrency, sizes = 0.5, 4, [200, 2_000]
+    db_path = Path(tempfile.mkdtemp(prefix="bench-scale-")) / "scale.db"
+    sample: list[str] = []
+    have, first = 0, None
+    print(f"machine: {load_note()} at start")
+    for size in sizes:
+        fill_s = await grow(db_path, have, size, sample)
+        have = size
+        figures = await measure(db_path, sample, args.seconds, args.concurrency, str(size))
+        first = first or figures
+        print(f"{size:>9,} stored (filled in {fill_s:5.1f} s, {load_note()}): p99 create {figures['create']:6.1f} ms, "
+              f"get {figures['get']:6.1f} ms, list {figures['list']:6.1f} ms; RSS {figures['rss_mb']:5.0f} MB")
+        print(f"{'':>9}  ratio to the first size: create {figures['create'] / first['create']:.2f}x, "
+              f"get {figures['get'] / first['get']:.2f}x, list {figures['list'] / first['list']:.2f}x "
+              f"(SPEC §11 target <= 1.5x; RSS <= 200 MB at 1 M)")
+    print(f"machine: {load_note()} at end")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,33 @@
+"""Smoke test of the benchmarks in `bench/`: each runs end to end with `--quick` and prints a ratio.
+
+No figure is asserted (timings on a shared machine mean nothing in a test); this only keeps the
+benchmarks from rotting as the code under them changes.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCHES = ("bench_create.py", "bench_delivery.py", "bench_lateness.py", "bench_scale.py")
+
+
+def test_every_benchmark_runs_quick_and_prints_its_ratio_to_a_baseline():
+    """Each benchmark, run with --quick in its own process, exits 0 and prints a line with its ratio."""
+    procs = {name: subprocess.Popen([sys.executable, str(ROOT / "bench" / name), "--quick"], cwd=ROOT,
+                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+             for name in BENCHES}
+    outputs = {}
+    try:
+        for name, proc in procs.items():
+            outputs[name] = proc.communicate(timeout=240)[0]
+    finally:
+        for proc in procs.values():
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    for name, proc in procs.items():
+        assert proc.returncode == 0, f"{name} failed:\n{outputs[name]}"
+        assert "ratio" in outputs[name], f"{name} printed no ratio:\n{outputs[name]}"
