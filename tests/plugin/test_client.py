@@ -162,6 +162,6 @@ def test_admin_token_is_sent_when_the_server_needs_one(tmp_path):
 def test_in_process_server_reports_a_failed_start_and_leaves_no_thread(tmp_path):
     """Settings the server refuses fail start() with the reason; the server's thread is gone."""
     before = {t for t in threading.enumerate() if t.name == "liqx-sandbox"}
-    with pytest.raises(RuntimeError, match="(?s)failed to start: .*time_scale"):
+    with pytest.raises(RuntimeError, match="(?s)failed to start: .*time.scale -1: must be at least 0"):
         InProcessServer(tmp_path / "s.db", time_scale=-1).start()
     assert {t for t in threading.enumerate() if t.name == "liqx-sandbox"} == before
