@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from aiohttp import web
 
 from sandbox.clock import Clock
-from sandbox.contracts import DEFAULT_DIR as CONTRACTS_DIR
 from sandbox.contracts import Contracts
-from sandbox.control.routes import make_app as make_control_app
+from sandbox.control.app import make_app as make_control_app
 from sandbox.control.ui import TEMPLATES as CONTROL_TEMPLATES
 from sandbox.engine import Sandbox
 from sandbox.errors import MethodNotAllowed, NotFound, PayloadTooLarge, SandboxError, Unauthorized
@@ -32,7 +30,7 @@ from sandbox.partner.receiver import routes as receiver_routes
 from sandbox.partner.site import TEMPLATES as PARTNER_TEMPLATES
 from sandbox.partner.site import landing_routes
 from sandbox.partner.site import make_app as make_partner_app
-from sandbox.providers import PROVIDERS
+from sandbox.providers import registered
 from sandbox.providers.base import Provider
 from sandbox.scenarios import DEFAULT_DIR as SCENARIOS_DIR
 from sandbox.scenarios import Scenarios
@@ -125,12 +123,13 @@ async def api_fault_middleware(request: web.Request, handler) -> web.StreamRespo
     return await handler(request)
 
 
-def create_app(settings: Settings, clock: Clock | None = None, *, providers: Sequence[Provider] = PROVIDERS,
-               contracts_dir: Path = CONTRACTS_DIR, scenarios_dir: Path = SCENARIOS_DIR) -> web.Application:
-    """The whole sandbox as one aiohttp application."""
+def create_app(settings: Settings, clock: Clock | None = None, *, providers: Sequence[Provider] | None = None,
+               scenarios_dir: Path = SCENARIOS_DIR) -> web.Application:
+    """The whole sandbox as one aiohttp application, serving `providers` (default: the registry's)."""
+    providers = registered() if providers is None else tuple(providers)
     app = web.Application(middlewares=[errors_middleware, admin_middleware, world_middleware, api_fault_middleware])
     app[SETTINGS] = settings
-    contracts = Contracts.load(contracts_dir)
+    contracts = Contracts({p.name: p.contracts for p in providers})
     scenarios = Scenarios(scenarios_dir)
 
     async def lifetime(app: web.Application):
@@ -142,8 +141,7 @@ def create_app(settings: Settings, clock: Clock | None = None, *, providers: Seq
                          {p.name: p for p in providers}, boot)
             await sb.load()
             for provider in providers:
-                if provider.on_start:
-                    await provider.on_start(sb)
+                await provider.on_start(sb)
             app[SANDBOX] = sb
             await sb.start_workers()
             try:
@@ -169,12 +167,10 @@ def create_app(settings: Settings, clock: Clock | None = None, *, providers: Seq
 
 
 def template_sources(providers: Sequence[Provider]) -> dict[str, Path]:
-    """Template folders by name: each provider's `templates/` (beside the module that builds its
-    sub-app), the partner pages', the inspector's and the grade pages'."""
+    """Template folders by name: each provider's `templates/`, the partner pages', the inspector's and the grade pages'."""
     sources = {"partner": PARTNER_TEMPLATES, "control": CONTROL_TEMPLATES, "grading": GRADING_TEMPLATES}
     for provider in providers:
-        folder = Path(sys.modules[provider.make_app.__module__].__file__).parent
-        sources[provider.name] = folder / "templates"
+        sources[provider.name] = provider.folder / "templates"
     return sources
 
 

@@ -41,7 +41,7 @@ def validate(args: argparse.Namespace) -> int:
         print(USAGE, file=sys.stderr)
         return 2
     name, path = parsed
-    contracts = Contracts.load()
+    contracts = Contracts()
     known = ["/".join(n) for n in contracts.names()]
     if name not in known:
         hint = suggestions(name, known)
@@ -68,7 +68,7 @@ def validate(args: argparse.Namespace) -> int:
 def listing(args: argparse.Namespace) -> int:
     from sandbox.contracts import Contracts
 
-    rows = [{"provider": p, "kind": k, "name": n} for p, k, n in Contracts.load().names()
+    rows = [{"provider": p, "kind": k, "name": n} for p, k, n in Contracts().names()
             if args.provider in (None, p)]
     if args.json:
         print(json.dumps(rows, indent=2))

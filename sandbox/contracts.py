@@ -1,8 +1,9 @@
-"""JSON Schema contracts: loaded from `contracts/` and compiled once at start (SPEC §7).
+"""JSON Schema contracts: loaded from each provider's contracts folder and compiled once (SPEC §7).
 
-Layout: `contracts/<provider>/<kind>/<name>.schema.json`, kinds `requests`, `responses`,
-`webhooks` and `browser`. Validators are built once, as stripe-mock does, because compiling a
-schema per request would cost more than the request itself.
+Layout: one folder per provider (`contracts/<provider>/`, or wherever a provider keeps its own)
+holding `<kind>/<name>.schema.json`, kinds `requests`, `responses`, `webhooks` and `browser`.
+Validators are built once, as stripe-mock does, because compiling a schema per request would cost
+more than the request itself.
 
 Each contract is compiled twice: by `jsonschema_rs` (Rust, formats checked) to decide whether an
 instance passes — the hot path, run on every request and webhook body — and by `jsonschema` to
@@ -14,6 +15,7 @@ errors are reported.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +29,7 @@ SUFFIX = ".schema.json"
 DEFAULT_DIR = DATA_DIR / "contracts"
 
 
-_CACHE: dict[Path, tuple[tuple, Contracts]] = {}
+_CACHE: dict[Path, tuple[tuple, dict]] = {}
 
 
 class UnknownContract(KeyError):
@@ -49,39 +51,44 @@ def _pointer(path) -> str:
     return "/" + "/".join(str(part) for part in path) if path else "/"
 
 
-class Contracts:
-    """Every contract under one directory, compiled."""
+def _compiled(folder: Path) -> dict[tuple[str, str], tuple[dict, Draft202012Validator, jsonschema_rs.Draft202012Validator]]:
+    """`{(kind, name): (schema, validator, fast validator)}` of one provider folder, cached by file times."""
+    folder = folder.resolve()
+    paths = [p for p in sorted(folder.glob(f"*/*{SUFFIX}")) if p.parent.name in KINDS]
+    fingerprint = tuple((str(p), p.stat().st_mtime_ns) for p in paths)
+    cached = _CACHE.get(folder)
+    if cached is None or cached[0] != fingerprint:
+        checker = FormatChecker()
+        compiled = {}
+        for path in paths:
+            schema = json.loads(path.read_text(encoding="utf-8"))
+            Draft202012Validator.check_schema(schema)
+            compiled[(path.parent.name, path.name[: -len(SUFFIX)])] = (
+                schema, Draft202012Validator(schema, format_checker=checker),
+                jsonschema_rs.Draft202012Validator(schema, validate_formats=True))
+        cached = (fingerprint, compiled)
+        _CACHE[folder] = cached
+    return cached[1]
 
-    def __init__(self, root: Path = DEFAULT_DIR) -> None:
-        self.root = Path(root)
+
+class Contracts:
+    """Every contract of the given providers' folders, compiled (each folder once per process while unchanged).
+
+    Compiling every schema costs about half a second; a process that builds many apps (the test
+    suite, a benchmark) pays it once.
+    """
+
+    def __init__(self, folders: Mapping[str, Path] | None = None) -> None:
+        if folders is None:  # every provider folder below the packaged contracts/
+            folders = {path.name: path for path in sorted(DEFAULT_DIR.iterdir()) if path.is_dir()}
         self._schemas: dict[tuple[str, str, str], dict] = {}
         self._validators: dict[tuple[str, str, str], Draft202012Validator] = {}
         self._fast: dict[tuple[str, str, str], jsonschema_rs.Draft202012Validator] = {}
-        checker = FormatChecker()
-        for path in sorted(self.root.glob(f"*/*/*{SUFFIX}")):
-            provider, kind, name = path.parent.parent.name, path.parent.name, path.name[: -len(SUFFIX)]
-            if kind not in KINDS:
-                continue
-            schema = json.loads(path.read_text(encoding="utf-8"))
-            Draft202012Validator.check_schema(schema)
-            self._schemas[(provider, kind, name)] = schema
-            self._validators[(provider, kind, name)] = Draft202012Validator(schema, format_checker=checker)
-            self._fast[(provider, kind, name)] = jsonschema_rs.Draft202012Validator(schema, validate_formats=True)
-
-    @classmethod
-    def load(cls, root: Path = DEFAULT_DIR) -> Contracts:
-        """The compiled contracts of `root`, compiled once per process while the files are unchanged.
-
-        Compiling every schema costs about half a second; a process that builds many apps (the
-        test suite, a benchmark) pays it once.
-        """
-        root = Path(root).resolve()
-        fingerprint = tuple((str(p), p.stat().st_mtime_ns) for p in sorted(root.glob(f"*/*/*{SUFFIX}")))
-        cached = _CACHE.get(root)
-        if cached is None or cached[0] != fingerprint:
-            cached = (fingerprint, cls(root))
-            _CACHE[root] = cached
-        return cached[1]
+        for provider, folder in folders.items():
+            for (kind, name), (schema, validator, fast) in _compiled(Path(folder)).items():
+                self._schemas[(provider, kind, name)] = schema
+                self._validators[(provider, kind, name)] = validator
+                self._fast[(provider, kind, name)] = fast
 
     def names(self) -> list[tuple[str, str, str]]:
         return sorted(self._schemas)

@@ -139,16 +139,14 @@ class Sandbox:
         clock_spec = spec.clock
         now = parse_iso(clock_spec.now) if clock_spec and clock_spec.now else None
         scale = clock_spec.time_scale if clock_spec and clock_spec.time_scale is not None else 1.0
-        credentials = {name: p.world_credentials(ids) if p.world_credentials else p.default_credentials(ids)
-                       for name, p in self.providers.items()}
+        credentials = {name: p.world_credentials(ids) for name, p in self.providers.items()}
         world = World(world_id, Clock(now, scale), ids, credentials, name=spec.name, seed=spec.seed,
                       signature_clock=spec.signature_clock, webhook_urls=dict(spec.webhook_urls or {}),
                       ttl_s=spec.ttl_s)
         scoped = self.scope(world)
         await scoped.save_world()
         for provider in self.providers.values():
-            if provider.on_start:
-                await provider.on_start(scoped)
+            await provider.on_start(scoped)
         self._adopt(world)
         return world
 
@@ -251,9 +249,17 @@ class Sandbox:
         entry = dict(self.world.endpoints.get(provider) or {})
         entry["previous_secret"] = secrets[0] if secrets else None
         entry["previous_until_ms"] = self.clock.now_ms() + ROTATION_GRACE_MS
-        entry["secret"] = self.providers[provider].default_credentials(self.ids).get("webhook_secret") or self.ids.hex(64)
+        entry["secret"] = self.providers[provider].new_webhook_secret(self.ids)
         await self._save_endpoint(provider, entry)
         return entry["secret"]
+
+    async def unsign(self, provider: str) -> None:
+        """No secret at all from now on (webhooks go out unsigned); an endpoint URL override stays."""
+        self.credentials[provider] = {**self.credentials.get(provider, {}), "webhook_secret": ""}
+        if self.world.id == DEFAULT:
+            await self.store.commit(_forget_secret, provider)
+        entry = {k: v for k, v in (self.world.endpoints.get(provider) or {}).items() if k == "url"}
+        await self._save_endpoint(provider, entry or None)
 
     async def forget_endpoints(self, provider: str | None) -> None:
         for name in [provider] if provider else list(self.world.endpoints):
@@ -334,6 +340,12 @@ def _load_credentials(uow: UnitOfWork, generated: dict[str, dict[str, str]]) -> 
 
 def _load_endpoints(uow: UnitOfWork, names: list[str]) -> dict[str, dict]:
     return {name: uow.meta.get(f"endpoint:{name}") or {} for name in names}
+
+
+def _forget_secret(uow: UnitOfWork, provider: str) -> None:
+    stored = uow.meta.get(f"credentials:{provider}") or {}
+    stored["webhook_secret"] = ""
+    uow.meta.set(f"credentials:{provider}", stored)
 
 
 def _set_meta(uow: UnitOfWork, key: str, value: Any) -> None:

@@ -12,7 +12,7 @@ kinds of problem are caught here:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -133,13 +133,10 @@ def database_problem(path: str) -> str | None:
     return None
 
 
-def problems(settings, layers: Iterable[Layer]) -> list[str]:
-    """What validated but cannot work: unknown provider tables, URLs, the database path."""
-    from sandbox.providers import PROVIDERS
-
+def problems(settings, layers: Iterable[Layer], known: Sequence[str]) -> list[str]:
+    """What validated but cannot work: unknown provider tables (`known` names the providers), URLs, the database path."""
     layers = list(layers)
     found = []
-    known = [p.name for p in PROVIDERS]
     for name in settings.providers:
         if name not in known:  # only a config file can name a provider table that does not exist
             where = next((f" in {layer.file}" for layer in layers if layer.holds(("providers", name))), "")

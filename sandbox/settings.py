@@ -4,21 +4,30 @@ Each source is read into a plain nested dict, the dicts are merged in precedence
 result is validated once by pydantic, so a typo in any source fails at start with a clear message
 rather than at the first request. Values left unset here (API keys, webhook secrets) are filled in
 by the app from the database, so a restart keeps the credentials a partner already configured.
+
+The core settings are fixed; each provider contributes its own fields (its configurable
+credentials) and so its own `SANDBOX_<NAME>_<FIELD>` variables. The providers come from the
+registry unless a caller names them (a test registering a provider of its own).
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
-PROVIDER_NAMES = ("liqx", "rozo", "inqud", "mizu")
 
-# Environment names per provider beyond the three every provider has (SPEC §1).
-_EXTRA_ENV = {"inqud": ("api_id", "api_secret", "project_id"), "rozo": ("app_id",)}
+class Contributor(Protocol):
+    """What settings need of a provider: its name and the credentials a partner may configure."""
+
+    name: str
+
+    def setting_names(self) -> tuple[str, ...]: ...
 
 
 class DeliveryPolicy(BaseModel):
@@ -30,14 +39,12 @@ class DeliveryPolicy(BaseModel):
 
 
 class ProviderSettings(BaseModel):
-    """One provider's credentials and webhook endpoint; unset values get provider defaults."""
+    """What every provider can be told: its webhook endpoint, settlement delay and retry policy.
+
+    A provider's own model (`provider_model`) adds its configurable credentials as fields.
+    """
 
     model_config = ConfigDict(extra="forbid")
-    api_key: str | None = None
-    api_id: str | None = None
-    api_secret: str | None = None
-    project_id: str | None = None
-    app_id: str | None = None
     webhook_url: str | None = None
     webhook_secret: str | None = None
     #: Sandbox seconds between "paid" and "settled" where a provider has such a step.
@@ -62,9 +69,7 @@ class Settings(BaseModel):
     public_url: str | None = None
     #: Client timeout of the Partner CRM simulator's demo proxy when it calls the LIQX API (real seconds).
     partner_proxy_timeout_s: float = Field(10.0, gt=0, le=600)
-    providers: dict[str, ProviderSettings] = Field(
-        default_factory=lambda: {name: ProviderSettings() for name in PROVIDER_NAMES}
-    )
+    providers: dict[str, ProviderSettings] = Field(default_factory=dict)
 
     def provider(self, name: str) -> ProviderSettings:
         return self.providers.setdefault(name, ProviderSettings())
@@ -89,7 +94,29 @@ def _merge(base: dict, override: dict) -> dict:
     return out
 
 
-def from_environment(environ: dict[str, str]) -> dict[str, Any]:
+@cache
+def _model(fields: tuple[str, ...]) -> type[ProviderSettings]:
+    extra: dict[str, Any] = {name: (str | None, None) for name in fields if name not in ProviderSettings.model_fields}
+    return create_model("ProviderSettings", __base__=ProviderSettings, **extra)
+
+
+def provider_model(provider: Contributor) -> type[ProviderSettings]:
+    """The settings model of one provider: the common fields plus its configurable credentials."""
+    return _model(provider.setting_names())
+
+
+def _env_fields(provider: Contributor) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(("webhook_url", "webhook_secret", *provider.setting_names())))
+
+
+def _registered() -> Sequence[Contributor]:
+    """The registry's providers (imported when asked: the registry imports the providers)."""
+    from sandbox.providers import registered as providers
+
+    return providers()
+
+
+def from_environment(environ: dict[str, str], providers: Sequence[Contributor] | None = None) -> dict[str, Any]:
     """Read the `SANDBOX_*` variables of SPEC §1 into the settings' shape."""
     found: dict[str, Any] = {}
     for field in ("host", "port", "db", "seed", "time_scale", "admin_token", "public_url", "max_in_flight",
@@ -99,15 +126,11 @@ def from_environment(environ: dict[str, str]) -> dict[str, Any]:
             found[field] = value
     if environ.get("SANDBOX_STRICT"):
         found["strict"] = environ["SANDBOX_STRICT"].lower() in ("1", "true", "yes", "on")
-    providers: dict[str, dict] = {}
-    for name in PROVIDER_NAMES:
-        keys = ("webhook_url", "webhook_secret", "api_key", *_EXTRA_ENV.get(name, ()))
-        for key in keys:
-            value = environ.get(f"SANDBOX_{name.upper()}_{key.upper()}")
+    for provider in _registered() if providers is None else providers:
+        for key in _env_fields(provider):
+            value = environ.get(f"SANDBOX_{provider.name.upper()}_{key.upper()}")
             if value not in (None, ""):
-                providers.setdefault(name, {})[key] = value
-    if providers:
-        found["providers"] = providers
+                found.setdefault("providers", {}).setdefault(provider.name, {})[key] = value
     return found
 
 
@@ -122,29 +145,50 @@ def from_file(path: str | Path) -> dict[str, Any]:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
 
 
+def _validate_providers(merged: dict[str, Any], providers: Sequence[Contributor]) -> None:
+    """Each provider's table through its own model (every provider gets one); errors keep their place."""
+    tables = merged.get("providers") or {}
+    if not isinstance(tables, dict):
+        return  # Settings' own validation names the problem
+    tables = merged["providers"] = dict(tables)  # the layers keep their own values, for naming errors
+    known = {p.name for p in providers}
+    for name in set(tables) - known:  # left for `preflight.problems`, which names the unknown provider
+        tables[name] = ProviderSettings.model_construct()
+    errors = []
+    for provider in providers:
+        try:
+            tables[provider.name] = provider_model(provider).model_validate(tables.get(provider.name) or {})
+        except ValidationError as exc:
+            errors += [{"type": e["type"], "loc": ("providers", provider.name, *e["loc"]), "input": e["input"],
+                        **({"ctx": e["ctx"]} if "ctx" in e else {})} for e in exc.errors()]
+    if errors:
+        raise ValidationError.from_exception_data("Settings", errors)
+
+
 def load_settings(
     flags: dict[str, Any] | None = None,
     environ: dict[str, str] | None = None,
     config_file: str | Path | None = None,
+    providers: Sequence[Contributor] | None = None,
 ) -> Settings:
-    """Merge the sources in precedence order and validate the result."""
+    """Merge the sources in precedence order and validate the result (providers: the registry's)."""
+    providers = _registered() if providers is None else providers
     environ = dict(os.environ) if environ is None else environ
     config_file = config_file or environ.get("SANDBOX_CONFIG")
     from sandbox import preflight
 
     flags = {k: v for k, v in (flags or {}).items() if v is not None}
-    layers = [preflight.Layer("flag", flags), preflight.Layer("env", from_environment(environ)),
+    layers = [preflight.Layer("flag", flags), preflight.Layer("env", from_environment(environ, providers)),
               preflight.Layer("file", from_file(config_file) if config_file else {}, config_file)]
     merged: dict[str, Any] = {}
     for layer in reversed(layers):
         merged = _merge(merged, dict(layer.values))
     try:
+        _validate_providers(merged, providers)
         settings = Settings.model_validate(merged)
     except ValidationError as exc:
         raise ConfigError(preflight.explain(exc, layers)) from exc
-    for name in PROVIDER_NAMES:
-        settings.provider(name)
-    problems = preflight.problems(settings, layers)
+    problems = preflight.problems(settings, layers, [p.name for p in providers])
     if problems:
         raise ConfigError("\n".join(problems))
     return settings

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +22,7 @@ from sandbox.app import create_app
 from sandbox.clock import Clock
 from sandbox.engine import Sandbox
 from sandbox.keys import SANDBOX
+from sandbox.providers.base import Provider
 from sandbox.settings import Settings, load_settings
 
 START = datetime(2026, 11, 22, 9, 0, 0, tzinfo=UTC)
@@ -83,14 +85,14 @@ class Running:
 
 
 async def start_sandbox(tmp_path: Path, *, clock: Clock | None = None, settings: Settings | None = None,
-                        **overrides) -> Running:
+                        providers: Sequence[Provider] | None = None, **overrides) -> Running:
     sock = free_socket()
     port = sock.getsockname()[1]
     flags = {"port": port, "db": str(tmp_path / "sandbox.db"), "seed": 1234, **overrides}
     settings = settings or load_settings(flags, environ={})
     settings.port = port
     clock = clock or Clock(START, time_scale=0)
-    app = create_app(settings, clock)
+    app = create_app(settings, clock, providers=providers)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.SockSite(runner, sock).start()

@@ -1,43 +1,33 @@
-"""`GET /_sandbox/openapi.json`: an OpenAPI 3.1 document for the LIQX, Mizu and control APIs (SPEC §9).
+"""`GET /_sandbox/openapi.json`: an OpenAPI 3.1 document for the providers that document an API, and the control API (SPEC §9).
 
 Paths come from the live router, so the document can never list a route that does not exist or
 miss one that does; bodies point at the same JSON Schema contracts the sandbox validates with
 (OpenAPI 3.1 speaks JSON Schema 2020-12, so they are embedded as they are). Control-API bodies
-are the JSON Schemas of the pydantic models their handlers validate with (`@accepts`). ROZO and Inqud are
-left out on purpose: their providers publish their own documents.
+are the JSON Schemas of the pydantic models their handlers validate with (`@accepts`). Which
+operations a provider documents is its own declaration (`Provider.openapi`); a provider that
+publishes its own document (ROZO, Inqud) declares none and is left out.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from aiohttp import web
 
 from sandbox import __version__
-from sandbox.engine import Sandbox
+from sandbox.contracts import Contracts
+from sandbox.settings import Settings
 
-DOCUMENTED = {"liqx": "LIQX (provisional contract)", "mizu": "Mizu Financial (provisional API)",
-              "_sandbox": "Sandbox control API"}
-
-#: (method, path) → (request contract, success status, response contract) for provider routes.
-BODIES = {
-    ("POST", "/liqx/v1/payin-intents"): ("payin-intent", "201", "intent"),
-    ("POST", "/liqx/v1/payout-intents"): ("payout-intent", "201", "intent"),
-    ("GET", "/liqx/v1/intents/{intent_id}"): (None, "200", "intent"),
-    ("GET", "/liqx/v1/intents"): (None, "200", "intent-list"),
-    ("POST", "/liqx/v1/intents/{intent_id}/widget-sessions"): (None, "201", "widget-session"),
-    ("POST", "/mizu/api/v1/payment-links"): ("payment-link", "201", "payment-link"),
-    ("GET", "/mizu/api/v1/payment-links/{link_id}"): (None, "200", "payment-link"),
-    ("GET", "/mizu/api/v1/payments/{payment_id}"): (None, "200", "payment"),
-    ("GET", "/mizu/api/v1/payments"): (None, "200", "payment-list"),
-}
-SECURITY = {"liqx": [{"liqxBearer": []}], "mizu": [{"mizuBearer": []}], "_sandbox": [{"adminToken": []}]}
+CONTROL = "_sandbox"
+CONTROL_TAG = "Sandbox control API"
 
 
-def _routes(app: web.Application):
+def _routes(app: web.Application, documented: Mapping[str, str]):
     """(top segment, method, full path template, handler) for every route of the documented sub-apps."""
     for resource in app.router.resources():
         info = resource.get_info()
         sub, segment = info.get("app"), str(info.get("prefix", "")).strip("/")
-        if sub is None or segment not in DOCUMENTED:
+        if sub is None or segment not in documented:
             continue
         for route in sub.router.routes():
             if route.method in ("HEAD", "OPTIONS", "*"):
@@ -49,10 +39,10 @@ def _routes(app: web.Application):
             yield segment, route.method, path, route.handler  # sub-app paths already carry the prefix
 
 
-def _schema_ref(components: dict, sb: Sandbox, provider: str, kind: str, name: str) -> dict:
+def _schema_ref(components: dict, contracts: Contracts, provider: str, kind: str, name: str) -> dict:
     key = f"{provider}.{kind}.{name}"
     if key not in components:
-        schema = dict(sb.contracts.schema(provider, kind, name))
+        schema = dict(contracts.schema(provider, kind, name))
         schema.pop("$schema", None)
         components[key] = schema
     return {"$ref": f"#/components/schemas/{key}"}
@@ -74,27 +64,38 @@ def _model_ref(components: dict, model) -> dict:
     return {"$ref": f"#/components/schemas/{model.__name__}"}
 
 
-def build(app: web.Application, sb: Sandbox) -> dict:
-    """The document, built from the router and the contracts."""
+def build(app: web.Application, providers: Mapping, contracts: Contracts, settings: Settings, base_url: str) -> dict:
+    """The document, built from the router, the providers' declarations and the contracts."""
+    documented = {name: p for name, p in providers.items() if p.openapi}
+    tags = {**{name: p.openapi_tag or p.title for name, p in documented.items()}, CONTROL: CONTROL_TAG}
+    schemes = {f"{name}Bearer": dict(p.auth_scheme) for name, p in documented.items()}
+    schemes["adminToken"] = {"type": "http", "scheme": "bearer", "description": "SANDBOX_ADMIN_TOKEN"}
     paths: dict = {}
     components: dict = {}
-    for segment, method, path, handler in _routes(app):
+    for segment, method, path, handler in _routes(app, tags):
         if "{" in path and ":" in path:
             continue  # regex routes (static files) are not API operations
+        if segment == CONTROL:
+            security = [] if settings.loopback_only else [{"adminToken": []}]
+            declared = None
+        else:
+            security = [{f"{segment}Bearer": []}]
+            declared = documented[segment].openapi.get((method, path.removeprefix(f"/{segment}")))
         operation: dict = {
-            "tags": [DOCUMENTED[segment]],
+            "tags": [tags[segment]],
             "summary": ((handler.__doc__ or "").strip().splitlines() or [f"{method} {path}"])[0],
-            "security": SECURITY[segment] if segment != "_sandbox" or not sb.settings.loopback_only else [],
+            "security": security,
             "responses": {"default": {"description": "an error in the provider's error envelope"}},
         }
         params = [part[1:-1] for part in path.split("/") if part.startswith("{") and part.endswith("}")]
         if params:
             operation["parameters"] = [{"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
                                        for p in params]
-        request_name, status, response_name = BODIES.get((method, path), (None, "200", None))
+        request_name, status, response_name = (None, "200", None) if declared is None else (
+            declared.request, declared.status, declared.response)
         if request_name:
             operation["requestBody"] = {"required": True, "content": {"application/json": {
-                "schema": _schema_ref(components, sb, segment, "requests", request_name)}}}
+                "schema": _schema_ref(components, contracts, segment, "requests", request_name)}}}
         elif getattr(handler, "body_model", None) is not None:
             operation["requestBody"] = {"required": handler.body_required, "content": {"application/json": {
                 "schema": _model_ref(components, handler.body_model)}}}
@@ -103,22 +104,16 @@ def build(app: web.Application, sb: Sandbox) -> dict:
         response: dict = {"description": "success"}
         if response_name:
             response["content"] = {"application/json": {
-                "schema": _schema_ref(components, sb, segment, "responses", response_name)}}
+                "schema": _schema_ref(components, contracts, segment, "responses", response_name)}}
         operation["responses"][status] = response
         paths.setdefault(path, {})[method.lower()] = operation
+    names = " and ".join(p.title for p in documented.values()) or "No provider"
     return {
         "openapi": "3.1.0",
         "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
         "info": {"title": "liqx-sandbox", "version": __version__,
-                 "description": "LIQX and Mizu as impersonated by the sandbox, and the sandbox's control API."},
-        "servers": [{"url": sb.base_url}],
+                 "description": f"{names} as impersonated by the sandbox, and the sandbox's control API."},
+        "servers": [{"url": base_url}],
         "paths": dict(sorted(paths.items())),
-        "components": {
-            "schemas": components,
-            "securitySchemes": {
-                "liqxBearer": {"type": "http", "scheme": "bearer", "description": "liqx_sk_sandbox_…"},
-                "mizuBearer": {"type": "http", "scheme": "bearer", "description": "mizu_sk_sandbox_…"},
-                "adminToken": {"type": "http", "scheme": "bearer", "description": "SANDBOX_ADMIN_TOKEN"},
-            },
-        },
+        "components": {"schemas": components, "securitySchemes": schemes},
     }

@@ -14,7 +14,6 @@ from sandbox.bodies import read_json
 from sandbox.clock import from_ms, iso, parse_iso
 from sandbox.contracts import UnknownContract
 from sandbox.control.openapi import accepts
-from sandbox.control.ui import add_ui
 from sandbox.delivery.faults import (
     FaultRule,
     add_rule,
@@ -26,9 +25,9 @@ from sandbox.delivery.faults import (
 from sandbox.delivery.outbox import resend
 from sandbox.engine import Sandbox
 from sandbox.errors import NotFound, ValidationFailed
-from sandbox.grading.routes import routes as grade_routes
 from sandbox.keys import sandbox_for
 from sandbox.partner.receiver import set_behaviour
+from sandbox.partner.site import SIMULATOR_PAGES
 from sandbox.store import UnitOfWork
 
 routes = web.RouteTableDef()
@@ -70,6 +69,7 @@ async def health(request: web.Request) -> web.Response:
 
 
 def effective_config(sb: Sandbox) -> dict:
+    """What `GET /_sandbox/config` answers and the start banner prints; each provider describes itself."""
     s = sb.settings
     return {
         "world": sb.world.id, "version": __version__, "base_url": sb.base_url, "host": s.host, "port": s.port, "db": s.db, "seed": s.seed,
@@ -77,7 +77,7 @@ def effective_config(sb: Sandbox) -> dict:
         "max_in_flight": s.max_in_flight,
         "admin_token_required": not s.loopback_only,
         "providers": {name: p.describe(sb) for name, p in sb.providers.items()},
-        "partner": {"payin": f"{sb.base_url}/partner/liqx/payin", "payout": f"{sb.base_url}/partner/liqx/payout"},
+        "partner": {name: sb.base_url + path for name, path in SIMULATOR_PAGES.items()},
         "inspector": f"{sb.base_url}/_sandbox/ui/",
         "scenarios": sb.scenarios.names(),
     }
@@ -106,7 +106,7 @@ async def reset_state(request: web.Request) -> web.Response:
     await sb.store.commit(_reset, provider)
     await sb.forget_endpoints(provider)
     for name, p in sb.providers.items():
-        if p.on_start and provider in (None, name):
+        if provider in (None, name):
             await p.on_start(sb)
     sb.api_rules_present = await sb.store.read(has_api_rules)
     return _json({"reset": provider or "all"})
@@ -370,20 +370,11 @@ async def openapi(request: web.Request) -> web.Response:
     """The OpenAPI 3.1 document for the LIQX, Mizu and control APIs."""
     from sandbox.control.openapi import build
 
-    return _json(build(request.match_info.apps[0], _sb(request)))  # apps[0]: the root application
+    sb = _sb(request)
+    root = request.match_info.apps[0]  # the root application: its router has every sub-app
+    return _json(build(root, sb.providers, sb.contracts, sb.settings, sb.base_url))
 
 
 @routes.get("/scenarios")
 async def scenarios(request: web.Request) -> web.Response:
     return _json({"data": [s.model_dump(exclude_none=True) for s in _sb(request).scenarios.all()]})
-
-
-def make_app() -> web.Application:
-    from sandbox.control.worlds import routes as world_routes  # it builds on this module's helpers
-
-    app = web.Application()
-    app.add_routes(routes)
-    app.add_routes(grade_routes)
-    app.add_routes(world_routes)
-    add_ui(app)
-    return app

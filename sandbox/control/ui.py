@@ -41,10 +41,11 @@ async def inspector(request: web.Request) -> web.Response:
 
 @routes.get("/ui/meta")
 async def meta(request: web.Request) -> web.Response:
-    """Each provider's title and status words, for the inspector's force-transition menu."""
-    sb = sandbox_for(request)
-    return web.json_response({"providers": {name: {"title": p.title, "statuses": list(p.statuses)}
-                                            for name, p in sb.providers.items()}})
+    """Each provider's title, status words and state graph, for the inspector's force-transition menu."""
+    return web.json_response({"providers": {
+        name: {"title": p.title, "statuses": list(p.statuses),
+               "graph": {status: sorted(following) for status, following in p.graph.items()}}
+        for name, p in sandbox_for(request).providers.items()}})
 
 
 def add_ui(app: web.Application) -> None:

@@ -86,10 +86,7 @@ async def receive(request: web.Request) -> web.Response:
     except (UnicodeDecodeError, json.JSONDecodeError):
         return web.json_response({"received": False, "error": "body is not JSON"}, status=400)
     facts = _scalar_facts(provider.dialect.describe(body) if isinstance(body, dict) else {})
-    if provider.receiver_secrets is not None:
-        secrets = await provider.receiver_secrets(sb, body)
-    else:
-        secrets = sb.endpoint(name)[1]
+    secrets = await provider.receiver_secrets(sb, body)
     signed_now = sb.signing_now()  # the replay window is checked on the clock signatures carry
     results = [provider.dialect.verify(raw, request.headers, secret, signed_now) for secret in (secrets or [None])]
     valid = None if all(r is None for r in results) else any(r is True for r in results)

@@ -18,6 +18,9 @@ STATIC = Path(__file__).parent / "static"
 
 __all__ = ["TEMPLATES", "landing_routes", "make_app"]
 
+#: The simulator pages (the Partner CRM of a LIQX partner), for `GET /_sandbox/config` and the banner.
+SIMULATOR_PAGES = {"payin": "/partner/liqx/payin", "payout": "/partner/liqx/payout"}
+
 
 def make_app() -> web.Application:
     """The `/partner` sub-app: the simulator pages, their static files and the demo proxies."""

@@ -2,81 +2,71 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlparse
+
 from aiohttp import web
 
-from sandbox.ids import Ids
-from sandbox.providers.base import Provider
-from sandbox.providers.inqud import models, pages, routes
+from sandbox.providers.base import Credential, Provider, Where
+from sandbox.providers.inqud import errors, models, pages, routes
 from sandbox.providers.inqud import project as projects
-from sandbox.providers.inqud.errors import render_error
 from sandbox.providers.inqud.events import POLICY, InqudDialect
 from sandbox.providers.inqud.grading import GRADING
-from sandbox.providers.inqud.statuses import ALL_STATUSES
-from sandbox.providers.inqud.wire import acquiring_url
+from sandbox.providers.inqud.objects import Ctx, acquiring_url
+from sandbox.providers.inqud.statuses import ALL_STATUSES, CHECKOUT_GRAPH, REQUEST_GRAPH
 
 
-def default_credentials(ids: Ids) -> dict[str, str]:
-    """A token (`TKN-…` id and secret), the project (`CAP-…`) and its webhook secret, made once per database."""
-    return {"api_id": "TKN-" + ids.uuid(), "api_secret": ids.base58(64), "project_id": "CAP-" + ids.uuid(),
-            "webhook_secret": ids.base58(40)}
+class Inqud(Provider):
+    """Inqud as its public documentation describes it; the error shape is the sandbox's own choice."""
+
+    name = "inqud"
+    title = "Inqud"
+    page_brand = "inqud"
+    dialect = InqudDialect()
+    policy = POLICY
+    #: A token (`TKN-…` id and secret), the project (`CAP-…`) and its webhook secret.
+    credentials = (
+        Credential("api_id", lambda ids: "TKN-" + ids.uuid()),
+        Credential("api_secret", lambda ids: ids.base58(64)),
+        Credential("project_id", lambda ids: "CAP-" + ids.uuid()),
+        Credential("webhook_secret", lambda ids: ids.base58(40)),
+    )
+    statuses = ALL_STATUSES
+    graph = {**CHECKOUT_GRAPH, **REQUEST_GRAPH}
+    routes = routes.routes
+    pages = pages.routes
+    ctx_type = Ctx
+    fire = staticmethod(models.run_job)
+    force = staticmethod(models.force)
+    error_body = staticmethod(errors.error_body)
+    grading = GRADING
+
+    def authenticate(self, request: web.Request) -> None:
+        """Either token mode over an empty body (the GET form)."""
+        routes.authenticate(request, b"")
+
+    async def read_body(self, request: web.Request, contract: str) -> tuple[dict, bytes]:
+        """The HMAC mode signs the raw body, so it is read before authenticating."""
+        return await routes.read_body(request, contract)
+
+    def ctx_fields(self, where: Where) -> dict:
+        """The sandbox's project and the merchant domain checkouts name."""
+        return {"project_id": self.credential(where, "project_id"),
+                "merchant_domain": urlparse(self.base_url(where)).netloc}
+
+    async def on_start(self, where: Where) -> None:
+        """Make the project settings on first start (and after a reset)."""
+        await self.commit(where, projects.load)
+
+    def describe_more(self, where: Where) -> dict:
+        """The endpoints of the sandbox's project and the widget script."""
+        base_url, project_id = self.base_url(where), self.credential(where, "project_id")
+        return {
+            "checkouts_url": f"{base_url}/inqud/v1/user/crypto-acquiring/{project_id}/checkouts",
+            "requests_url": f"{base_url}/inqud/v1/user/crypto-acquiring/{project_id}/requests",
+            "project_settings_url": f"{base_url}/inqud/sandbox/projects/{project_id}",
+            "widget_script": f"{base_url}/inqud/pay/widget.js",
+            "acquiring_url": acquiring_url(base_url, "{checkoutId}"),
+        }
 
 
-def make_app() -> web.Application:
-    """The `/inqud` sub-app: the partner API, the sandbox's project settings and the hosted pages."""
-    app = web.Application()
-    app.add_routes(routes.routes)
-    app.add_routes(pages.routes)
-    app.router.add_static("/static", pages.STATIC, append_version=False)
-    return app
-
-
-async def run_job(sb, job) -> None:
-    """Fire a due timer (expiry, confirmation, scenario outcome) in one transaction."""
-    await sb.store.commit(models.run_job, routes.ctx_of(sb), job.intent_id, job.kind, job.payload)
-
-
-async def transition(sb, object_id: str, to: str) -> dict:
-    """The control API's transition: walk a checkout or request to `to`."""
-    return await sb.store.commit(models.force, routes.ctx_of(sb), object_id, to)
-
-
-async def on_start(sb) -> None:
-    """Make the project settings on first start (and after a reset)."""
-    await sb.store.commit(projects.load)
-
-
-def describe(sb) -> dict:
-    """Base URLs, token, project and webhook endpoint for `/_sandbox/config` and the start banner."""
-    credentials = sb.credentials["inqud"]
-    url, secrets = sb.endpoint("inqud")
-    project_id = credentials["project_id"]
-    return {
-        "base_url": f"{sb.base_url}/inqud",
-        "api_id": credentials["api_id"],
-        "api_secret": credentials["api_secret"],
-        "project_id": project_id,
-        "webhook_url": url,
-        "webhook_secret": secrets[0] if secrets else None,
-        "checkouts_url": f"{sb.base_url}/inqud/v1/user/crypto-acquiring/{project_id}/checkouts",
-        "requests_url": f"{sb.base_url}/inqud/v1/user/crypto-acquiring/{project_id}/requests",
-        "project_settings_url": f"{sb.base_url}/inqud/sandbox/projects/{project_id}",
-        "widget_script": f"{sb.base_url}/inqud/pay/widget.js",
-        "acquiring_url": acquiring_url(sb.base_url, "{checkoutId}"),
-    }
-
-
-PROVIDER = Provider(
-    name="inqud",
-    title="Inqud",
-    make_app=make_app,
-    dialect=InqudDialect(),
-    policy=POLICY,
-    default_credentials=default_credentials,
-    render_error=render_error,
-    run_job=run_job,
-    transition=transition,
-    statuses=ALL_STATUSES,
-    describe=describe,
-    on_start=on_start,
-    grading=GRADING,
-)
+PROVIDER = Inqud()

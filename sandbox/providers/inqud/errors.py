@@ -7,10 +7,7 @@ wild read (`parsed.message || parsed.code`). The contract is `contracts/inqud/re
 
 from __future__ import annotations
 
-from aiohttp import web
-
 from sandbox.errors import SandboxError
-from sandbox.idempotency import encode
 
 CODES = (
     "UNAUTHORIZED", "VALIDATION_FAILED", "MALFORMED_JSON", "NOT_FOUND", "INVALID_STATE", "PAYLOAD_TOO_LARGE",
@@ -27,8 +24,3 @@ def error_body(error: SandboxError, request_id: str) -> dict:
     return {"status": error.status, "code": code, "message": error.message, "details": error.details,
             "requestId": request_id, **extra}
 
-
-def render_error(error: SandboxError, request_id: str) -> web.Response:
-    """The error middleware's renderer for everything under `/inqud`."""
-    return web.Response(status=error.status, body=encode(error_body(error, request_id)),
-                        content_type="application/json", charset="utf-8")

@@ -15,20 +15,21 @@ from urllib.parse import urlparse
 
 from sandbox.clock import iso
 from sandbox.grading.sample import GradeProfile, SampleContext, SampleEvent
+from sandbox.providers.base import public
 from sandbox.providers.inqud import catalog
 from sandbox.providers.inqud import project as projects
 from sandbox.providers.inqud.catalog import number
 from sandbox.providers.inqud.events import event_id, kind_of
+from sandbox.providers.inqud.objects import PAYMENT_WINDOW_S, Ctx, new_checkout, new_request
 from sandbox.providers.inqud.statuses import CHECKOUT, PAYMENT, REQUEST
-from sandbox.providers.inqud.wire import PAYMENT_WINDOW_S, Ctx, new_checkout, new_request, public
 
 CODE = "ETHEREUM_USDT"
 
 
 def sample(ctx: SampleContext) -> list[SampleEvent]:
     """A 25 USD checkout paid in Ethereum USDT: the payment seen, then confirmed."""
-    wire = Ctx(ctx.ids, ctx.now, ctx.base_url, ctx.credentials.get("project_id", "CAP-" + ctx.ids.uuid()),
-               urlparse(ctx.base_url).netloc)
+    wire = Ctx(ctx.ids, ctx.now, ctx.base_url, project_id=ctx.credentials.get("project_id", "CAP-" + ctx.ids.uuid()),
+               merchant_domain=urlparse(ctx.base_url).netloc)
     body = {"type": "FIXED_PRICE", "fixedAmount": {"currency": "USD", "amount": 25}, "clientOrderId": ctx.external_ref,
             "name": "Grade order"}
     checkout = new_checkout(wire, body, projects.DEFAULT, ctx.now + timedelta(hours=1))

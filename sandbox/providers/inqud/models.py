@@ -1,7 +1,7 @@
 """Inqud checkouts and requests: creation, the payer's steps, the status path and its webhooks.
 
 Every function here is synchronous over one unit of work and runs as one transaction
-(`sb.store.commit`), so a status change, its timeline entry, its webhook and its timers commit
+(`Provider.commit`), so a status change, its timeline entry, its webhook and its timers commit
 together. A checkout and the request the payer makes for it move as a pair: the request row is
 written first, then the checkout embeds it and emits (only checkouts, and requests made through
 the API without a checkout, have webhooks of their own).
@@ -18,10 +18,19 @@ from decimal import Decimal
 
 from sandbox.clock import iso, parse_iso, to_ms
 from sandbox.errors import InvalidState, NotFound, ValidationFailed
+from sandbox.providers.base import public
 from sandbox.providers.inqud import catalog
 from sandbox.providers.inqud import project as projects
 from sandbox.providers.inqud.catalog import number
 from sandbox.providers.inqud.events import emit_status
+from sandbox.providers.inqud.objects import (
+    CHECKOUT_TTL_S,
+    PAYMENT_WINDOW_S,
+    Ctx,
+    new_checkout,
+    new_request,
+    settle_amounts,
+)
 from sandbox.providers.inqud.statuses import (
     CHECKOUT,
     CHECKOUT_GRAPH,
@@ -34,15 +43,6 @@ from sandbox.providers.inqud.statuses import (
     REQUEST_TERMINAL,
     checkout_role,
     request_role,
-)
-from sandbox.providers.inqud.wire import (
-    CHECKOUT_TTL_S,
-    PAYMENT_WINDOW_S,
-    Ctx,
-    new_checkout,
-    new_request,
-    public,
-    settle_amounts,
 )
 from sandbox.scenarios import Scenario
 from sandbox.store import UnitOfWork
@@ -290,7 +290,7 @@ def pay(db: UnitOfWork, ctx: Ctx, object_id: str, how: str = "exact", amount: De
                     "txHash": payment["txHash"], "paidAmount": number(paid),
                     "overpaid": _verdict(request, paid) == "OVERPAID", "_paid": str(paid)})
     _advance(db, ctx, checkout, request, "pendingPayment", by)
-    db.jobs.add(NAME, request["id"], "confirm", to_ms(ctx.now + timedelta(seconds=ctx.confirm_delay_s)))
+    db.jobs.add(NAME, request["id"], "confirm", to_ms(ctx.now + timedelta(seconds=ctx.settlement_delay_s)))
     return public(checkout or request)
 
 
@@ -389,8 +389,3 @@ def page_state(db: UnitOfWork, checkout_id: str) -> dict:
     return {"id": checkout["id"], "status": checkout["status"], "terminal": checkout["status"] in CHECKOUT_TERMINAL,
             "history": checkout["_history"], "checkout": public(checkout)}
 
-
-def record_browser_event(db: UnitOfWork, now_ms: int, object_id: str, event: dict) -> None:
-    """Keep what the widget dispatched in the checkout's timeline."""
-    load(db, object_id)
-    db.timeline.add(NAME, object_id, "browser_event", now_ms, {"event": event})

@@ -14,22 +14,15 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 
 from aiohttp import web
 
 from sandbox.bodies import read_raw
 from sandbox.errors import MalformedJson, NotFound, ValidationFailed
-from sandbox.providers.common import json_response, render_page, sandbox_of
+from sandbox.providers.base import this
 from sandbox.providers.inqud import models
-from sandbox.providers.inqud.errors import render_error
-from sandbox.providers.inqud.routes import ctx_of
 from sandbox.providers.inqud.statuses import ENUMS
-from sandbox.web.render import error_page
 
-NAME = "inqud"
-HERE = Path(__file__).parent
-STATIC = HERE / "static"
 CORS = {"Access-Control-Allow-Origin": "*", "Cache-Control": "no-store"}
 ACTIONS = {"pay": "exact", "underpay": "under", "overpay": "over", "expire": "expired", "cancel": "cancelled"}
 
@@ -71,7 +64,7 @@ def _amount(body: dict) -> Decimal | None:
 @routes.get("/pay/widget.js")
 async def widget_script(request: web.Request) -> web.FileResponse:
     """`widget.js`, loadable from any partner origin."""
-    return web.FileResponse(STATIC / "widget.js", headers={
+    return web.FileResponse(this(request).folder / "static" / "widget.js", headers={
         "Content-Type": "application/javascript; charset=utf-8", "Access-Control-Allow-Origin": "*",
         "Cache-Control": "no-cache"})
 
@@ -79,58 +72,59 @@ async def widget_script(request: web.Request) -> web.FileResponse:
 @routes.get("/pay/checkout/{checkoutId}")
 async def checkout_page(request: web.Request) -> web.Response:
     """The hosted checkout page (`acquiringUrl`), with the checkout's state inlined."""
-    sb = sandbox_of(request)
+    inqud = this(request)
     try:
-        state = await sb.store.read(models.page_state, _checkout_id(request))
+        state = await inqud.read(request, models.page_state, _checkout_id(request))
     except NotFound:
-        return error_page(request, "inqud", "Checkout not found.")
+        return inqud.not_found_page(request, "Checkout not found.")
     checkout_id = state["id"]
     state["statuses"] = ENUMS["checkoutStatus"]
     state["embedded"] = request.query.get("embed") == "1"
     state["urls"] = {"state": f"/inqud/pay/api/checkouts/{checkout_id}",
                      "select": f"/inqud/pay/api/checkouts/{checkout_id}/select",
                      "actions": f"/inqud/pay/api/checkouts/{checkout_id}/actions"}
-    return render_page(request, "inqud/checkout.html", state)
+    return inqud.render_page(request, "checkout.html", state)
 
 
 @routes.get("/pay/api/checkouts/{checkoutId}")
 async def checkout_state(request: web.Request) -> web.Response:
     """The checkout and its status history; the widget polls this from the partner's origin."""
-    sb = sandbox_of(request)
+    inqud = this(request)
     try:
-        state = await sb.store.read(models.page_state, _checkout_id(request))
+        state = await inqud.read(request, models.page_state, _checkout_id(request))
     except NotFound as error:  # still readable cross-origin, so the widget can say what is wrong
-        answer = render_error(error, "req_" + sb.ids.alnum(20))
+        answer = inqud.render_error(error, inqud.request_id(request))
         answer.headers.update(CORS)
         return answer
-    return json_response(sb, NAME, state, headers=CORS)
+    return inqud.respond(request, state, headers=CORS)
 
 
 @routes.post("/pay/api/checkouts/{checkoutId}/select")
 async def select(request: web.Request) -> web.Response:
     """The payer chose a currency (and amount): the request is made, WAITING_PAYMENT."""
-    sb = sandbox_of(request)
+    inqud = this(request)
     body = await _body(request)
     code = body.get("cryptoCurrency")
     if not isinstance(code, str) or not code:
         raise ValidationFailed("choose a currency", details=[{"field": "/cryptoCurrency", "issue": "is required"}])
-    checkout = await sb.store.commit(models.select, ctx_of(sb), _checkout_id(request), code, _amount(body))
-    return json_response(sb, NAME, {"checkout": checkout}, contract=None)
+    checkout = await inqud.commit(request, models.select, inqud.ctx(request), _checkout_id(request), code,
+                                  _amount(body))
+    return inqud.respond(request, {"checkout": checkout})
 
 
 async def _act(request: web.Request, object_id: str) -> web.Response:
-    sb = sandbox_of(request)
+    inqud = this(request)
     body = await _body(request)
     action = body.get("action")
     if not isinstance(action, str) or action not in ACTIONS:
         raise ValidationFailed(f"action must be one of {', '.join(ACTIONS)}",
                                details=[{"field": "/action", "issue": f"must be one of {', '.join(ACTIONS)}"}])
-    ctx = ctx_of(sb)
+    ctx = inqud.ctx(request)
     if action in ("expire", "cancel"):
-        obj = await sb.store.commit(models.end, ctx, object_id, ACTIONS[action], "hosted_page")
+        obj = await inqud.commit(request, models.end, ctx, object_id, ACTIONS[action], "hosted_page")
     else:
-        obj = await sb.store.commit(models.pay, ctx, object_id, ACTIONS[action], _amount(body), "hosted_page")
-    return json_response(sb, NAME, {"object": obj})
+        obj = await inqud.commit(request, models.pay, ctx, object_id, ACTIONS[action], _amount(body), "hosted_page")
+    return inqud.respond(request, {"object": obj})
 
 
 @routes.post("/pay/api/checkouts/{checkoutId}/actions")
@@ -151,12 +145,7 @@ async def request_action(request: web.Request) -> web.Response:
 @routes.post("/pay/api/checkouts/{checkoutId}/events")
 async def browser_event(request: web.Request) -> web.Response:
     """What the widget dispatched (`statusChanged`), recorded in the checkout's timeline."""
-    sb = sandbox_of(request)
     checkout_id = _checkout_id(request)
     body = await _body(request)
-    issues = sb.contracts.errors(NAME, "browser", "status-changed", body)
-    if issues or body.get("id") != checkout_id:
-        details = [i.as_dict() for i in issues] or [{"field": "/id", "issue": "not this checkout"}]
-        raise ValidationFailed("browser event does not match the contract", details=details)
-    await sb.store.commit(models.record_browser_event, sb.clock.now_ms(), checkout_id, body)
-    return web.json_response({"recorded": True}, status=202, headers=CORS)
+    return await this(request).record_browser_event(request, checkout_id, body, "status-changed",
+                                                     {"id": checkout_id}, headers=CORS)

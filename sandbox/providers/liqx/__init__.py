@@ -2,56 +2,58 @@
 
 from __future__ import annotations
 
-from sandbox.ids import Ids
-from sandbox.providers.base import Provider
-from sandbox.providers.liqx import models
-from sandbox.providers.liqx.errors import render_error
+from sandbox.providers.base import Credential, Operation, Provider, Where
+from sandbox.providers.liqx import errors, models, pages, routes
 from sandbox.providers.liqx.events import POLICY, LiqxDialect
 from sandbox.providers.liqx.grading import GRADING
-from sandbox.providers.liqx.routes import ctx_of, make_app
 
 
-def default_credentials(ids: Ids) -> dict[str, str]:
-    return {"api_key": "liqx_sk_sandbox_" + ids.alnum(24), "webhook_secret": "whsec_" + ids.alnum(32)}
+class Liqx(Provider):
+    """LIQX as the sandbox impersonates it; its contract is this project's own."""
 
-
-async def run_job(sb, job) -> None:
-    await sb.store.commit(models.run_job, ctx_of(sb), job.intent_id, job.kind, job.payload)
-
-
-async def transition(sb, intent_id: str, to: str) -> dict:
-    return await sb.store.commit(models.force, ctx_of(sb), intent_id, to)
-
-
-async def on_start(sb) -> None:
-    await sb.store.commit(models.seed_users, sb.ids)
-
-
-def describe(sb) -> dict:
-    url, secrets = sb.endpoint("liqx")
-    return {
-        "base_url": f"{sb.base_url}/liqx/v1",
-        "api_key": sb.credentials["liqx"]["api_key"],
-        "webhook_url": url,
-        "webhook_secret": secrets[0] if secrets else None,
-        "sdk_url": f"{sb.base_url}/liqx/sdk/v1/liqx-widget.js",
-        "payout_scenarios": list(models.PAYOUT_SCENARIOS),
-        "mapped_users": list(models.MAPPED_USERS),
+    name = "liqx"
+    title = "LIQX"
+    dialect = LiqxDialect()
+    policy = POLICY
+    credentials = (
+        Credential("api_key", lambda ids: "liqx_sk_sandbox_" + ids.alnum(24)),
+        Credential("webhook_secret", lambda ids: "whsec_" + ids.alnum(32)),
+    )
+    statuses = (*models.PAYIN_STATUSES, "RESERVED", "PROCESSING", "FAILED")
+    graph = {**models.PAYIN_GRAPH, **models.PAYOUT_GRAPH}
+    api_base = "/v1"
+    routes = routes.routes
+    pages = pages.routes
+    openapi = {
+        ("POST", "/v1/payin-intents"): Operation("payin-intent", "201", "intent"),
+        ("POST", "/v1/payout-intents"): Operation("payout-intent", "201", "intent"),
+        ("GET", "/v1/intents/{intent_id}"): Operation(None, "200", "intent"),
+        ("GET", "/v1/intents"): Operation(None, "200", "intent-list"),
+        ("POST", "/v1/intents/{intent_id}/widget-sessions"): Operation(None, "201", "widget-session"),
     }
+    openapi_tag = "LIQX (provisional contract)"
+    auth_scheme = {"type": "http", "scheme": "bearer", "description": "liqx_sk_sandbox_…"}
+    id_field = "intent_id"
+    fire = staticmethod(models.run_job)
+    force = staticmethod(models.force)
+    error_body = staticmethod(errors.error_body)
+    grading = GRADING
+
+    def object_id(self, answer: dict) -> str | None:
+        """A failed payout preflight (422) still made an intent: its id rides in the error."""
+        return answer.get("intent_id") or (answer.get("error") or {}).get("intent_id")
+
+    async def on_start(self, where: Where) -> None:
+        """The five mapped users, made once per database."""
+        await self.commit(where, models.seed_users, self.ctx(where).ids)
+
+    def describe_more(self, where: Where) -> dict:
+        """The SDK script and the payout test inputs."""
+        return {
+            "sdk_url": f"{self.base_url(where)}/liqx/sdk/v1/liqx-widget.js",
+            "payout_scenarios": list(models.PAYOUT_SCENARIOS),
+            "mapped_users": list(models.MAPPED_USERS),
+        }
 
 
-PROVIDER = Provider(
-    name="liqx",
-    title="LIQX",
-    make_app=make_app,
-    dialect=LiqxDialect(),
-    policy=POLICY,
-    default_credentials=default_credentials,
-    render_error=render_error,
-    run_job=run_job,
-    transition=transition,
-    statuses=(*models.PAYIN_STATUSES, "RESERVED", "PROCESSING", "FAILED"),
-    describe=describe,
-    on_start=on_start,
-    grading=GRADING,
-)
+PROVIDER = Liqx()

@@ -1,15 +1,12 @@
 """LIQX's error envelope (SPEC §2): `{"error": {code, message, details, …}, "request_id": "req_…"}`.
 
-The core's error codes were named after LIQX's, so this renderer maps them one to one; members
-such as the existing `intent_id` of a duplicate or the preflight `reason` ride inside `error`.
+The core's error codes were named after LIQX's, so this maps them one to one; members such as the
+existing `intent_id` of a duplicate or the preflight `reason` ride inside `error`.
 """
 
 from __future__ import annotations
 
-from aiohttp import web
-
 from sandbox.errors import SandboxError
-from sandbox.idempotency import encode
 
 LIQX_CODES = {
     "UNAUTHORIZED", "VALIDATION_FAILED", "MALFORMED_JSON", "NOT_FOUND", "DUPLICATE_EXTERNAL_REF", "INVALID_STATE",
@@ -19,11 +16,7 @@ LIQX_CODES = {
 
 
 def error_body(error: SandboxError, request_id: str) -> dict:
+    """The envelope for a domain error; unknown neutral codes fold into 400/500 ones."""
     code = error.code if error.code in LIQX_CODES else ("INTERNAL" if error.status >= 500 else "VALIDATION_FAILED")
     inner = {"code": code, "message": error.message, "details": error.details, **error.extra}
     return {"error": inner, "request_id": request_id}
-
-
-def render_error(error: SandboxError, request_id: str) -> web.Response:
-    return web.Response(status=error.status, body=encode(error_body(error, request_id)),
-                        content_type="application/json", charset="utf-8")

@@ -7,14 +7,14 @@ and any timers commit together.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from sandbox.clock import iso, parse_iso, to_ms
 from sandbox.delivery.outbox import Outgoing, emit
 from sandbox.errors import Conflict, InvalidState, NotFound, SandboxError, ValidationFailed
 from sandbox.ids import Ids
+from sandbox.providers.base import Ctx, public
 from sandbox.providers.liqx.errors import error_body
 from sandbox.providers.liqx.events import EVENT_FOR_STATUS, webhook_body
 from sandbox.scenarios import Scenario
@@ -38,20 +38,6 @@ PAYIN_GRAPH = {"CREATED": {"PENDING", "COMPLETED", "REJECTED", "EXPIRED"},
 PAYOUT_GRAPH = {"RESERVED": {"PROCESSING", "FAILED", "EXPIRED"}, "PROCESSING": {"COMPLETED", "FAILED"}}
 
 
-@dataclass(slots=True)
-class Ctx:
-    """What a LIQX transaction needs from the sandbox, passed into the DB thread."""
-
-    ids: Ids
-    now: datetime
-    base_url: str
-    settlement_delay_s: float = 5.0
-
-    @property
-    def now_ms(self) -> int:
-        return to_ms(self.now)
-
-
 def seed_users(db: UnitOfWork, ids: Ids) -> list[dict]:
     """The five mapped users, made once per database (deterministic from the seed)."""
     users = db.meta.get("liqx:users")
@@ -68,11 +54,6 @@ def seed_users(db: UnitOfWork, ids: Ids) -> list[dict]:
         })
     db.meta.set("liqx:users", users)
     return users
-
-
-def public(data: dict) -> dict:
-    """The wire object: private bookkeeping members start with `_`."""
-    return {k: v for k, v in data.items() if not k.startswith("_")}
 
 
 def _check_amounts(body: dict) -> None:
@@ -284,6 +265,3 @@ def force(db: UnitOfWork, ctx: Ctx, intent_id: str, to: str) -> dict:
                                details=[{"field": "/to", "issue": "unknown status"}])
     return transition(db, ctx, row, to, by="control")
 
-
-def record_browser_event(db: UnitOfWork, now_ms: int, intent_id: str, event: dict) -> None:
-    db.timeline.add(NAME, intent_id, "browser_event", now_ms, {"event": event})

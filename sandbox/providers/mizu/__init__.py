@@ -6,61 +6,57 @@ this sandbox's provisional stand-in, marked so in its contracts and in docs/mizu
 
 from __future__ import annotations
 
-from sandbox.ids import Ids
-from sandbox.providers.base import Provider
-from sandbox.providers.mizu import models
-from sandbox.providers.mizu.errors import render_error
+from sandbox.providers.base import Credential, Operation, Provider, Where
+from sandbox.providers.mizu import errors, models, pages, routes
 from sandbox.providers.mizu.events import POLICY, MizuDialect
 from sandbox.providers.mizu.grading import GRADING
-from sandbox.providers.mizu.routes import ctx_of, make_app
 
 
-def default_credentials(ids: Ids) -> dict[str, str]:
-    """Only an API key: Mizu's webhooks are unsigned, so there is no webhook secret to make."""
-    return {"api_key": "mizu_sk_sandbox_" + ids.alnum(24)}
+class Mizu(Provider):
+    """Mizu as the sandbox impersonates it: unsigned webhooks sent once, a provisional API."""
 
-
-async def run_job(sb, job) -> None:
-    """A due timer (pay window, confirmation, scenario outcome) as one transaction."""
-    await sb.store.commit(models.run_job, ctx_of(sb), job.intent_id, job.kind, job.payload)
-
-
-async def transition(sb, intent_id: str, to: str) -> dict:
-    """The control API's force-transition of a payment."""
-    return await sb.store.commit(models.force, ctx_of(sb), intent_id, to)
-
-
-def describe(sb) -> dict:
-    """Mizu's part of `GET /_sandbox/config` and the start banner."""
-    url, _ = sb.endpoint(models.NAME)
-    delay = sb.settings.provider(models.NAME).settlement_delay_s
-    return {
-        "base_url": f"{sb.base_url}/mizu/api/v1",
-        "api_key": sb.credentials[models.NAME]["api_key"],
-        "webhook_url": url,
-        "webhook_secret": None,
-        "webhook_signed": False,
-        "webhook_retries": 0,
-        "pay_url": f"{sb.base_url}/mizu/pay/{{paymentLinkId}}?email=&clientReferenceId=",
-        "settlement_delay_s": models.SETTLEMENT_DELAY_S if delay is None else delay,
-        "pay_window_s": models.PAY_WINDOW_S,
-        "chains": list(models.CHAINS),
-        "currencies": list(models.CURRENCIES),
-        "api_status": "provisional",
+    name = "mizu"
+    title = "Mizu Financial"
+    page_brand = "Mizu Pay"
+    dialect = MizuDialect()
+    policy = POLICY
+    #: Only an API key is made: Mizu's webhooks are unsigned (a configured secret is still shown).
+    credentials = (
+        Credential("api_key", lambda ids: "mizu_sk_sandbox_" + ids.alnum(24)),
+        Credential("webhook_secret"),
+    )
+    statuses = tuple(str(status) for status in models.STATUS_NAMES)
+    graph = {str(status): {str(n) for n in following} for status, following in models.GRAPH.items()}
+    settlement_delay_s = models.SETTLEMENT_DELAY_S
+    api_base = "/api/v1"
+    routes = routes.routes
+    pages = pages.routes
+    openapi = {
+        ("POST", "/api/v1/payment-links"): Operation("payment-link", "201", "payment-link"),
+        ("GET", "/api/v1/payment-links/{link_id}"): Operation(None, "200", "payment-link"),
+        ("GET", "/api/v1/payments/{payment_id}"): Operation(None, "200", "payment"),
+        ("GET", "/api/v1/payments"): Operation(None, "200", "payment-list"),
     }
+    openapi_tag = "Mizu Financial (provisional API)"
+    auth_scheme = {"type": "http", "scheme": "bearer", "description": "mizu_sk_sandbox_…"}
+    fire = staticmethod(models.run_job)
+    force = staticmethod(models.force)
+    error_body = staticmethod(errors.error_body)
+    grading = GRADING
+
+    def describe_more(self, where: Where) -> dict:
+        """Unsigned, sent once; the pay page's URL pattern and what the API accepts."""
+        return {
+            "webhook_secret": None,
+            "webhook_signed": False,
+            "webhook_retries": 0,
+            "pay_url": f"{self.base_url(where)}/mizu/pay/{{paymentLinkId}}?email=&clientReferenceId=",
+            "settlement_delay_s": self.ctx(where).settlement_delay_s,
+            "pay_window_s": models.PAY_WINDOW_S,
+            "chains": list(models.CHAINS),
+            "currencies": list(models.CURRENCIES),
+            "api_status": "provisional",
+        }
 
 
-PROVIDER = Provider(
-    name="mizu",
-    title="Mizu Financial",
-    make_app=make_app,
-    dialect=MizuDialect(),
-    policy=POLICY,
-    default_credentials=default_credentials,
-    render_error=render_error,
-    run_job=run_job,
-    transition=transition,
-    statuses=tuple(str(s) for s in models.STATUS_NAMES),
-    describe=describe,
-    grading=GRADING,
-)
+PROVIDER = Mizu()

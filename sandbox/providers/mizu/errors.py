@@ -8,10 +8,7 @@ repeated inside so a logged body is self-explanatory, and lower-case codes.
 
 from __future__ import annotations
 
-from aiohttp import web
-
 from sandbox.errors import SandboxError
-from sandbox.idempotency import encode
 
 #: The core's neutral codes in Mizu's (provisional) words.
 CODES = {
@@ -47,8 +44,3 @@ def error_body(error: SandboxError, request_id: str) -> dict:
              **error.extra}
     return {"error": inner, "requestId": request_id}
 
-
-def render_error(error: SandboxError, request_id: str) -> web.Response:
-    """The error as Mizu's (provisional) JSON answer."""
-    return web.Response(status=error.status, body=encode(error_body(error, request_id)),
-                        content_type="application/json", charset="utf-8")

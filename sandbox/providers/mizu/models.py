@@ -11,19 +11,19 @@ Links and payments are both rows of `intents` (their `kind` column, and `_kind`,
 a payment carries its link as a `link` lookup key). Their numeric ids come
 from one sequence, so each number names exactly one row and the control API takes the same
 numbers a partner sees. Every function is synchronous over one unit of work and runs as one
-transaction (`sb.store.commit`).
+transaction (`Provider.commit`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from sandbox.clock import iso, to_ms
 from sandbox.delivery.outbox import Outgoing, emit
 from sandbox.errors import InvalidState, NotFound, ValidationFailed
 from sandbox.ids import Ids
+from sandbox.providers.base import Ctx, public
 from sandbox.providers.mizu.events import EVENT_TYPE, event_id_for, webhook_body
 from sandbox.scenarios import Scenario
 from sandbox.store import IntentRow, UnitOfWork
@@ -47,21 +47,6 @@ CHAINS = {"ethereum": "evm", "polygon": "evm", "arbitrum": "evm", "base": "evm",
 CURRENCIES = ("USDC", "USDT")
 
 
-@dataclass(slots=True)
-class Ctx:
-    """What a Mizu transaction needs from the sandbox, passed into the DB thread."""
-
-    ids: Ids
-    now: datetime
-    base_url: str
-    settlement_delay_s: float = SETTLEMENT_DELAY_S
-
-    @property
-    def now_ms(self) -> int:
-        """The transaction's now in epoch milliseconds."""
-        return to_ms(self.now)
-
-
 def wallet_address(ids: Ids, chain: str) -> str:
     """A receiving address shaped like the chain's (EVM: 0x + 40 hex)."""
     return ids.evm_address()
@@ -79,11 +64,6 @@ def _next_id(db: UnitOfWork, ids: Ids) -> int:
         last = ids.number(10_000_000, 49_999_999)
     db.meta.set("mizu:last_id", last + 1, shared=True)
     return last + 1
-
-
-def public(data: dict) -> dict:
-    """The wire object: private bookkeeping members start with `_`."""
-    return {k: v for k, v in data.items() if not k.startswith("_")}
 
 
 def link_public(data: dict, base_url: str) -> dict:
@@ -242,7 +222,3 @@ def force(db: UnitOfWork, ctx: Ctx, payment_id: str, to: str) -> dict:
         raise InvalidState(f"{payment_id} is a payment link; drive one of its payments instead")
     return transition(db, ctx, load(db, payment_id, "payment"), target, by="control")
 
-
-def record_browser_event(db: UnitOfWork, now_ms: int, payment_id: str, event: dict) -> None:
-    """A pay-page browser event, into the payment's timeline."""
-    db.timeline.add(NAME, payment_id, "browser_event", now_ms, {"event": event})

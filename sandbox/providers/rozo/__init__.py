@@ -12,10 +12,9 @@ from aiohttp import web
 
 from sandbox.clock import from_ms
 from sandbox.ids import Ids
-from sandbox.providers.base import Provider
-from sandbox.providers.rozo import chains, models, pages
-from sandbox.providers.rozo import routes as api
-from sandbox.providers.rozo.errors import render_error
+from sandbox.jobs import Job
+from sandbox.providers.base import Credential, Provider, Where
+from sandbox.providers.rozo import chains, errors, models, pages, routes
 from sandbox.providers.rozo.events import POLICY, RozoDialect
 from sandbox.providers.rozo.grading import GRADING
 
@@ -23,92 +22,82 @@ DEFAULT_APP_ID = "merchant_sandbox"
 WALLET_APP_ID = "wallet_sandbox"
 
 
-def default_credentials(ids: Ids) -> dict[str, str]:
-    """Two keys bound to two apps (tenancy is testable), a 64-hex app webhook secret, pooled deposit addresses."""
-    return {
-        "api_key": "rz_test_" + ids.alnum(32),
-        "app_id": DEFAULT_APP_ID,
-        "wallet_api_key": "rz_test_" + ids.alnum(32),
-        "wallet_app_id": WALLET_APP_ID,
-        "webhook_secret": ids.hex(64),
-        "stellar_deposit_address": chains.stellar_account(ids),
-        "solana_deposit_address": chains.account(ids, chains.CHAINS["900"]),
-    }
+class Rozo(Provider):
+    """ROZO as its published OpenAPI describes it: `X-API-Key` bound to an app, at-most-once webhooks."""
+
+    name = "rozo"
+    title = "ROZO"
+    page_brand = "ROZO Pay"
+    dialect = RozoDialect()
+    policy = POLICY
+    #: Two keys bound to two apps (tenancy is testable), a 64-hex app webhook secret, pooled deposit addresses.
+    credentials = (
+        Credential("api_key", lambda ids: "rz_test_" + ids.alnum(32)),
+        Credential("app_id", lambda ids: DEFAULT_APP_ID),
+        Credential("wallet_api_key", lambda ids: "rz_test_" + ids.alnum(32), setting=False),
+        Credential("wallet_app_id", lambda ids: WALLET_APP_ID, setting=False),
+        Credential("webhook_secret", lambda ids: ids.hex(64)),
+        Credential("stellar_deposit_address", chains.stellar_account, setting=False),
+        Credential("solana_deposit_address", lambda ids: chains.account(ids, chains.CHAINS["900"]), setting=False),
+    )
+    statuses = models.STATUSES
+    graph = models.GRAPH
+    api_base = routes.API
+    routes = routes.routes
+    pages = pages.routes
+    ctx_type = models.Ctx
+    fire = staticmethod(models.run_job)
+    force = staticmethod(models.force)
+    error_body = staticmethod(errors.error_body)
+    grading = GRADING
+
+    def authenticate(self, request: web.Request) -> None:
+        """An `X-API-Key` is optional but, when sent, must be a known one (`400 invalid_api_key`)."""
+        routes.key_app(request)
+
+    def middlewares(self) -> list:
+        """ROZO's SDK calls the API from partners' browser pages: CORS on every API answer."""
+        return [routes.cors_middleware]
+
+    def ctx_fields(self, where: Where) -> dict:
+        """The pooled deposit addresses of the memo chains."""
+        return {"pools": {"stellar": self.credential(where, "stellar_deposit_address"),
+                          "solana": self.credential(where, "solana_deposit_address")}}
+
+    def world_credentials(self, ids: Ids) -> dict[str, str]:
+        """A world's own apps: the same shape, appIds of its own (keeping the merchant/wallet prefixes that need a key)."""
+        suffix = ids.alnum(12)
+        return {**self.default_credentials(ids), "app_id": f"merchant_{suffix}", "wallet_app_id": f"wallet_{suffix}"}
+
+    async def run_job(self, where: Where, job: Job) -> None:
+        """Fire a timer at its due time, so a clock jump of an hour still spaces the follow-up steps correctly."""
+        ctx = self.ctx(where)
+        ctx.now = min(ctx.now, from_ms(job.due_ms))
+        await self.commit(where, self.fire, ctx, job.intent_id, job.kind, job.payload)
+
+    async def receiver_secrets(self, where: Where, body: dict) -> list[str]:
+        """The payment's own webhookSecret (looked up by `data.id`) and the app's secret(s)."""
+        data = body.get("data") if isinstance(body.get("data"), dict) else {}
+        secrets = []
+        if isinstance(data.get("id"), str):
+            row = await self.find(where, data["id"])
+            if row is not None and row.data.get("webhookSecret"):
+                secrets.append(row.data["webhookSecret"])
+        return secrets + await super().receiver_secrets(where, body)
+
+    def describe_more(self, where: Where) -> dict:
+        """The SDK's base, both keys and their apps, the pay page and the delivery semantics."""
+        base_url = self.base_url(where)
+        keys = [{"api_key": self.credential(where, key), "app_id": self.credential(where, app)}
+                for key, app in (("api_key", "app_id"), ("wallet_api_key", "wallet_app_id"))]
+        return {
+            "sdk_base_url": f"{base_url}/rozo/functions/v1",
+            "api_keys": keys,
+            "key_required_prefixes": list(routes.MERCHANT_PREFIXES),
+            "pay_page": f"{base_url}/rozo/pay/{{paymentId}}",
+            "settlement_delay_s": self.ctx(where).settlement_delay_s,
+            "delivery": "at most once (no retries)" if self.effective_policy(where).at_most_once else "with retries",
+        }
 
 
-def world_credentials(ids: Ids) -> dict[str, str]:
-    """A world's own apps: the same shape, appIds of its own (keeping the merchant/wallet prefixes that need a key)."""
-    suffix = ids.alnum(12)
-    return {**default_credentials(ids), "app_id": f"merchant_{suffix}", "wallet_app_id": f"wallet_{suffix}"}
-
-
-async def run_job(sb, job) -> None:
-    """Fire a timer at its due time, so a clock jump of an hour still spaces the follow-up steps correctly."""
-    ctx = api.ctx_of(sb)
-    ctx.now = min(ctx.now, from_ms(job.due_ms))
-    await sb.store.commit(models.run_job, ctx, job.intent_id, job.kind, job.payload)
-
-
-async def transition(sb, payment_id: str, to: str) -> dict:
-    """The control API's transition (see models.force)."""
-    return await sb.store.commit(models.force, api.ctx_of(sb), payment_id, to)
-
-
-async def receiver_secrets(sb, body: dict) -> list[str]:
-    """The payment's own webhookSecret (looked up by `data.id`) and the app's secret(s)."""
-    data = body.get("data") if isinstance(body.get("data"), dict) else {}
-    secrets = []
-    if isinstance(data.get("id"), str):
-        row = await sb.store.read(lambda db: db.intents.get(models.NAME, data["id"]))
-        if row is not None and row.data.get("webhookSecret"):
-            secrets.append(row.data["webhookSecret"])
-    return secrets + sb.endpoint(models.NAME)[1]
-
-
-def describe(sb) -> dict:
-    """ROZO's part of `GET /_sandbox/config` and of the start banner."""
-    url, secrets = sb.endpoint(models.NAME)
-    c = sb.credentials[models.NAME]
-    settings = sb.settings.provider(models.NAME)
-    return {
-        "base_url": f"{sb.base_url}/rozo{api.API}",
-        "sdk_base_url": f"{sb.base_url}/rozo/functions/v1",
-        "api_key": c["api_key"],
-        "app_id": c["app_id"],
-        "api_keys": [{"api_key": c["api_key"], "app_id": c["app_id"]},
-                     {"api_key": c["wallet_api_key"], "app_id": c["wallet_app_id"]}],
-        "key_required_prefixes": list(api.MERCHANT_PREFIXES),
-        "webhook_url": url,
-        "webhook_secret": secrets[0] if secrets else None,
-        "pay_page": f"{sb.base_url}/rozo/pay/{{paymentId}}",
-        "settlement_delay_s": 5.0 if settings.settlement_delay_s is None else settings.settlement_delay_s,
-        "delivery": "at most once (no retries)" if sb.dispatcher.targets[models.NAME].policy().at_most_once
-        else "with retries",
-    }
-
-
-def make_app() -> web.Application:
-    """The `/rozo` sub-app: the Payment API and the hosted pay page."""
-    app = web.Application(middlewares=[api.cors_middleware])
-    app.add_routes(api.routes)
-    app.add_routes(pages.routes)
-    app.router.add_static("/static", pages.STATIC, append_version=False)
-    return app
-
-
-PROVIDER = Provider(
-    name="rozo",
-    title="ROZO",
-    make_app=make_app,
-    dialect=RozoDialect(),
-    policy=POLICY,
-    default_credentials=default_credentials,
-    render_error=render_error,
-    run_job=run_job,
-    transition=transition,
-    statuses=models.STATUSES,
-    describe=describe,
-    receiver_secrets=receiver_secrets,
-    grading=GRADING,
-    world_credentials=world_credentials,
-)
+PROVIDER = Rozo()

@@ -9,10 +9,7 @@ field issues ride in `details.fields` and extra members (the existing `paymentId
 
 from __future__ import annotations
 
-from aiohttp import web
-
 from sandbox.errors import SandboxError
-from sandbox.idempotency import encode
 
 #: The core's neutral codes in ROZO's words.
 NEUTRAL = {
@@ -45,8 +42,3 @@ def error_body(error: SandboxError, request_id: str) -> dict:
         inner["details"] = details
     return {"error": inner, "requestId": request_id}
 
-
-def render_error(error: SandboxError, request_id: str) -> web.Response:
-    """The HTTP answer for a domain error, in ROZO's shape."""
-    return web.Response(status=error.status, body=encode(error_body(error, request_id)),
-                        content_type="application/json", charset="utf-8")

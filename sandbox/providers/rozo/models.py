@@ -14,12 +14,13 @@ an `errorCode` (no webhook), `payment_expired` at `expiresAt` while unpaid (no w
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sandbox.clock import iso, to_ms
 from sandbox.delivery.outbox import Outgoing, emit
 from sandbox.errors import Conflict, InvalidState, NotFound, ValidationFailed
-from sandbox.ids import Ids
+from sandbox.providers import base
+from sandbox.providers.base import public
 from sandbox.providers.rozo import chains, payments
 from sandbox.providers.rozo.events import webhook_body
 from sandbox.scenarios import Scenario
@@ -63,23 +64,10 @@ DESTINATION_ORDER = ("chainId", "receiverAddress", "receiverMemo", "tokenSymbol"
 
 
 @dataclass(slots=True)
-class Ctx:
-    """What a ROZO transaction needs from the sandbox, passed into the DB thread."""
+class Ctx(base.Ctx):
+    """A ROZO transaction also needs the pooled deposit addresses of memo chains."""
 
-    ids: Ids
-    now: datetime
-    base_url: str
-    settlement_delay_s: float = 5.0
     pools: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def now_ms(self) -> int:
-        return to_ms(self.now)
-
-
-def public(data: dict) -> dict:
-    """The wire object (GET /payments/{id}): private bookkeeping members start with `_`."""
-    return {k: v for k, v in data.items() if not k.startswith("_")}
 
 
 def _ordered(payment: dict) -> dict:
@@ -323,7 +311,3 @@ def force(db: UnitOfWork, ctx: Ctx, payment_id: str, to: str) -> dict:
         return result
     return transition(db, ctx, row, target, by="control")
 
-
-def record_browser_event(db: UnitOfWork, now_ms: int, payment_id: str, event: dict) -> None:
-    """Keep a pay page message on the payment's timeline."""
-    db.timeline.add(NAME, payment_id, "browser_event", now_ms, {"event": event})

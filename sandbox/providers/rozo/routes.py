@@ -19,9 +19,8 @@ from aiohttp import web
 from sandbox.bodies import read_json
 from sandbox.clock import parse_iso, to_ms
 from sandbox.errors import SandboxError, ValidationFailed
-from sandbox.providers.common import chosen_scenario, json_response, sandbox_of, validate
+from sandbox.providers.base import public, this
 from sandbox.providers.rozo import models, payments
-from sandbox.providers.rozo.errors import render_error
 from sandbox.signing import equal
 
 NAME = models.NAME
@@ -35,19 +34,11 @@ CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Max-Age": "600",
 routes = web.RouteTableDef()
 
 
-def ctx_of(sb) -> models.Ctx:
-    """What a ROZO transaction needs: ids, the sandbox time, settlement delay and pooled deposit addresses."""
-    settings = sb.settings.provider(NAME)
-    delay = 5.0 if settings.settlement_delay_s is None else settings.settlement_delay_s
-    credentials = sb.credentials[NAME]
-    pools = {"stellar": credentials["stellar_deposit_address"], "solana": credentials["solana_deposit_address"]}
-    return models.Ctx(sb.ids, sb.clock.now(), sb.base_url, delay, pools)
-
-
-def api_keys(sb) -> dict[str, str]:
+def api_keys(request: web.Request) -> dict[str, str]:
     """Every sandbox key and the appId it is bound to."""
-    c = sb.credentials[NAME]
-    return {c["api_key"]: c["app_id"], c["wallet_api_key"]: c["wallet_app_id"]}
+    rozo = this(request)
+    return {rozo.credential(request, "api_key"): rozo.credential(request, "app_id"),
+            rozo.credential(request, "wallet_api_key"): rozo.credential(request, "wallet_app_id")}
 
 
 def key_app(request: web.Request) -> str | None:
@@ -56,7 +47,7 @@ def key_app(request: web.Request) -> str | None:
     if not presented:
         return None
     found = None
-    for key, app_id in api_keys(sandbox_of(request)).items():
+    for key, app_id in api_keys(request).items():
         if equal(presented, key):  # every key compared, in constant time each
             found = app_id
     if found is None:
@@ -73,10 +64,6 @@ def _missing_key(app_id: str) -> SandboxError:
     return SandboxError(f"appId {app_id!r} requires an X-API-Key header", code="missing_api_key", status=400)
 
 
-def _scenario(sb, request: web.Request):
-    return chosen_scenario(sb, NAME, request)
-
-
 def _record(db, payment_id: str, request: web.Request, status: int, now_ms: int, body=None, answer=None) -> None:
     db.timeline.add(NAME, payment_id, "api_call", now_ms, {"method": request.method, "path": request.path,
                                                             "query": request.query_string, "status": status,
@@ -88,25 +75,22 @@ def _record(db, payment_id: str, request: web.Request, status: int, now_ms: int,
 
 async def create(request: web.Request) -> web.Response:
     """Create Payment (`POST /`), or with `?dryrun=true` the fee quote; 409 on a duplicate orderId."""
-    sb = sandbox_of(request)
+    rozo = this(request)
     key_app_id = key_app(request)
-    body, _ = await read_json(request)
-    validate(sb, NAME, "create-payment", body)
+    body, raw = await read_json(request)
+    rozo.validate(request, "create-payment", body)
     app_id = key_app_id or body["appId"]
     if key_app_id is None and needs_key(app_id):
         raise _missing_key(app_id)
     if request.query.get("dryrun", "").lower() in ("true", "1"):
-        return json_response(sb, NAME, payments.quote(body), contract="fee-quote")
-    scenario = _scenario(sb, request)
-    ctx = ctx_of(sb)
+        return rozo.respond(request, payments.quote(body), contract="fee-quote")
+    scenario = rozo.chosen_scenario(request)
+    attach = rozo.attach(request)
 
-    def work(db):
-        payment = models.create_payment(db, ctx, body, app_id, scenario, sb.attach_scenario)
-        _record(db, payment["id"], request, 201, ctx.now_ms, body, payment)
-        return payment
+    def make(db, ctx):
+        return 201, models.create_payment(db, ctx, body, app_id, scenario, attach)
 
-    payment = await sb.store.commit(work)
-    return json_response(sb, NAME, payment, status=201, contract="payment")
+    return await rozo.create(request, body, raw, make, contract="payment")
 
 
 for path in (API, API + "/", API + "/payments"):
@@ -130,7 +114,7 @@ def _int(query, name: str, default: int, issues: list) -> int:
 @routes.get(API + "/payments")
 async def list_payments(request: web.Request) -> web.Response:
     """List Payments: scoped to the key's app (or a public `?appId=`), newest first, offset pagination."""
-    sb = sandbox_of(request)
+    rozo = this(request)
     key_app_id = key_app(request)
     app_id = key_app_id or request.query.get("appId") or None  # ROZO ignores ?appId= when a key is sent
     if app_id is None:
@@ -143,7 +127,10 @@ async def list_payments(request: web.Request) -> web.Response:
     for name in ("status", "fromDate", "toDate"):
         if request.query.get(name):
             query[name] = request.query[name]
-    issues += [i.as_dict() for i in sb.contracts.errors(NAME, "requests", "list-payments-query", query)]
+    try:
+        rozo.validate(request, "list-payments-query", query)
+    except ValidationFailed as failed:
+        issues += failed.details
     if query.get("status") and query["status"] not in models.STATUSES:
         issues.append({"field": "status", "issue": f"must be one of {', '.join(models.STATUSES)}"})
     bounds = {}
@@ -155,43 +142,43 @@ async def list_payments(request: web.Request) -> web.Response:
                 issues.append({"field": name, "issue": "must be an ISO 8601 date-time"})
     if issues:
         raise ValidationFailed("invalid query parameters", details=issues, code="invalidRequest")
-    rows, total = await sb.store.read(models.list_payments, app_id, query.get("status"), bounds.get("fromDate"),
+    rows, total = await rozo.read(request, models.list_payments, app_id, query.get("status"), bounds.get("fromDate"),
                                       bounds.get("toDate"), query["limit"], query["offset"])
     body = {"data": rows, "pagination": {"total": total, "limit": query["limit"], "offset": query["offset"]}}
-    return json_response(sb, NAME, body, contract="payment-list")
+    return rozo.respond(request, body, contract="payment-list")
 
 
 @routes.get(API + "/payments/check")
 async def check_payment(request: web.Request) -> web.Response:
     """Look a payment up by tx hash, or by deposit address + memo (no key needed; a key scopes it)."""
-    sb = sandbox_of(request)
+    rozo = this(request)
     app_id = key_app(request)
-    payment = await sb.store.read(models.check, sb.clock.now_ms(), dict(request.query), app_id)
-    return json_response(sb, NAME, payment, contract="payment")
+    payment = await rozo.read(request, models.check, rozo.ctx(request).now_ms, dict(request.query), app_id)
+    return rozo.respond(request, payment, contract="payment")
 
 
 @routes.get(API + "/payments/order/{appId}/{orderId}")
 async def get_by_order(request: web.Request) -> web.Response:
     """Get Payment by Order ID: with a key, only inside the key's app."""
-    sb = sandbox_of(request)
+    rozo = this(request)
     app_id, order_id = request.match_info["appId"], request.match_info["orderId"]
     key_app_id = key_app(request)
     row = None
     if key_app_id is None or key_app_id == app_id:
-        row = await sb.store.read(models.find_by_order, app_id, order_id)
+        row = await rozo.read(request, models.find_by_order, app_id, order_id)
     if row is None:
         raise SandboxError(f"no payment with orderId {order_id!r} for appId {app_id!r}", code="paymentNotFound",
                            status=404)
-    return json_response(sb, NAME, models.public(row.data), contract="payment")
+    return rozo.respond(request, public(row.data), contract="payment")
 
 
 @routes.get(API + "/payments/{paymentId}")
 async def get_payment(request: web.Request) -> web.Response:
     """Get Payment: any id without a key (legacy), only the key's own payments with one."""
-    sb = sandbox_of(request)
+    rozo = this(request)
     app_id = key_app(request)
-    row = await sb.store.read(models.load, request.match_info["paymentId"], app_id)
-    return json_response(sb, NAME, models.public(row.data), contract="payment")
+    row = await rozo.read(request, models.load, request.match_info["paymentId"], app_id)
+    return rozo.respond(request, public(row.data), contract="payment")
 
 
 # --- payin ----------------------------------------------------------------------------------
@@ -200,21 +187,21 @@ async def get_payment(request: web.Request) -> web.Response:
 @routes.post(API + "/payments/{paymentId}/payin")
 async def register_payin(request: web.Request) -> web.Response:
     """Register Payin Transaction Hash: `{txHash, fromAddress}` (ROZO's SDK says `senderAddress`)."""
-    sb = sandbox_of(request)
+    rozo = this(request)
     app_id = key_app(request)
     body, _ = await read_json(request)
-    validate(sb, NAME, "register-payin", body)
+    rozo.validate(request, "register-payin", body)
     sender = body.get("fromAddress") or body.get("senderAddress")
     payment_id = request.match_info["paymentId"]
-    ctx = ctx_of(sb)
+    ctx = rozo.ctx(request)
 
     def work(db):
         payment = models.register_payin(db, ctx, payment_id, app_id, body["txHash"], sender)
         _record(db, payment_id, request, 200, ctx.now_ms, body, payment)
         return payment
 
-    payment = await sb.store.commit(work)
-    return json_response(sb, NAME, payment, contract="payment")
+    payment = await rozo.commit(request, work)
+    return rozo.respond(request, payment, contract="payment")
 
 
 # --- CORS: ROZO's SDK calls the API from partners' browser pages ----------------------------
@@ -238,6 +225,6 @@ async def cors_middleware(request: web.Request, handler) -> web.StreamResponse:
     try:
         response = await handler(request)
     except SandboxError as error:
-        response = render_error(error, "req_" + sandbox_of(request).ids.alnum(20))
+        response = this(request).render_error(error, this(request).request_id(request))
     response.headers.update({k: v for k, v in CORS.items() if k == "Access-Control-Allow-Origin"})
     return response

@@ -1,4 +1,4 @@
-"""Inqud's wire objects: the checkout (`CCO-…`) and the request (`CAPD-…`), field for field.
+"""Inqud's objects as they go on the wire: the checkout (`CCO-…`) and the request (`CAPD-…`), field for field.
 
 The members and their order follow Inqud's full response examples (crypto widget "Inqud hosted"
 for checkouts, "API only" for requests). Private bookkeeping members start with `_` and never
@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sandbox.clock import iso, to_ms
-from sandbox.ids import Ids
+from sandbox.clock import iso
+from sandbox.providers import base
 from sandbox.providers.inqud import catalog
 from sandbox.providers.inqud.catalog import number
 from sandbox.providers.inqud.statuses import CHECKOUT, REQUEST
@@ -22,30 +22,11 @@ CHECKOUT_TTL_S = 60 * 60       # expiresAt when the partner sends none (Inqud's 
 
 
 @dataclass(slots=True)
-class Ctx:
-    """What an Inqud transaction needs from the sandbox, passed into the DB thread."""
+class Ctx(base.Ctx):
+    """An Inqud transaction also needs the sandbox's project and the merchant's domain."""
 
-    ids: Ids
-    now: datetime
-    base_url: str
-    project_id: str
-    merchant_domain: str
-    confirm_delay_s: float = 5.0
-
-    @property
-    def now_ms(self) -> int:
-        """Sandbox time in epoch milliseconds."""
-        return to_ms(self.now)
-
-    @property
-    def stamp(self) -> str:
-        """Sandbox time as Inqud's ISO 8601 text."""
-        return iso(self.now)
-
-
-def public(data: dict) -> dict:
-    """The wire object: members starting with `_` are the sandbox's own."""
-    return {k: v for k, v in data.items() if not k.startswith("_")}
+    project_id: str = ""
+    merchant_domain: str = ""
 
 
 def acquiring_url(base_url: str, checkout_id: str) -> str:
