@@ -75,11 +75,8 @@ class Sandbox:
 
     @property
     def api_rules_present(self) -> bool:
+        """Whether this world may have an API fault rule (changed only by the fault-rule methods here)."""
         return self.world.api_rules_present
-
-    @api_rules_present.setter
-    def api_rules_present(self, present: bool) -> None:
-        self.world.api_rules_present = present
 
     def scope(self, world: World) -> Sandbox:
         """This sandbox bound to `world`: the same services, that world's clock, ids, credentials and rows."""
@@ -107,7 +104,7 @@ class Sandbox:
             configured = self.settings.provider(name).model_dump(exclude={"delivery", "webhook_url", "settlement_delay_s"}, exclude_none=True)
             self.credentials[name] = {**stored[name], **configured}
         self.world.endpoints = await self.store.read(_load_endpoints, list(self.providers))
-        self.api_rules_present = await self.store.read(has_api_rules)
+        await self.refresh_fault_rules()
         self.worlds.index(self.world)
 
     async def start_workers(self) -> None:
@@ -290,7 +287,8 @@ class Sandbox:
             rule.provider = provider
             rule.match.intent_id = intent_id
             add_rule(uow, rule, "scenario", now_ms)
-            self.api_rules_present = self.api_rules_present or rule.is_api
+            # Noted before the commit: a rolled-back create leaves the cache saying "maybe", which is safe.
+            self.world.api_rules_present = self.world.api_rules_present or rule.is_api
             uow.timeline.add(provider, intent_id, "fault_rule", now_ms, {"rule": rule.model_dump(exclude_none=True)})
 
     async def take_api_fault(self, provider: str, method: str, path: str) -> FaultRule | None:
@@ -298,8 +296,25 @@ class Sandbox:
             return None
         rule = await self.store.commit(_take_and_log_api_rule, provider, method, path, self.clock.now_ms())
         if rule is None:
-            self.api_rules_present = await self.store.read(has_api_rules)
+            await self.refresh_fault_rules()
         return rule
+
+    async def add_fault_rule(self, rule: FaultRule, source: str = "api") -> FaultRule:
+        """Store a rule of this world under a fresh id."""
+        rule.id = f"flt_{self.ids.alnum(16)}"
+        await self.store.commit(add_rule, rule, source, self.clock.now_ms())
+        self.world.api_rules_present = self.world.api_rules_present or rule.is_api
+        return rule
+
+    async def clear_fault_rules(self) -> int:
+        """Delete every rule of this world (scenario rules of live intents included); how many there were."""
+        deleted = await self.store.commit(_delete_all_rules)
+        self.world.api_rules_present = False
+        return deleted
+
+    async def refresh_fault_rules(self) -> None:
+        """Look again whether this world has an API rule (at start and after a reset)."""
+        self.world.api_rules_present = await self.store.read(has_api_rules)
 
     # --- internals ----------------------------------------------------------------------------
 
@@ -325,6 +340,10 @@ def _take_and_log_api_rule(uow: UnitOfWork, provider: str, method: str, path: st
         found = uow.intents.first_of(provider, [part for part in path.split("/") if part])
         log_fault(uow, rule, provider, found, "api", now_ms, {"method": method, "path": path})
     return rule
+
+
+def _delete_all_rules(uow: UnitOfWork) -> int:
+    return uow.faults.delete_all()
 
 
 def _load_credentials(uow: UnitOfWork, generated: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:

@@ -16,9 +16,7 @@ from sandbox.contracts import UnknownContract
 from sandbox.control.openapi import accepts
 from sandbox.delivery.faults import (
     FaultRule,
-    add_rule,
     delete_rule,
-    has_api_rules,
     list_rules,
     read_fault_log,
 )
@@ -108,7 +106,7 @@ async def reset_state(request: web.Request) -> web.Response:
     for name, p in sb.providers.items():
         if provider in (None, name):
             await p.on_start(sb)
-    sb.api_rules_present = await sb.store.read(has_api_rules)
+    await sb.refresh_fault_rules()
     return _json({"reset": provider or "all"})
 
 
@@ -225,9 +223,7 @@ async def add_fault(request: web.Request) -> web.Response:
     rule = _model(FaultRule, body)
     if rule.provider is not None:
         _provider(sb, rule.provider)
-    rule.id = f"flt_{sb.ids.alnum(16)}"
-    await sb.store.commit(add_rule, rule, "api", sb.clock.now_ms())
-    sb.api_rules_present = sb.api_rules_present or rule.is_api
+    await sb.add_fault_rule(rule)
     return _json(rule.model_dump(), 201)
 
 
@@ -235,9 +231,7 @@ async def add_fault(request: web.Request) -> web.Response:
 async def clear_faults(request: web.Request) -> web.Response:
     """Delete every fault rule (scenario rules of live intents included)."""
     sb = _sb(request)
-    deleted = await sb.store.commit(lambda uow: uow.faults.delete_all())
-    sb.api_rules_present = False
-    return _json({"deleted": deleted})
+    return _json({"deleted": await sb.clear_fault_rules()})
 
 
 @routes.delete("/faults/{rule_id}")
