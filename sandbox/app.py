@@ -21,7 +21,14 @@ from sandbox.contracts import Contracts
 from sandbox.control.app import make_app as make_control_app
 from sandbox.control.ui import TEMPLATES as CONTROL_TEMPLATES
 from sandbox.engine import Sandbox
-from sandbox.errors import MethodNotAllowed, NotFound, PayloadTooLarge, SandboxError, Unauthorized
+from sandbox.errors import (
+    MethodNotAllowed,
+    NotFound,
+    PayloadTooLarge,
+    SandboxError,
+    Unauthorized,
+    ValidationFailed,
+)
 from sandbox.grading.page import TEMPLATES as GRADING_TEMPLATES
 from sandbox.idempotency import encode
 from sandbox.ids import Ids
@@ -82,11 +89,38 @@ async def errors_middleware(request: web.Request, handler) -> web.StreamResponse
         return render_error(request, SandboxError("internal error (a sandbox bug)", code="INTERNAL", status=500))
 
 
+#: Headers that carry credentials: a value that is not UTF-8 is a wrong credential (401), not a 500.
+CREDENTIAL_HEADERS = frozenset({"authorization", "x-api-key", "x-token-api-id", "x-token-api-secret", "x-salt",
+                                "x-hmac-sha256-signature"})
+
+
+@web.middleware
+async def headers_middleware(request: web.Request, handler) -> web.StreamResponse:
+    """Refuse header values that are not UTF-8 (aiohttp hands them on as lone surrogates).
+
+    Nothing past this point can then fail to encode a header it compares, stores or echoes.
+    """
+    for name, value in request.headers.items():
+        if value.isascii() and name.isascii():
+            continue
+        try:
+            name.encode("utf-8")
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            if name.lower() in CREDENTIAL_HEADERS:
+                raise Unauthorized(f"the {name} header is not valid UTF-8") from None
+            raise ValidationFailed(f"the {name!r} header is not valid UTF-8".encode("ascii", "replace").decode(),
+                                   details=[{"field": name.encode("ascii", "replace").decode(),
+                                             "issue": "is not valid UTF-8"}]) from None
+    return await handler(request)
+
+
 @web.middleware
 async def admin_middleware(request: web.Request, handler) -> web.StreamResponse:
     """Beyond loopback the control API and inspector need the admin token."""
     settings = request.app[SETTINGS]
-    if request.path.startswith("/_sandbox") and not settings.loopback_only:
+    # Health says only "ok" and the version, and container health checks cannot hold the token.
+    if request.path.startswith("/_sandbox") and request.path != "/_sandbox/health" and not settings.loopback_only:
         token = settings.admin_token or ""
         header = request.headers.get("Authorization", "")
         presented = header[7:] if header.lower().startswith("bearer ") else request.query.get("admin_token", "")
@@ -127,7 +161,8 @@ def create_app(settings: Settings, clock: Clock | None = None, *, providers: Seq
                scenarios_dir: Path = SCENARIOS_DIR) -> web.Application:
     """The whole sandbox as one aiohttp application, serving `providers` (default: the registry's)."""
     providers = registered() if providers is None else tuple(providers)
-    app = web.Application(middlewares=[errors_middleware, admin_middleware, world_middleware, api_fault_middleware])
+    app = web.Application(middlewares=[errors_middleware, headers_middleware, admin_middleware, world_middleware,
+                                       api_fault_middleware])
     app[SETTINGS] = settings
     contracts = Contracts({p.name: p.contracts for p in providers})
     scenarios = Scenarios(scenarios_dir)

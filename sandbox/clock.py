@@ -20,6 +20,11 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+#: The range sandbox time may take (SPEC §10): far enough for any rehearsal, near enough that every
+#: date still formats, converts to milliseconds and fits the store's integers.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+
 
 def to_ms(moment: datetime) -> int:
     """Milliseconds since the epoch: the store's unit for due times."""
@@ -68,7 +73,9 @@ class Clock:
         return self._scale
 
     def now(self) -> datetime:
+        """Sandbox time; a fast clock left running stops at `LATEST` rather than overflowing."""
         elapsed = (time.monotonic() - self._anchor_real) * self._scale
+        elapsed = min(elapsed, max(0.0, (LATEST - self._anchor).total_seconds()))
         return self._anchor + timedelta(seconds=elapsed)
 
     def now_ms(self) -> int:

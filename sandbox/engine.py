@@ -54,7 +54,8 @@ class Sandbox:
         host = f"[{host}]" if ":" in host else host
         self.base_url = (settings.public_url or f"http://{host}:{settings.port}").rstrip("/")
         targets = {name: Target(p.dialect, self._policy_getter(name)) for name, p in providers.items()}
-        self.dispatcher = Dispatcher(store, self.worlds, targets, contracts, self.endpoint_of, settings.max_in_flight)
+        self.dispatcher = Dispatcher(store, self.worlds, targets, contracts, self.endpoint_of, settings.max_in_flight,
+                                     settings.webhook_policy)
         self.jobs = JobRunner(store, self.worlds, {name: self._job_handler(p) for name, p in providers.items()})
         self.watch_clock(self.world)
         self._expiry_wake: asyncio.Event | None = None

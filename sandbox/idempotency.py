@@ -7,9 +7,9 @@ with the same key can never both create. A key reused with another body is a con
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 
+from sandbox.bodies import dumps
 from sandbox.errors import IdempotencyKeyReused
 from sandbox.store import UnitOfWork
 
@@ -17,8 +17,8 @@ Outcome = tuple[int, dict]
 
 
 def encode(body: dict) -> bytes:
-    """How every JSON answer is serialised: UTF-8, Unicode kept as is."""
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    """How every JSON answer is serialised: UTF-8, Unicode kept as is, never NaN (see `bodies.dumps`)."""
+    return dumps(body).encode("utf-8")
 
 
 def run_once(uow: UnitOfWork, provider: str, key: str | None, raw_body: bytes,

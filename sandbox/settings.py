@@ -12,6 +12,7 @@ registry unless a caller names them (a test registering a provider of its own).
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from collections.abc import Sequence
@@ -19,7 +20,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
+
+from sandbox.delivery.destinations import DestinationPolicy, policy_for
 
 
 class Contributor(Protocol):
@@ -69,15 +72,44 @@ class Settings(BaseModel):
     public_url: str | None = None
     #: Client timeout of the Partner CRM simulator's demo proxy when it calls the LIQX API (real seconds).
     partner_proxy_timeout_s: float = Field(10.0, gt=0, le=600)
+    #: Where webhooks may go when bound beyond loopback (SPEC §10): host names, wildcards, CIDRs.
+    #: None: loopback and the private ranges. `SANDBOX_WEBHOOK_ALLOW` takes a comma-separated list.
+    webhook_allow: list[str] | None = None
     providers: dict[str, ProviderSettings] = Field(default_factory=dict)
 
     def provider(self, name: str) -> ProviderSettings:
         return self.providers.setdefault(name, ProviderSettings())
 
+    @field_validator("webhook_allow", mode="before")
+    @classmethod
+    def _split_allow(cls, value):
+        return [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value
+
+    @field_validator("webhook_allow")
+    @classmethod
+    def _check_allow(cls, value):
+        if value is not None:
+            DestinationPolicy.build(False, value)  # raises on an entry that is no host, wildcard or CIDR
+        return value
+
     @property
     def loopback_only(self) -> bool:
-        """True when only this machine can reach the server, so the control API needs no token."""
-        return self.host in ("127.0.0.1", "localhost", "::1") or self.host.startswith("127.")
+        """True when only this machine can reach the server, so the control API needs no token.
+
+        Decided by `ipaddress`, not by the text: `127.evil.example` is a host name, not loopback.
+        """
+        host = self.host.strip("[]")
+        if host.lower() == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            return False
+
+    @property
+    def webhook_policy(self) -> DestinationPolicy:
+        """Where this server's webhooks may go (`sandbox.delivery.destinations`)."""
+        return policy_for(self.loopback_only, None if self.webhook_allow is None else tuple(self.webhook_allow))
 
 
 class ConfigError(ValueError):
@@ -120,7 +152,7 @@ def from_environment(environ: dict[str, str], providers: Sequence[Contributor] |
     """Read the `SANDBOX_*` variables of SPEC §1 into the settings' shape."""
     found: dict[str, Any] = {}
     for field in ("host", "port", "db", "seed", "time_scale", "admin_token", "public_url", "max_in_flight",
-                  "partner_proxy_timeout_s", "signature_clock"):
+                  "partner_proxy_timeout_s", "signature_clock", "webhook_allow"):
         value = environ.get(f"SANDBOX_{field.upper()}")
         if value not in (None, ""):
             found[field] = value

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import socket
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from aiohttp import web
 
 from sandbox.app import create_app
 from sandbox.clock import Clock
+from sandbox.contracts import Contracts
 from sandbox.engine import Sandbox
 from sandbox.keys import SANDBOX
 from sandbox.providers.base import Provider
@@ -30,6 +32,39 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+#: The contracts every test validates answers against (the same files partners use).
+CONTRACTS = Contracts.load()
+
+#: How each provider's API is authenticated: header name -> credential name (SPEC §2-§4).
+_CREDENTIALS = {
+    "liqx": {"Authorization": "Bearer {api_key}"},
+    "rozo": {"X-API-Key": "{api_key}"},
+    "inqud": {"X-Token-API-Id": "{api_id}", "X-Token-API-Secret": "{api_secret}"},
+    "mizu": {"Authorization": "Bearer {api_key}"},
+}
+
+
+_FIELDS = re.compile(r"{(\w+)}")
+
+
+def credentials(running, provider: str) -> dict:
+    """The headers that authenticate a call to `provider`'s API (through `running.key`, so a world's view works)."""
+    names = {field for template in _CREDENTIALS[provider].values() for field in _FIELDS.findall(template)}
+    values = {name: running.key(provider, name) for name in names}
+    return {header: template.format(**values) for header, template in _CREDENTIALS[provider].items()}
+
+
+def contract_issues(provider: str, kind: str, name: str, instance) -> list:
+    """Violations of `<provider>/<kind>/<name>` (empty when the instance fits)."""
+    return CONTRACTS.errors(provider, kind, name, instance)
+
+
+def assert_contract(provider: str, kind: str, name: str, instance) -> None:
+    """Fail naming every violation of the contract."""
+    issues = contract_issues(provider, kind, name, instance)
+    assert not issues, (f"{provider}/{kind}/{name}", issues, instance)
 
 
 def free_socket(host: str = "127.0.0.1") -> socket.socket:

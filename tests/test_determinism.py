@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from tests.faults.drivers import DRIVERS
-from tests.providers.liqx_support import PAYIN, PAYOUT, auth
-from tests.support import start_receiver, start_sandbox, stop_sandbox
+from tests.providers.liqx_support import PAYIN, PAYOUT
+from tests.support import credentials, start_receiver, start_sandbox, stop_sandbox
 
 SIGNED_HEADERS = ("X-LIQX-Event-Id", "X-LIQX-Timestamp", "X-LIQX-Signature", "X-LIQX-Delivery-Attempt",
                   "X-Rozo-Timestamp", "X-Rozo-Signature", "X-Payload-Digest", "Content-Type", "User-Agent")
@@ -17,18 +17,18 @@ async def script(sandbox, receiver) -> dict:
     await sandbox.control("PUT", "/endpoints/liqx", {"url": receiver.url})
     receiver.script = [500]
     out = {}
-    _, payin, _ = await sandbox.request("POST", "/liqx/v1/payin-intents", json=PAYIN, headers=auth(sandbox))
+    _, payin, _ = await sandbox.request("POST", "/liqx/v1/payin-intents", json=PAYIN, headers=credentials(sandbox, "liqx"))
     _, session, _ = await sandbox.request("POST", f"/liqx/v1/intents/{payin['intent_id']}/widget-sessions",
-                                          headers=auth(sandbox))
+                                          headers=credentials(sandbox, "liqx"))
     await sandbox.request("POST", f"/liqx/widget/{session['session_token']}/actions", json={"action": "deposit"})
     await sandbox.control("POST", "/faults", {"provider": "liqx", "action": "duplicate",
                                               "params": {"copies": 1, "spacing_ms": 1500}})
     _, payout, _ = await sandbox.request("POST", "/liqx/v1/payout-intents", json=PAYOUT,
-                                         headers={**auth(sandbox), "X-Sandbox-Scenario": "webhook-delayed"})
+                                         headers={**credentials(sandbox, "liqx"), "X-Sandbox-Scenario": "webhook-delayed"})
     _, failed, _ = await sandbox.request("POST", "/liqx/v1/payout-intents",
-                                         json={**PAYOUT, "scenario": "KYC_REQUIRED"}, headers=auth(sandbox))
+                                         json={**PAYOUT, "scenario": "KYC_REQUIRED"}, headers=credentials(sandbox, "liqx"))
     _, psession, _ = await sandbox.request("POST", f"/liqx/v1/intents/{payout['intent_id']}/widget-sessions",
-                                           headers=auth(sandbox))
+                                           headers=credentials(sandbox, "liqx"))
     await sandbox.request("POST", f"/liqx/widget/{psession['session_token']}/actions", json={"action": "claim"})
     for name in ("rozo", "inqud", "mizu"):
         await DRIVERS[name].point(sandbox, receiver)

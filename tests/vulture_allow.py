@@ -19,3 +19,5 @@ pytest_addoption, pytest_configure  # pytest hooks
 observe  # scenario field shown by docs and the inspector
 api_key, api_id, api_secret  # provider settings read by name
 exc_info  # context-manager protocol
+appId, fromDate, toDate  # ROZO list query members, read through model_dump
+_date_time  # registered with jsonschema's FormatChecker by decorator

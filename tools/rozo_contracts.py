@@ -34,7 +34,8 @@ OpenAPI 3.0 -> JSON Schema 2020-12 conversion:
 
 Request schemas are relaxed only where the sandbox must accept more than the published schema
 (see ``REQUEST_DEVIATIONS`` and contracts/rozo/README.md). Response and webhook schemas are the
-published ones, unchanged.
+published ones, with one change every emitted file shares: each free string gets a ``maxLength``
+(deviation D4, ``rozo_deviations.deviate_bounds``; SPEC §10).
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ from rozo_deviations import (  # noqa: E402
     PAY_EVENT_TYPES,
     PAYMENT_ERROR_CODES,
     REQUEST_DEVIATIONS,
+    deviate_bounds,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -153,7 +155,7 @@ class Builder:
     def _put(self, rel: str, content: Json) -> None:
         if rel in self.files:
             raise ValueError(f"{rel} emitted twice")
-        self.files[rel] = content
+        self.files[rel] = deviate_bounds(content) if rel.endswith(".schema.json") else content
 
     # -- the ROZO mapping ------------------------------------------------------------------
     def build(self) -> dict[str, Json]:

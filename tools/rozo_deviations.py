@@ -6,10 +6,23 @@ published schema (contracts/rozo/README.md gives the reason for each).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sandbox.contracts import bound_strings  # noqa: E402  (the product's one definition of the bounds)
+
 Json = Any
+
+
+def deviate_bounds(schema: dict[str, Json]) -> dict[str, Json]:
+    """Sandbox deviation D4: every free string gets a `maxLength` (SPEC §10; ids ≤ 255, names ≤ 1,000,
+    secrets ≤ 256, URLs ≤ 2,048), in every emitted file. ROZO publishes no bounds; without them a
+    900 KB `orderId` would be accepted, stored and echoed in every webhook."""
+    return bound_strings(schema)
 
 
 def _deviate_create_payment(schema: dict[str, Json]) -> None:

@@ -17,6 +17,7 @@ from aiohttp import web
 from sandbox import __version__
 from sandbox.contracts import Contracts
 from sandbox.settings import Settings
+from sandbox.validation import query_parameters
 
 CONTROL = "_sandbox"
 CONTROL_TAG = "Sandbox control API"
@@ -39,12 +40,24 @@ def _routes(app: web.Application, documented: Mapping[str, str]):
             yield segment, route.method, path, route.handler  # sub-app paths already carry the prefix
 
 
+def _rebase(node, base: str):
+    """A copy of `node` whose document-local `$ref`s (`#/$defs/x`) point inside its new home `base`."""
+    if isinstance(node, dict):
+        out = {k: _rebase(v, base) for k, v in node.items() if k not in ("$schema", "$id")}
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#"):
+            out["$ref"] = base + ref[1:]
+        return out
+    if isinstance(node, list):
+        return [_rebase(item, base) for item in node]
+    return node
+
+
 def _schema_ref(components: dict, contracts: Contracts, provider: str, kind: str, name: str) -> dict:
+    """Embed a contract under `components/schemas` (its internal references rebased) and point at it."""
     key = f"{provider}.{kind}.{name}"
     if key not in components:
-        schema = dict(contracts.schema(provider, kind, name))
-        schema.pop("$schema", None)
-        components[key] = schema
+        components[key] = _rebase(contracts.schema(provider, kind, name), f"#/components/schemas/{key}")
     return {"$ref": f"#/components/schemas/{key}"}
 
 
@@ -88,9 +101,12 @@ def build(app: web.Application, providers: Mapping, contracts: Contracts, settin
             "responses": {"default": {"description": "an error in the provider's error envelope"}},
         }
         params = [part[1:-1] for part in path.split("/") if part.startswith("{") and part.endswith("}")]
-        if params:
-            operation["parameters"] = [{"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
-                                       for p in params]
+        parameters = [{"name": p, "in": "path", "required": True, "schema": {"type": "string"}} for p in params]
+        query_model = getattr(handler, "query_model", None)  # set by handlers that parse a query model
+        if query_model is not None:
+            parameters += query_parameters(query_model)
+        if parameters:
+            operation["parameters"] = parameters
         request_name, status, response_name = (None, "200", None) if declared is None else (
             declared.request, declared.status, declared.response)
         if request_name:

@@ -6,15 +6,20 @@ On loopback it needs no token; bound to any other address every call needs
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from sandbox import __version__
-from sandbox.bodies import read_json
-from sandbox.clock import from_ms, iso, parse_iso
+from sandbox.bodies import json_response, read_json
+from sandbox.clock import EARLIEST, LATEST, from_ms, iso, parse_iso
 from sandbox.contracts import UnknownContract
 from sandbox.control.openapi import accepts
+from sandbox.delivery.destinations import refuse_url
 from sandbox.delivery.faults import (
+    MAX_DELAY_MS,
+    MAX_TIMES,
     FaultRule,
     delete_rule,
     list_rules,
@@ -27,6 +32,7 @@ from sandbox.keys import sandbox_for
 from sandbox.partner.receiver import set_behaviour
 from sandbox.partner.site import SIMULATOR_PAGES
 from sandbox.store import UnitOfWork
+from sandbox.validation import parse_body, parse_query, query_int, query_text, takes_query
 
 routes = web.RouteTableDef()
 
@@ -35,17 +41,8 @@ def _sb(request: web.Request) -> Sandbox:
     return sandbox_for(request)
 
 
-def _json(value, status: int = 200) -> web.Response:
-    import json
-    return web.json_response(value, status=status, dumps=lambda v: json.dumps(v, ensure_ascii=False))
-
-
-def _model(model: type[BaseModel], body: dict | None):
-    try:
-        return model.model_validate(body or {})
-    except ValidationError as exc:
-        details = [{"field": "/" + "/".join(str(p) for p in e["loc"]), "issue": e["msg"]} for e in exc.errors()]
-        raise ValidationFailed("request does not match the control API", details=details) from exc
+_json = json_response
+_model = parse_body
 
 
 def _provider(sb: Sandbox, name: str) -> str:
@@ -54,11 +51,19 @@ def _provider(sb: Sandbox, name: str) -> str:
     return name
 
 
-def _limit(request: web.Request, default: int = 50, most: int = 500) -> int:
-    text = request.query.get("limit", str(default))
-    if not text.isdigit() or not 1 <= int(text) <= most:
-        raise ValidationFailed("invalid limit", details=[{"field": "limit", "issue": f"must be 1 to {most}"}])
-    return int(text)
+class ListQuery(BaseModel):
+    """The filters of the control API's list reads (each an exact match), newest first, at most `limit`."""
+
+    provider: query_text(64) = None
+    intent_id: query_text() = None
+    event_id: query_text() = None
+    type: query_text() = None
+    status: query_text(64) = None
+    limit: query_int(1, 500) = 100
+
+
+class IntentsQuery(ListQuery):
+    limit: query_int(1, 500) = 50
 
 
 @routes.get("/health")
@@ -90,7 +95,7 @@ class ResetBody(BaseModel):
     """`POST /_sandbox/reset`: forget one provider's state, or everything when `provider` is absent."""
 
     model_config = ConfigDict(extra="forbid")
-    provider: str | None = None
+    provider: str | None = Field(None, max_length=64)
 
 
 @routes.post("/reset")
@@ -121,13 +126,13 @@ def _intent_summary(row) -> dict:
 
 
 @routes.get("/intents")
+@takes_query(IntentsQuery)
 async def intents(request: web.Request) -> web.Response:
     sb = _sb(request)
-    provider = request.query.get("provider") or None
-    if provider:
-        _provider(sb, provider)
-    limit = _limit(request)
-    rows = await sb.store.read(lambda uow: uow.intents.list(provider, account=None, limit=limit))
+    query = parse_query(IntentsQuery, request.query)
+    if query.provider:
+        _provider(sb, query.provider)
+    rows = await sb.store.read(lambda uow: uow.intents.list(query.provider, account=None, limit=query.limit))
     return _json({"data": [_intent_summary(r) for r in rows]})
 
 
@@ -159,7 +164,7 @@ class TransitionBody(BaseModel):
     """`POST …/transition`: the status to drive the intent to, in the provider's own words."""
 
     model_config = ConfigDict(extra="forbid")
-    to: str = Field(min_length=1)
+    to: str = Field(min_length=1, max_length=64)
 
 
 @routes.post("/intents/{provider}/{intent_id}/transition")
@@ -174,23 +179,20 @@ async def transition(request: web.Request) -> web.Response:
 
 
 @routes.get("/events")
+@takes_query(ListQuery)
 async def events(request: web.Request) -> web.Response:
     sb = _sb(request)
-    q = request.query
-    limit = _limit(request, 100)
-    rows = await sb.store.read(lambda uow: uow.events.list(q.get("provider") or None, q.get("intent_id") or None,
-                                                           q.get("type") or None, limit))
+    q = parse_query(ListQuery, request.query)
+    rows = await sb.store.read(lambda uow: uow.events.list(q.provider, q.intent_id, q.type, q.limit))
     return _json({"data": rows})
 
 
 @routes.get("/deliveries")
+@takes_query(ListQuery)
 async def deliveries(request: web.Request) -> web.Response:
     sb = _sb(request)
-    q = request.query
-    limit = _limit(request, 100)
-    rows = await sb.store.read(lambda uow: uow.deliveries.list(q.get("event_id") or None, q.get("provider") or None,
-                                                               q.get("status") or None, q.get("intent_id") or None,
-                                                               limit))
+    q = parse_query(ListQuery, request.query)
+    rows = await sb.store.read(lambda uow: uow.deliveries.list(q.event_id, q.provider, q.status, q.intent_id, q.limit))
     return _json({"data": rows})
 
 
@@ -209,10 +211,11 @@ async def faults(request: web.Request) -> web.Response:
 
 
 @routes.get("/faults/log")
+@takes_query(ListQuery)
 async def fault_log(request: web.Request) -> web.Response:
     """Every fault applied so far, newest first: deliveries, attempts, API calls and the receiver."""
     sb = _sb(request)
-    return _json({"data": await sb.store.read(read_fault_log, _limit(request, 100))})
+    return _json({"data": await sb.store.read(read_fault_log, parse_query(ListQuery, request.query).limit)})
 
 
 @routes.post("/faults")
@@ -254,12 +257,22 @@ class AdvanceBody(BaseModel):
     seconds: float = Field(ge=0, le=10 * 365 * 86400)
 
 
+def _within_bounds(moment, field: str):
+    """The sandbox clock stays between the years 2000 and 2200 (SPEC §10)."""
+    if not EARLIEST <= moment < LATEST:
+        raise ValidationFailed(f"the clock must stay between {iso(EARLIEST)} and {iso(LATEST)}",
+                               details=[{"field": field, "issue": "outside the years 2000 to 2199"}])
+    return moment
+
+
 @routes.post("/clock/advance")
 @accepts(AdvanceBody)
 async def advance(request: web.Request) -> web.Response:
     sb = _sb(request)
     body, _ = await read_json(request)
-    sb.clock.advance(_model(AdvanceBody, body).seconds)
+    seconds = _model(AdvanceBody, body).seconds
+    _within_bounds(sb.clock.now() + timedelta(seconds=seconds), "/seconds")
+    sb.clock.advance(seconds)
     await sb.save_world()   # a world's clock survives a restart, kill -9 included
     return _json(sb.clock.state())
 
@@ -268,7 +281,7 @@ class ClockBody(BaseModel):
     """`PUT /_sandbox/clock`: pin the time (ISO 8601) and/or set the scale (0 freezes)."""
 
     model_config = ConfigDict(extra="forbid")
-    now: str | None = None
+    now: str | None = Field(None, max_length=64)
     time_scale: float | None = Field(None, ge=0, le=1_000_000)
 
 
@@ -280,8 +293,10 @@ async def set_clock(request: web.Request) -> web.Response:
     parsed = _model(ClockBody, body)
     try:
         now = parse_iso(parsed.now) if parsed.now else None
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         raise ValidationFailed("now must be ISO 8601", details=[{"field": "/now", "issue": str(exc)}]) from exc
+    if now is not None:
+        _within_bounds(now, "/now")
     sb.clock.set(now, parsed.time_scale)
     await sb.save_world()
     return _json(sb.clock.state())
@@ -300,8 +315,8 @@ class EndpointBody(BaseModel):
     """`PUT /_sandbox/endpoints/{provider}`: where the provider's webhooks go and the secret they are signed with."""
 
     model_config = ConfigDict(extra="forbid")
-    url: str | None = Field(None, pattern=r"^https?://")
-    secret: str | None = Field(None, min_length=1)
+    url: str | None = Field(None, pattern=r"^https?://", max_length=2048)
+    secret: str | None = Field(None, min_length=1, max_length=256)
 
 
 @routes.put("/endpoints/{provider}")
@@ -311,6 +326,8 @@ async def set_endpoint(request: web.Request) -> web.Response:
     provider = _provider(sb, request.match_info["provider"])
     body, _ = await read_json(request)
     parsed = _model(EndpointBody, body)
+    if parsed.url is not None:
+        refuse_url(parsed.url, sb.settings.webhook_policy, "/url")
     await sb.set_endpoint(provider, parsed.url, parsed.secret)
     return await endpoint(request)
 
@@ -328,8 +345,8 @@ class ReceiverBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     status: int = Field(500, ge=100, le=599)
-    times: int = Field(1, ge=0)
-    delay_ms: int = Field(0, ge=0, le=120_000)
+    times: int = Field(1, ge=0, le=MAX_TIMES)
+    delay_ms: int = Field(0, ge=0, le=min(120_000, MAX_DELAY_MS))
 
 
 @routes.put("/receiver/{provider}")

@@ -8,16 +8,16 @@ pending deliveries and timers; a `ttl_s` deletes it that many real seconds after
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 from sandbox.bodies import read_json
-from sandbox.clock import parse_iso
+from sandbox.clock import EARLIEST, LATEST, parse_iso
 from sandbox.control.openapi import accepts
 from sandbox.control.routes import _json, _model, _sb
+from sandbox.delivery.destinations import refuse_url
 from sandbox.errors import ValidationFailed
 from sandbox.keys import SANDBOX
 from sandbox.worlds import DEFAULT
@@ -25,7 +25,6 @@ from sandbox.worlds import DEFAULT
 routes = web.RouteTableDef()
 
 Url = Annotated[str, Field(min_length=8, max_length=2048, pattern=r"^https?://[^\s]+$")]
-EARLIEST, LATEST = datetime(2000, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC)
 
 
 class WorldClock(BaseModel):
@@ -61,9 +60,11 @@ class WorldBody(BaseModel):
     signature_clock: Literal["wall", "sandbox"] = "wall"
 
 
-def parse_body(body: dict | None, providers) -> WorldBody:
-    """The validated create body; unknown providers in `webhook_urls` are named in the details."""
+def parse_body(body: dict | None, providers, policy) -> WorldBody:
+    """The validated create body; unknown providers and refused destinations in `webhook_urls` are named."""
     parsed = _model(WorldBody, body)
+    for name, url in (parsed.webhook_urls or {}).items():
+        refuse_url(url, policy, f"/webhook_urls/{name}")
     unknown = sorted(set(parsed.webhook_urls or {}) - set(providers))
     if unknown:
         raise ValidationFailed("unknown provider in webhook_urls", details=[
@@ -78,7 +79,7 @@ async def create(request: web.Request) -> web.Response:
     """Create a world: 201 with its id, credentials, base URLs, webhook URLs and clock."""
     sb = request.config_dict[SANDBOX]   # worlds are made by the server, whatever world a header names
     body, _ = await read_json(request, allow_empty=True)
-    world = await sb.create_world(parse_body(body, sb.providers))
+    world = await sb.create_world(parse_body(body, sb.providers, sb.settings.webhook_policy))
     return _json(sb.describe_world(world), 201)
 
 

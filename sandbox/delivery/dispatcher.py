@@ -28,6 +28,7 @@ import aiohttp
 
 from sandbox.clock import DueSchedule
 from sandbox.contracts import Contracts
+from sandbox.delivery.destinations import DestinationPolicy, DestinationRefused, PolicyResolver
 from sandbox.delivery.faults import log_fault, take_webhook_rules, tampered, with_unknown_fields
 from sandbox.delivery.outbox import insert_copy, release_held
 from sandbox.delivery.policy import RetryPolicy, WebhookDialect
@@ -75,9 +76,11 @@ class Dispatcher:
     """Runs deliveries from the outbox until stopped."""
 
     def __init__(self, store: Store, worlds: Worlds, targets: Mapping[str, Target], contracts: Contracts,
-                 endpoint: Callable[[World, str], tuple[str, list[str]]], max_in_flight: int = 256) -> None:
+                 endpoint: Callable[[World, str], tuple[str, list[str]]], max_in_flight: int = 256,
+                 destinations: DestinationPolicy | None = None) -> None:
         self.store, self.worlds, self.targets, self.contracts = store, worlds, targets, contracts
         self.endpoint = endpoint
+        self.destinations = destinations or DestinationPolicy.build(True)
         self.max_in_flight = max_in_flight
         #: Every world's next due delivery, on one heap of real deadlines.
         self.schedule = DueSchedule(worlds.clock_of)
@@ -117,7 +120,8 @@ class Dispatcher:
                 await self.store.commit(_recover, at_most_once, world.clock.now_ms(), world=world_id)
         for world_id, due_ms in (await self.store.read(_next_due_by_world)).items():
             self.schedule.note(world_id, due_ms)
-        connector = aiohttp.TCPConnector(limit=self.max_in_flight, limit_per_host=0, force_close=False)
+        connector = aiohttp.TCPConnector(limit=self.max_in_flight, limit_per_host=0, force_close=False,
+                                         resolver=PolicyResolver(self.destinations))
         self._session = aiohttp.ClientSession(connector=connector, auto_decompress=False)
         self._loop_task = asyncio.create_task(self._run(), name="dispatcher")
 
@@ -267,6 +271,10 @@ class Dispatcher:
         if "drop" in faults or not url:
             record["error"] = "dropped by fault rule" if "drop" in faults else "no webhook URL configured"
             return record
+        refused = self.destinations.refuse_url(url)
+        if refused is not None:
+            record["error"] = f"webhook destination refused: URL {refused}"
+            return record
         started = time.perf_counter()
         try:
             timeout = aiohttp.ClientTimeout(total=timeout_s)
@@ -278,7 +286,8 @@ class Dispatcher:
         except TimeoutError:
             record["error"] = f"timeout after {timeout_s:g} s"
         except aiohttp.ClientError as exc:
-            record["error"] = f"{type(exc).__name__}: {exc}"
+            cause = getattr(exc, "os_error", None)
+            record["error"] = str(cause) if isinstance(cause, DestinationRefused) else f"{type(exc).__name__}: {exc}"
         record["duration_ms"] = round((time.perf_counter() - started) * 1000, 3)
         return record
 

@@ -13,11 +13,16 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sandbox.store import UnitOfWork, dumps
+
+#: Control-API bounds (SPEC §10): counts up to a million, delays up to a week.
+MAX_TIMES = 1_000_000
+MAX_DELAY_MS = 7 * 24 * 3600 * 1000
+Id = Annotated[str | None, Field(max_length=255)]
 
 WEBHOOK_ACTIONS = ("drop", "delay", "duplicate", "reorder", "bad_signature", "stale_timestamp", "missing_signature",
                    "unknown_fields", "tampered_body")
@@ -35,18 +40,18 @@ class FaultMatch(BaseModel):
     """Which deliveries (event type, intent, external ref) or API calls (method, path) a rule hits."""
 
     model_config = ConfigDict(extra="forbid")
-    event_type: str | None = None
-    intent_id: str | None = None
-    external_ref: str | None = None
-    method: str | None = None
-    path: str | None = None
+    event_type: Id = None
+    intent_id: Id = None
+    external_ref: Id = None
+    method: str | None = Field(None, max_length=16)
+    path: str | None = Field(None, max_length=2048)
 
 
 class FaultParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    delay_ms: int | None = Field(None, ge=0)
+    delay_ms: int | None = Field(None, ge=0, le=MAX_DELAY_MS)
     copies: int | None = Field(None, ge=1, le=100)
-    spacing_ms: int | None = Field(None, ge=0)
+    spacing_ms: int | None = Field(None, ge=0, le=MAX_DELAY_MS)
     status: int | None = Field(None, ge=100, le=599)
 
 
@@ -54,13 +59,13 @@ class FaultRule(BaseModel):
     """A rule as posted to `POST /_sandbox/faults`."""
 
     model_config = ConfigDict(extra="forbid")
-    id: str | None = None
-    provider: str | None = None
+    id: Id = None
+    provider: str | None = Field(None, max_length=64)
     match: FaultMatch = Field(default_factory=FaultMatch)
     action: Action
     params: FaultParams = Field(default_factory=FaultParams)
-    times: int = Field(1, ge=0)
-    attempt: int | None = Field(None, ge=1)
+    times: int = Field(1, ge=0, le=MAX_TIMES)
+    attempt: int | None = Field(None, ge=1, le=MAX_TIMES)
 
     @model_validator(mode="after")
     def _params_fit_action(self) -> FaultRule:

@@ -18,14 +18,16 @@ import json
 from typing import Any
 
 from aiohttp import web
+from pydantic import BaseModel
 
-from sandbox.bodies import query_limit, read_raw
+from sandbox.bodies import json_response, parse_json, read_raw
 from sandbox.clock import from_ms, iso, parse_iso, to_ms
 from sandbox.delivery.faults import FaultRule, log_fault, replace_receiver_rule, take_receiver_rule
 from sandbox.engine import Sandbox
-from sandbox.errors import NotFound, ValidationFailed
+from sandbox.errors import MalformedJson, NotFound, ValidationFailed
 from sandbox.keys import sandbox_for
 from sandbox.store import UnitOfWork
+from sandbox.validation import parse_query, query_int, query_text
 
 routes = web.RouteTableDef()
 
@@ -82,10 +84,12 @@ async def receive(request: web.Request) -> web.Response:
         if not 200 <= status < 300:
             return web.json_response({"received": False, "instructed": True}, status=status)
     try:
-        body = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return web.json_response({"received": False, "error": "body is not JSON"}, status=400)
-    facts = _scalar_facts(provider.dialect.describe(body) if isinstance(body, dict) else {})
+        body = parse_json(raw)
+    except MalformedJson as exc:
+        return json_response({"received": False, "error": exc.message}, status=400)
+    if not isinstance(body, dict):  # every provider's webhook is a JSON object
+        return json_response({"received": False, "error": "body must be a JSON object"}, status=400)
+    facts = _scalar_facts(provider.dialect.describe(body))
     secrets = await provider.receiver_secrets(sb, body)
     signed_now = sb.signing_now()  # the replay window is checked on the clock signatures carry
     results = [provider.dialect.verify(raw, request.headers, secret, signed_now) for secret in (secrets or [None])]
@@ -93,7 +97,7 @@ async def receive(request: web.Request) -> web.Response:
     headers = dict(request.headers)
     stored = await sb.store.commit(_store_receipt, name, facts, headers, raw.decode("utf-8"), valid,
                                    sb.clock.now_ms())
-    return web.json_response({"received": True, "signature_valid": valid, **stored})
+    return json_response({"received": True, "signature_valid": valid, **stored})
 
 
 def _receipt(row: Any) -> dict:
@@ -114,28 +118,34 @@ def read_receipts(uow: UnitOfWork, provider: str, filters: dict, limit: int) -> 
     return [_receipt(row) for row in rows]
 
 
+class ReceiptsQuery(BaseModel):
+    """The receipts read's filters (exact matches), `since` (ISO 8601) and `limit` (1 to 100, default 20)."""
+
+    intent_id: query_text() = None
+    external_ref: query_text() = None
+    type: query_text() = None
+    since: query_text(64) = None
+    limit: query_int(1, 100) = 20
+
+
 @routes.get("/api/webhooks/{provider}/events")
 async def events(request: web.Request) -> web.Response:
     """The bounded read: newest first, `limit` default 20, at most 100."""
     sb: Sandbox = sandbox_for(request)
     name = request.match_info["provider"]
     _provider(sb, name)
-    query = request.query
-    issues: list[dict] = []
-    limit = query_limit(query, issues)
+    query = parse_query(ReceiptsQuery, request.query)
     since_ms = None
-    if query.get("since"):
+    if query.since:
         try:
-            since_ms = to_ms(parse_iso(query["since"]))
-        except ValueError:
-            issues.append({"field": "since", "issue": "must be an ISO 8601 timestamp"})
-    if issues:
-        raise ValidationFailed("invalid query parameters", details=issues)
-    filters = {k: query.get(k) for k in ("intent_id", "external_ref", "type")}
-    filters["since_ms"] = since_ms
-    rows = await sb.store.read(read_receipts, name, filters, limit)
-    return web.json_response({"data": rows, "limit": limit, "count": len(rows)},
-                             dumps=lambda v: json.dumps(v, ensure_ascii=False))
+            since_ms = to_ms(parse_iso(query.since))
+        except (ValueError, OverflowError) as exc:
+            raise ValidationFailed("invalid query parameters",
+                                   details=[{"field": "since", "issue": "must be an ISO 8601 timestamp"}]) from exc
+    filters = {"intent_id": query.intent_id, "external_ref": query.external_ref, "type": query.type,
+               "since_ms": since_ms}
+    rows = await sb.store.read(read_receipts, name, filters, query.limit)
+    return json_response({"data": rows, "limit": query.limit, "count": len(rows)})
 
 
 async def set_behaviour(sb: Sandbox, provider: str, behaviour: dict) -> dict:

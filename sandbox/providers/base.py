@@ -45,6 +45,7 @@ from sandbox.keys import sandbox_for
 from sandbox.scenarios import Scenario, UnknownScenario, combine
 from sandbox.signing import equal
 from sandbox.store import IntentRow, UnitOfWork
+from sandbox.validation import refuse
 from sandbox.web.render import error_page, render
 
 if TYPE_CHECKING:
@@ -307,8 +308,7 @@ class Provider:
         issues = _sandbox(where).contracts.errors(self.name, "requests", contract, body)
         if issues:
             fields = ", ".join(sorted({i.field for i in issues}))
-            raise ValidationFailed(f"request does not match the contract: {fields}",
-                                   details=[i.as_dict() for i in issues])
+            raise refuse(f"request does not match the contract: {fields}", issues)
 
     def chosen_scenario(self, request: web.Request, field_value: str | None = None) -> Scenario | None:
         """The scenario chosen at creation: `X-Sandbox-Scenario`, plus a body field where the provider has one.

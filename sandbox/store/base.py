@@ -15,8 +15,11 @@ if TYPE_CHECKING:
 
 
 def dumps(value: Any) -> str:
-    """Compact JSON that keeps Unicode as is (홍길동 stays 홍길동 in the database and on the wire)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    """Compact JSON that keeps Unicode as is (홍길동 stays 홍길동 in the database and on the wire).
+
+    NaN and Infinity are refused: SQLite's JSON functions cannot read a row that holds them.
+    """
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
 def where(*conditions: tuple[str, Any]) -> tuple[str, list]:

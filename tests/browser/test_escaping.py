@@ -6,7 +6,8 @@ import pytest
 from playwright.async_api import expect
 
 from tests.browser.partner_support import create_and_open_widget, open_page, wait_ready, widget
-from tests.providers.liqx_support import PAYIN, auth, create_payin
+from tests.providers.liqx_support import PAYIN, create_payin
+from tests.support import credentials
 
 pytestmark = pytest.mark.browser
 
@@ -20,7 +21,7 @@ async def test_markup_in_a_depositor_name_is_text_on_the_widget_and_the_inspecto
     status, intent, _ = await create_payin(sandbox, {**PAYIN, "depositor_name": HOSTILE_NAME, "external_ref": HOSTILE_REF})
     assert status == 201, intent
     status, session, _ = await sandbox.request("POST", f"/liqx/v1/intents/{intent['intent_id']}/widget-sessions",
-                                               json={}, headers=auth(sandbox))
+                                               json={}, headers=credentials(sandbox, "liqx"))
     assert status == 201, session
     _, html, _ = await sandbox.request("GET", f"/liqx/widget/{session['session_token']}")
     assert "<script>window.__pwned" not in html and "<img src=x" not in html

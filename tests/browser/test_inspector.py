@@ -14,7 +14,8 @@ from tests.browser.partner_support import (
     wait_ready,
     widget,
 )
-from tests.providers.liqx_support import PAYIN, PAYOUT, auth, create_payin
+from tests.providers.liqx_support import PAYIN, PAYOUT, create_payin
+from tests.support import credentials
 
 pytestmark = pytest.mark.browser
 
@@ -95,7 +96,7 @@ async def test_resend_adds_an_attempt(sandbox, browser):
 
 async def test_force_transition_moves_the_intent_and_refusals_are_shown(sandbox, browser):
     """Forcing RESERVED → FAILED works from the page; a status the graph forbids is refused with a message."""
-    status, intent, _ = await sandbox.request("POST", "/liqx/v1/payout-intents", json=PAYOUT, headers=auth(sandbox))
+    status, intent, _ = await sandbox.request("POST", "/liqx/v1/payout-intents", json=PAYOUT, headers=credentials(sandbox, "liqx"))
     assert status == 201
     async with open_page(browser, sandbox, f"{INSPECTOR}#liqx/{intent['intent_id']}") as opened:
         page = opened.page
@@ -124,7 +125,7 @@ async def test_lists_intents_across_providers_and_refreshes_itself(sandbox, brow
             "Authorization": f"Bearer {sandbox.key('mizu')}"},
             json={"amount": "25.50", "currency": "USDC", "chain": "polygon", "title": "coffee"})
         assert status == 201, link
-        await sandbox.request("POST", "/liqx/v1/payout-intents", json=PAYOUT, headers=auth(sandbox))
+        await sandbox.request("POST", "/liqx/v1/payout-intents", json=PAYOUT, headers=credentials(sandbox, "liqx"))
         rows = page.get_by_test_id("intent-row")
         await expect(rows.and_(page.locator('[data-provider="liqx"]'))).to_have_count(1, timeout=UI_TIMEOUT_MS)
         await expect(rows.and_(page.locator('[data-provider="mizu"]'))).to_have_count(1)
@@ -141,7 +142,7 @@ async def test_faults_are_shown_in_place(sandbox, browser):
     await sandbox.control("POST", f"/intents/liqx/{intent_id}/transition", {"to": "COMPLETED"})
     await sandbox.control("POST", "/faults", {"provider": "liqx", "action": "api_error", "params": {"status": 503},
                                               "match": {"method": "GET", "path": f"/liqx/v1/intents/{intent_id}"}})
-    status, _, _ = await sandbox.request("GET", f"/liqx/v1/intents/{intent_id}", headers=auth(sandbox))
+    status, _, _ = await sandbox.request("GET", f"/liqx/v1/intents/{intent_id}", headers=credentials(sandbox, "liqx"))
     assert status == 503
     async with open_page(browser, sandbox, f"{INSPECTOR}#liqx/{intent_id}") as opened:
         page = opened.page

@@ -16,7 +16,8 @@ from tests.browser.partner_support import (
     widget,
 )
 from tests.grading.support import kept_grade
-from tests.providers.liqx_support import auth, create_payin
+from tests.providers.liqx_support import create_payin
+from tests.support import credentials
 
 pytestmark = pytest.mark.browser
 
@@ -86,7 +87,7 @@ async def test_inspector_is_usable(sandbox, browser, size):
     _, intent, _ = await create_payin(sandbox)
     await sandbox.control("POST", f"/intents/liqx/{intent['intent_id']}/transition", {"to": "COMPLETED"})
     await sandbox.settle()
-    status, _, _ = await sandbox.request("GET", f"/liqx/v1/intents/{intent['intent_id']}", headers=auth(sandbox))
+    status, _, _ = await sandbox.request("GET", f"/liqx/v1/intents/{intent['intent_id']}", headers=credentials(sandbox, "liqx"))
     assert status == 200
     async with open_page(browser, sandbox, f"/_sandbox/ui/#liqx/{intent['intent_id']}", *size) as opened:
         page = opened.page

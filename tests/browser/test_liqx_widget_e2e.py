@@ -14,8 +14,8 @@ import aiohttp
 from aiohttp import web
 
 from sandbox.contracts import Contracts
-from tests.providers.liqx_support import PAYIN, PAYOUT, auth, verify_liqx
-from tests.support import ARTIFACTS, free_socket
+from tests.providers.liqx_support import PAYIN, PAYOUT, verify_liqx
+from tests.support import ARTIFACTS, credentials, free_socket
 
 CONTRACTS = Contracts()
 
@@ -78,10 +78,10 @@ async def start_partner(sandbox):
 async def run_widget(sandbox, browser, path: str, body: dict, button: str, expect_callback: str, name: str):
     partner, runner, origin = await start_partner(sandbox)
     try:
-        status, intent, _ = await sandbox.request("POST", path, json=body, headers=auth(sandbox))
+        status, intent, _ = await sandbox.request("POST", path, json=body, headers=credentials(sandbox, "liqx"))
         assert status == 201 and not CONTRACTS.errors("liqx", "responses", "intent", intent)
         status, session, _ = await sandbox.request(
-            "POST", f"/liqx/v1/intents/{intent['intent_id']}/widget-sessions", headers=auth(sandbox))
+            "POST", f"/liqx/v1/intents/{intent['intent_id']}/widget-sessions", headers=credentials(sandbox, "liqx"))
         assert status == 201 and not CONTRACTS.errors("liqx", "responses", "widget-session", session)
         partner.pages[name] = PARTNER_PAGE.format(sdk_url=session["sdk_url"], token=session["session_token"])
         page = await browser.new_page(viewport={"width": 1280, "height": 800})

@@ -12,7 +12,8 @@ import aiohttp
 import pytest
 
 from tests.faults.drivers import DRIVERS
-from tests.providers.liqx_support import PAYIN, auth, create_payin, point_at, verify_liqx
+from tests.providers.liqx_support import PAYIN, create_payin, point_at, verify_liqx
+from tests.support import credentials
 
 
 async def test_rule_for_the_second_attempt_only(sandbox, receiver):
@@ -114,9 +115,9 @@ async def test_api_timeout_outlasts_the_client_timeout_then_the_next_call_succee
                                               "params": {"delay_ms": 3000}})
     timeout = aiohttp.ClientTimeout(total=0.5)
     with pytest.raises(asyncio.TimeoutError):
-        async with sandbox.http.get(sandbox.base_url + "/liqx/v1/intents", headers=auth(sandbox), timeout=timeout):
+        async with sandbox.http.get(sandbox.base_url + "/liqx/v1/intents", headers=credentials(sandbox, "liqx"), timeout=timeout):
             pass
-    async with sandbox.http.get(sandbox.base_url + "/liqx/v1/intents", headers=auth(sandbox), timeout=timeout) as r:
+    async with sandbox.http.get(sandbox.base_url + "/liqx/v1/intents", headers=credentials(sandbox, "liqx"), timeout=timeout) as r:
         assert r.status == 200
 
 
@@ -124,11 +125,11 @@ async def test_scenario_api_fault_hits_calls_about_its_own_intent(sandbox):
     """api-unavailable: the next GET of that intent answers 503 once; another intent is untouched."""
     _, target, _ = await create_payin(sandbox, **{"X-Sandbox-Scenario": "api-unavailable"})
     _, other, _ = await create_payin(sandbox, {**PAYIN, "external_ref": "other"})
-    status, _, _ = await sandbox.request("GET", f"/liqx/v1/intents/{other['intent_id']}", headers=auth(sandbox))
+    status, _, _ = await sandbox.request("GET", f"/liqx/v1/intents/{other['intent_id']}", headers=credentials(sandbox, "liqx"))
     assert status == 200
-    status, answer, _ = await sandbox.request("GET", f"/liqx/v1/intents/{target['intent_id']}", headers=auth(sandbox))
+    status, answer, _ = await sandbox.request("GET", f"/liqx/v1/intents/{target['intent_id']}", headers=credentials(sandbox, "liqx"))
     assert status == 503 and answer["error"]["code"] == "SERVICE_UNAVAILABLE"
-    status, _, _ = await sandbox.request("GET", f"/liqx/v1/intents/{target['intent_id']}", headers=auth(sandbox))
+    status, _, _ = await sandbox.request("GET", f"/liqx/v1/intents/{target['intent_id']}", headers=credentials(sandbox, "liqx"))
     assert status == 200
     timeline = await sandbox.control("GET", f"/intents/liqx/{target['intent_id']}/timeline")
     assert any(e["kind"] == "fault" and e["action"] == "api_error" for e in timeline["timeline"])

@@ -9,7 +9,8 @@ import time
 import pytest
 
 from tests.partner.liqx_signing import liqx_headers
-from tests.providers.liqx_support import auth, create_payin
+from tests.providers.liqx_support import create_payin
+from tests.support import credentials
 
 EVENTS = "/api/webhooks/liqx/events"
 
@@ -246,7 +247,7 @@ async def test_receipts_are_kept_per_provider(sandbox):
     """A receipt read is scoped to its provider's path."""
     secret = await secret_of(sandbox)
     await post_signed(sandbox, secret, "evt_scoped")
-    status, _, _ = await sandbox.request("GET", "/api/webhooks/liqx/events", headers=auth(sandbox))
+    status, _, _ = await sandbox.request("GET", "/api/webhooks/liqx/events", headers=credentials(sandbox, "liqx"))
     assert status == 200
     assert (await read(sandbox, "?type=transaction.completed"))["count"] == 1
 

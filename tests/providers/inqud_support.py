@@ -67,11 +67,6 @@ def verify_digest(secret: str, raw: bytes, headers: dict) -> bool:
     return callback_signature == binascii.hexlify(dig).decode()
 
 
-def contract_errors(kind: str, name: str, instance) -> list:
-    """Violations of an Inqud contract (empty when the instance fits)."""
-    return CONTRACTS.errors("inqud", kind, name, instance)
-
-
 async def create_checkout(running, body: dict | None = None, **headers):
     """POST a checkout with the simple auth mode."""
     return await running.request("POST", base(running) + "/checkouts", json=body or FIXED,

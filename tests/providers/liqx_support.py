@@ -6,6 +6,8 @@ import hashlib
 import hmac
 import time
 
+from tests.support import credentials
+
 PAYIN = {
     "external_ref": "demo-1782916705668", "external_user_id": "partner-user-001", "depositor_name": "홍길동",
     "amount_krw": "100000", "amount_usdt": "75.50", "user_email": "demo@example.com",
@@ -31,13 +33,9 @@ def verify_liqx(secret: str, headers: dict, raw: bytes, now: float | None = None
     return any(hmac.compare_digest(mac, value) for value in offered)
 
 
-def auth(running) -> dict:
-    return {"Authorization": f"Bearer {running.key('liqx')}"}
-
-
 async def create_payin(running, body: dict | None = None, **headers):
     return await running.request("POST", "/liqx/v1/payin-intents", json=body or PAYIN,
-                                 headers={**auth(running), **headers})
+                                 headers={**credentials(running, "liqx"), **headers})
 
 
 async def point_at(running, receiver) -> str:

@@ -11,6 +11,8 @@ import json
 from datetime import datetime
 from pathlib import Path
 
+from tests.support import contract_issues, credentials
+
 FIELDS_FILE = Path(__file__).parent / "fixtures" / "mizu_webhook_fields.json"
 PUBLISHED = json.loads(FIELDS_FILE.read_text(encoding="utf-8"))
 FIELD_NAMES = [field["name"] for field in PUBLISHED["fields"]]
@@ -53,22 +55,12 @@ def table_mismatches(body: dict) -> list[str]:
     return problems
 
 
-def auth(running) -> dict:
-    """The Bearer header with the sandbox's Mizu key."""
-    return {"Authorization": f"Bearer {running.key('mizu')}"}
-
-
-def contract_issues(running, kind: str, name: str, body) -> list:
-    """Violations of `contracts/mizu/<kind>/<name>` (the files partners validate against)."""
-    return running.sb.contracts.errors("mizu", kind, name, body)
-
-
 async def create_link(running, body: dict | None = None, **headers) -> dict:
     """Create a payment link (201, contract-checked); headers add e.g. X-Sandbox-Scenario."""
     status, link, _ = await running.request("POST", "/mizu/api/v1/payment-links", json=body or LINK,
-                                            headers={**auth(running), **headers})
+                                            headers={**credentials(running, "mizu"), **headers})
     assert status == 201, link
-    assert contract_issues(running, "responses", "payment-link", link) == []
+    assert contract_issues("mizu", "responses", "payment-link", link) == []
     return link
 
 
@@ -77,7 +69,7 @@ async def open_payment(running, link_id: int, email: str | None = None, referenc
     body = {k: v for k, v in (("email", email), ("clientReferenceId", reference)) if v is not None}
     status, state, _ = await running.request("POST", f"/mizu/pay/{link_id}/payments", json=body)
     assert status == 201, state
-    assert contract_issues(running, "responses", "pay-state", state) == []
+    assert contract_issues("mizu", "responses", "pay-state", state) == []
     return state["payment"]
 
 
@@ -85,15 +77,15 @@ async def press(running, payment: dict, action: str) -> tuple[int, dict]:
     """A pay-page button: "paid" (I have paid) or "timeout" (Let it time out)."""
     status, body, _ = await running.request(
         "POST", f"/mizu/pay/{payment['paymentLinkId']}/payments/{payment['id']}/actions", json={"action": action})
-    assert contract_issues(running, "responses", "pay-state" if status == 200 else "error", body) == []
+    assert contract_issues("mizu", "responses", "pay-state" if status == 200 else "error", body) == []
     return status, body
 
 
 async def get_payment(running, payment_id: int) -> dict:
     """Read a payment through the API, contract-checked."""
-    status, payment, _ = await running.request("GET", f"/mizu/api/v1/payments/{payment_id}", headers=auth(running))
+    status, payment, _ = await running.request("GET", f"/mizu/api/v1/payments/{payment_id}", headers=credentials(running, "mizu"))
     assert status == 200, payment
-    assert contract_issues(running, "responses", "payment", payment) == []
+    assert contract_issues("mizu", "responses", "payment", payment) == []
     return payment
 
 

@@ -11,11 +11,10 @@ from __future__ import annotations
 import copy
 import hashlib
 import hmac
-import json
 import time
 from pathlib import Path
 
-from jsonschema import Draft202012Validator
+from tests.support import assert_contract
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACTS = ROOT / "sandbox" / "data" / "contracts" / "rozo"
@@ -40,7 +39,6 @@ MERCHANT = {
     "metadata": {"cart": "홍길동"},
 }
 
-_VALIDATORS: dict[str, Draft202012Validator] = {}
 
 
 def body(base: dict = MERCHANT, **changes) -> dict:
@@ -54,29 +52,15 @@ def body(base: dict = MERCHANT, **changes) -> dict:
     return out
 
 
-def schema_errors(kind: str, name: str, instance) -> list[str]:
-    """Violations of contracts/rozo/<kind>/<name>.schema.json, format checks on."""
-    key = f"{kind}/{name}"
-    if key not in _VALIDATORS:
-        schema = json.loads((CONTRACTS / kind / f"{name}.schema.json").read_text(encoding="utf-8"))
-        _VALIDATORS[key] = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
-    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in _VALIDATORS[key].iter_errors(instance)]
-
-
-def assert_valid(kind: str, name: str, instance) -> None:
-    issues = schema_errors(kind, name, instance)
-    assert not issues, (name, issues, instance)
-
-
 def check_answer(status: int, answer, contract: str) -> None:
     """Errors must be ErrorResponse with a code; successes must be `contract`."""
     assert isinstance(answer, dict), (status, answer)
     if status >= 400:
-        assert_valid("responses", "error", answer)
+        assert_contract("rozo", "responses", "error", answer)
         assert isinstance(answer["error"]["code"], str) and answer["error"]["message"], answer
         assert answer["requestId"]
     else:
-        assert_valid("responses", contract, answer)
+        assert_contract("rozo", "responses", contract, answer)
 
 
 def keyed(key: str | None) -> dict:

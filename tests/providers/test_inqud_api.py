@@ -11,7 +11,6 @@ from tests.providers.inqud_support import (
     SUGGESTED,
     base,
     choose,
-    contract_errors,
     create_checkout,
     create_request,
     creds,
@@ -19,6 +18,7 @@ from tests.providers.inqud_support import (
     get_request,
     secret_headers,
 )
+from tests.support import contract_issues
 
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 DOCUMENTED_CHECKOUT_FIELDS = [
@@ -43,7 +43,7 @@ async def test_fixed_price_checkout_has_every_documented_field(sandbox):
     status, checkout, _ = await create_checkout(sandbox, FIXED)
     assert status == 200, checkout
     assert list(checkout) == DOCUMENTED_CHECKOUT_FIELDS
-    assert not contract_errors("responses", "checkout", checkout)
+    assert not contract_issues("inqud", "responses", "checkout", checkout)
     assert checkout["status"] == "NEW" and checkout["id"].startswith("CCO-")
     assert checkout["projectId"] == creds(sandbox)["project_id"] and checkout["projectId"].startswith("CAP-")
     assert checkout["acquiringUrl"] == f"{sandbox.base_url}/inqud/pay/checkout/{checkout['id']}"
@@ -60,7 +60,7 @@ async def test_no_price_checkout_has_limits_and_no_amount(sandbox):
     """A NO_PRICE checkout has no fixedAmount and quotes per-currency limits instead of estimates."""
     status, checkout, _ = await create_checkout(sandbox, NO_PRICE)
     assert status == 200, checkout
-    assert not contract_errors("responses", "checkout", checkout)
+    assert not contract_issues("inqud", "responses", "checkout", checkout)
     assert checkout["type"] == "NO_PRICE" and checkout["fixedAmount"] is None
     assert checkout["suggestedAmounts"] is None and checkout["estimatedPayAmounts"] == {}
     assert checkout["minLimits"]["ETHEREUM_USDT"] < checkout["maxLimits"]["ETHEREUM_USDT"]
@@ -75,7 +75,7 @@ async def test_suggested_checkout_takes_the_project_amounts(sandbox):
     status, checkout, _ = await create_checkout(sandbox, SUGGESTED)
     assert status == 200, checkout
     assert checkout["suggestedAmounts"] == {"currency": "EUR", "amounts": [5, 20]}
-    assert not contract_errors("responses", "checkout", checkout)
+    assert not contract_issues("inqud", "responses", "checkout", checkout)
     chosen = await choose(sandbox, checkout["id"], "TRON_USDT", 20)
     assert chosen["request"]["requestAmount"] == 20 and chosen["request"]["requestAmountIn"] == "EUR"
 
@@ -93,7 +93,7 @@ async def test_checkout_embeds_its_request_once_a_currency_is_chosen(sandbox):
     _, created, _ = await create_checkout(sandbox, FIXED)
     checkout = await choose(sandbox, created["id"])
     assert checkout["status"] == "WAITING_PAYMENT"
-    assert not contract_errors("responses", "checkout", checkout)
+    assert not contract_issues("inqud", "responses", "checkout", checkout)
     status, request, _ = await get_request(sandbox, checkout["request"]["id"])
     assert status == 200 and request == checkout["request"]
     assert request["checkoutId"] == created["id"] and request["clientOrderId"] == FIXED["clientOrderId"]
@@ -107,7 +107,7 @@ async def test_api_request_matches_the_documented_example_arithmetic(sandbox):
     status, request, _ = await create_request(sandbox, API_REQUEST)
     assert status == 200, request
     assert list(request) == DOCUMENTED_REQUEST_FIELDS
-    assert not contract_errors("responses", "request", request)
+    assert not contract_issues("inqud", "responses", "request", request)
     assert request["id"].startswith("CAPD-") and request["orderId"].startswith("ORD-")
     assert request["status"] == "WAITING_PAYMENT" and request["checkoutId"] is None
     assert (request["currency"], request["blockchain"]) == ("USDT", "ETHEREUM")
@@ -126,7 +126,7 @@ async def test_no_price_api_request_has_limits(sandbox):
     assert status == 200, request
     assert request["payAmount"] is None and request["minLimit"] > 0 and request["maxLimit"] > request["minLimit"]
     assert request["address"].startswith("bc1q")
-    assert not contract_errors("responses", "request", request)
+    assert not contract_issues("inqud", "responses", "request", request)
 
 
 @pytest.mark.parametrize("path", [
@@ -139,7 +139,7 @@ async def test_unknown_project_is_404(sandbox, path):
     status, answer, _ = await sandbox.request(method, url, json=FIXED if method == "POST" else None,
                                               headers=secret_headers(sandbox))
     assert status == 404 and answer["code"] == "NOT_FOUND"
-    assert not contract_errors("responses", "error", answer)
+    assert not contract_issues("inqud", "responses", "error", answer)
 
 
 @pytest.mark.parametrize("path", [
@@ -149,21 +149,21 @@ async def test_unknown_objects_are_404(sandbox, path):
     """Unknown checkout and request ids answer 404 in the error contract."""
     status, answer, _ = await sandbox.request("GET", base(sandbox) + path, headers=secret_headers(sandbox))
     assert status == 404 and answer["code"] == "NOT_FOUND"
-    assert not contract_errors("responses", "error", answer)
+    assert not contract_issues("inqud", "responses", "error", answer)
     status, answer, _ = await get_request(sandbox, "CAPD-00000000-0000-4000-8000-000000000000")
-    assert status == 404 and not contract_errors("responses", "error", answer)
+    assert status == 404 and not contract_issues("inqud", "responses", "error", answer)
 
 
 async def test_project_settings_are_read_and_changed(sandbox, receiver):
     """The project shows its id, amounts, currencies and webhook endpoint; PUT changes them."""
     project = f"/inqud/sandbox/projects/{creds(sandbox)['project_id']}"
     status, before, _ = await sandbox.request("GET", project, headers=secret_headers(sandbox))
-    assert status == 200 and not contract_errors("responses", "project", before)
+    assert status == 200 and not contract_issues("inqud", "responses", "project", before)
     assert before["id"] == creds(sandbox)["project_id"] and before["webhookSecret"]
     assert before["webhookUrl"] == f"{sandbox.base_url}/api/webhooks/inqud"
     change = {"cryptoCurrencies": ["TRON_USDT"], "webhookUrl": receiver.url, "webhookSecret": "s3cret", "name": "Shop"}
     status, after, _ = await sandbox.request("PUT", project, json=change, headers=secret_headers(sandbox))
-    assert status == 200 and not contract_errors("responses", "project", after)
+    assert status == 200 and not contract_issues("inqud", "responses", "project", after)
     assert (after["cryptoCurrencies"], after["webhookUrl"], after["webhookSecret"]) == (["TRON_USDT"], receiver.url, "s3cret")
     endpoint = await sandbox.control("GET", "/endpoints/inqud")
     assert (endpoint["url"], endpoint["secret"]) == (receiver.url, "s3cret")

@@ -7,11 +7,11 @@ import pytest
 from tests.providers.inqud_support import (
     FIXED,
     base,
-    contract_errors,
     creds,
     hmac_headers,
     secret_headers,
 )
+from tests.support import contract_issues
 
 
 async def test_secret_mode_creates_and_reads(sandbox):
@@ -102,7 +102,7 @@ async def test_bad_credentials_are_401_and_store_nothing(sandbox, make):
     headers = {**make(sandbox, raw), "Content-Type": "application/json"}
     status, answer, _ = await sandbox.request("POST", base(sandbox) + "/checkouts", data=raw.encode(), headers=headers)
     assert status == 401, answer
-    assert answer["code"] == "UNAUTHORIZED" and not contract_errors("responses", "error", answer)
+    assert answer["code"] == "UNAUTHORIZED" and not contract_issues("inqud", "responses", "error", answer)
     assert (await sandbox.control("GET", "/intents?provider=inqud"))["data"] == []
 
 

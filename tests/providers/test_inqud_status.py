@@ -8,12 +8,12 @@ from tests.providers.inqud_support import (
     NO_PRICE,
     act,
     choose,
-    contract_errors,
     create_checkout,
     create_request,
     get_checkout,
     get_request,
 )
+from tests.support import contract_issues
 
 
 async def _history(sandbox, object_id):
@@ -40,7 +40,7 @@ async def test_paid_checkout_walks_the_whole_path(sandbox):
     _, done, _ = await get_checkout(sandbox, checkout["id"])
     assert done["status"] == "SUCCESS" and done["reason"] is None
     assert done["request"]["status"] == "SUCCESS" and done["request"]["paymentStatus"] == "SUCCESS"
-    assert done["lastUpdatedAt"] is not None and not contract_errors("responses", "checkout", done)
+    assert done["lastUpdatedAt"] is not None and not contract_issues("inqud", "responses", "checkout", done)
     assert await _history(sandbox, checkout["id"]) == ["NEW", "WAITING_PAYMENT", "PENDING_PAYMENT", "SUCCESS"]
     assert (await get_request(sandbox, done["request"]["id"]))[1] == done["request"]
 
@@ -57,7 +57,7 @@ async def test_wrong_amount_ends_in_conflict(sandbox, action, reason, overpaid):
     request = done["request"]
     assert request["status"] == "CONFLICT" and request["overpaid"] is overpaid
     assert (request["paidAmount"] < request["payAmount"]) is (not overpaid)
-    assert not contract_errors("responses", "checkout", done)
+    assert not contract_issues("inqud", "responses", "checkout", done)
 
 
 async def test_no_price_checkout_conflicts_only_outside_the_limits(sandbox):
@@ -120,7 +120,7 @@ async def test_api_request_path_through_the_sandbox_wallet(sandbox):
     assert status == 200 and answer["object"]["status"] == "PENDING_PAYMENT"
     await sandbox.advance(5)
     _, done, _ = await get_request(sandbox, request["id"])
-    assert done["status"] == "SUCCESS" and not contract_errors("responses", "request", done)
+    assert done["status"] == "SUCCESS" and not contract_issues("inqud", "responses", "request", done)
     _, other, _ = await create_request(sandbox, API_REQUEST)
     await sandbox.advance(600)
     assert (await get_request(sandbox, other["id"]))[1]["status"] == "EXPIRED"
@@ -132,7 +132,7 @@ async def test_control_api_walks_a_new_checkout_to_any_status(sandbox, to):
     _, checkout, _ = await create_checkout(sandbox, FIXED)
     answer = await sandbox.control("POST", f"/intents/inqud/{checkout['id']}/transition", {"to": to})
     assert answer["object"]["status"] == to
-    assert not contract_errors("responses", "checkout", answer["object"])
+    assert not contract_issues("inqud", "responses", "checkout", answer["object"])
     path = await _history(sandbox, checkout["id"])
     assert path[0] == "NEW" and path[-1] == to
 

@@ -13,14 +13,13 @@ from tests.providers.inqud_support import (
     act,
     bodies,
     choose,
-    contract_errors,
     create_checkout,
     create_request,
     get_checkout,
     point_at,
     verify_digest,
 )
-from tests.support import start_sandbox, stop_sandbox
+from tests.support import contract_issues, start_sandbox, stop_sandbox
 
 SCHEDULE_MIN = [1, 2, 5, 15, 30, 60, 120, 360, 720, 1440]
 
@@ -41,7 +40,7 @@ async def test_every_checkout_transition_posts_the_checkout_signed(sandbox, rece
     assert [b["status"] for b in bodies(receiver)] == ["WAITING_PAYMENT", "PENDING_PAYMENT", "SUCCESS"]
     for hit in hits:
         body = json.loads(hit["raw"])
-        assert body["id"] == checkout["id"] and not contract_errors("webhooks", "checkout", body)
+        assert body["id"] == checkout["id"] and not contract_issues("inqud", "webhooks", "checkout", body)
         assert verify_digest("whsec-inqud-test", hit["raw"], hit["headers"])
         assert not verify_digest("another-secret", hit["raw"], hit["headers"])
         assert hit["headers"]["Content-Type"] == "application/json"
@@ -80,7 +79,7 @@ async def test_api_request_transitions_post_the_request(sandbox, receiver):
     hits = await receiver.wait_for(2)
     sent = bodies(receiver)
     assert [(b["id"], b["status"]) for b in sent] == [(request["id"], "PENDING_PAYMENT"), (request["id"], "CONFLICT")]
-    assert all(not contract_errors("webhooks", "request", b) for b in sent)
+    assert all(not contract_issues("inqud", "webhooks", "request", b) for b in sent)
     assert all(verify_digest("whsec-inqud-test", h["raw"], h["headers"]) for h in hits)
     events = (await sandbox.control("GET", "/events?provider=inqud"))["data"]
     assert {e["type"] for e in events} == {"request.PENDING_PAYMENT", "request.CONFLICT"}

@@ -10,12 +10,11 @@ import asyncio
 
 from tests.providers.inqud_support import (
     FIXED,
-    contract_errors,
     create_checkout,
     get_checkout,
     serve_seed_page,
 )
-from tests.support import ARTIFACTS
+from tests.support import ARTIFACTS, contract_issues
 
 RECORD = """window.__callbacks = []; window.__messages = [];
 document.addEventListener('statusChanged', function (e) { window.__callbacks.push(e.detail); }, true);
@@ -88,12 +87,12 @@ async def test_seed_page_hears_every_status_of_a_paid_checkout(sandbox, browser)
         assert "Payment Conflict" not in seed.console
         details = await seed.callbacks()
         assert details == [{"id": checkout["id"], "status": s} for s in statuses]
-        assert all(not contract_errors("browser", "status-changed", d) for d in details)
+        assert all(not contract_issues("inqud", "browser", "status-changed", d) for d in details)
         await seed.frame.get_by_test_id("result").wait_for()
         assert await seed.frame.get_by_test_id("checkout-status").text_content() == "SUCCESS"
         messages = await seed.page.evaluate("window.__messages")
         assert [m["status"] for m in messages][-3:] == ["WAITING_PAYMENT", "PENDING_PAYMENT", "SUCCESS"]
-        assert all(not contract_errors("browser", "checkout-message", m) for m in messages)
+        assert all(not contract_issues("inqud", "browser", "checkout-message", m) for m in messages)
         ARTIFACTS.mkdir(exist_ok=True)
         await seed.page.screenshot(path=str(ARTIFACTS / "inqud-seed-004-paid.png"))
         assert (await get_checkout(sandbox, checkout["id"]))[1]["status"] == "SUCCESS"

@@ -4,12 +4,13 @@ import json
 
 import pytest
 
-from tests.providers.liqx_support import PAYOUT, auth, create_payin, point_at, verify_liqx
+from tests.providers.liqx_support import PAYOUT, create_payin, point_at, verify_liqx
+from tests.support import credentials
 
 
 async def open_session(sandbox, intent_id):
     status, session, _ = await sandbox.request("POST", f"/liqx/v1/intents/{intent_id}/widget-sessions",
-                                               headers=auth(sandbox))
+                                               headers=credentials(sandbox, "liqx"))
     assert status == 201, session
     return session
 
@@ -19,7 +20,7 @@ async def act(sandbox, session, action):
 
 
 async def status_of(sandbox, intent_id):
-    _, intent, _ = await sandbox.request("GET", f"/liqx/v1/intents/{intent_id}", headers=auth(sandbox))
+    _, intent, _ = await sandbox.request("GET", f"/liqx/v1/intents/{intent_id}", headers=credentials(sandbox, "liqx"))
     return intent["status"]
 
 
@@ -138,7 +139,7 @@ async def test_unknown_scenario_is_a_validation_error(sandbox):
 
 
 async def create_payout(sandbox, **fields):
-    return await sandbox.request("POST", "/liqx/v1/payout-intents", json={**PAYOUT, **fields}, headers=auth(sandbox))
+    return await sandbox.request("POST", "/liqx/v1/payout-intents", json={**PAYOUT, **fields}, headers=credentials(sandbox, "liqx"))
 
 
 async def test_verified_payout_claims_settles_and_completes(sandbox, receiver):
@@ -212,7 +213,7 @@ async def test_payin_scenarios_combine_with_payout_field(sandbox, receiver):
     await point_at(sandbox, receiver)
     status, answer, _ = await sandbox.request(
         "POST", "/liqx/v1/payout-intents", json={**PAYOUT, "scenario": "KYC_REQUIRED"},
-        headers={**auth(sandbox), "X-Sandbox-Scenario": "webhook-missed"})
+        headers={**credentials(sandbox, "liqx"), "X-Sandbox-Scenario": "webhook-missed"})
     assert status == 422
     await sandbox.advance(3600)
     assert receiver.requests == []

@@ -10,14 +10,13 @@ from urllib.parse import quote
 
 from tests.providers.mizu_support import (
     FIELD_NAMES,
-    contract_issues,
     create_link,
     get_payment,
     mizu_events,
     point_at,
     table_mismatches,
 )
-from tests.support import ARTIFACTS
+from tests.support import ARTIFACTS, contract_issues
 
 PARENT = """<!doctype html><meta charset="utf-8"><title>merchant</title>
 <script>window.__events = []; addEventListener("message", function (e) { window.__events.push(e.data); });</script>
@@ -61,7 +60,7 @@ async def test_payment_through_the_pay_page_reaches_the_receiver(sandbox, receiv
     [hit] = await receiver.wait_for(1)
     body = json.loads(hit["raw"])
     assert table_mismatches(body) == [] and list(body) == FIELD_NAMES
-    assert contract_issues(sandbox, "webhooks", "payment-intent-successed", body) == []
+    assert contract_issues("mizu", "webhooks", "payment-intent-successed", body) == []
     assert body["id"] == payment_id and body["paymentLinkId"] == link["id"] and body["status"] == 4
     assert body["emailParam"] == email and body["clientReferenceIdParam"] == reference
     assert body["payAmount"] == link["amount"] and body["chain"] == link["chain"]
@@ -75,7 +74,7 @@ async def test_payment_through_the_pay_page_reaches_the_receiver(sandbox, receiv
     assert [e["type"] for e in events] == ["payReady", "paymentMarkedPaid", "paymentConfirmed"]
     assert [e["status"] for e in events] == [0, 1, 4]
     for event in events:
-        assert contract_issues(sandbox, "browser", "pay-event", event) == []
+        assert contract_issues("mizu", "browser", "pay-event", event) == []
         assert event["paymentId"] == payment_id and event["paymentLinkId"] == link["id"]
     await page.close()
 
@@ -95,7 +94,7 @@ async def test_let_it_time_out_in_the_page_sends_no_webhook(sandbox, receiver, b
     assert payment["status"] == 2 and payment["emailParam"] == "" and payment["clientReferenceIdParam"] == ""
     events = await _events(page)
     assert [e["type"] for e in events] == ["payReady", "paymentTimeout"]
-    assert all(contract_issues(sandbox, "browser", "pay-event", e) == [] for e in events)
+    assert all(contract_issues("mizu", "browser", "pay-event", e) == [] for e in events)
     await page.close()
 
 

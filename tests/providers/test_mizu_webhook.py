@@ -5,7 +5,6 @@ import re
 
 from tests.providers.mizu_support import (
     FIELD_NAMES,
-    contract_issues,
     create_link,
     get_payment,
     mizu_deliveries,
@@ -15,7 +14,7 @@ from tests.providers.mizu_support import (
     press,
     table_mismatches,
 )
-from tests.support import start_sandbox, stop_sandbox
+from tests.support import contract_issues, start_sandbox, stop_sandbox
 
 
 async def _confirmed(sandbox, email="payer@example.com", reference="order-42") -> dict:
@@ -35,7 +34,7 @@ async def test_confirmed_payment_sends_the_published_flat_body(sandbox, receiver
     body = json.loads(hit["raw"])
     assert table_mismatches(body) == []
     assert list(body) == FIELD_NAMES
-    assert contract_issues(sandbox, "webhooks", "payment-intent-successed", body) == []
+    assert contract_issues("mizu", "webhooks", "payment-intent-successed", body) == []
     assert body["status"] == 4 and isinstance(body["payAmount"], str) and body["payAmount"] == "25.50"
     assert re.fullmatch(r"0x[0-9a-f]{64}", body["transactionHash"])
     assert re.fullmatch(r"0x[0-9a-f]{40}", body["receiveWalletAddress"])
@@ -165,7 +164,7 @@ async def test_buttons_after_a_terminal_status_answer_invalid_state(sandbox):
     status, body = await press(sandbox, payment, "timeout")
     assert status == 409 and body["error"]["code"] == "invalid_state"
     assert body["error"]["payment"]["status"] == 4
-    assert contract_issues(sandbox, "responses", "error", body) == []
+    assert contract_issues("mizu", "responses", "error", body) == []
 
 
 async def test_payin_expired_scenario_shortens_the_pay_window(sandbox, receiver):
@@ -191,7 +190,7 @@ async def test_webhook_missed_scenario_drops_and_polling_reconciles(sandbox, rec
     status, found, _ = await sandbox.request("GET", "/mizu/api/v1/payments?clientReferenceId=missed-1",
                                              headers={"Authorization": f"Bearer {sandbox.key('mizu')}"})
     assert status == 200 and [p["status"] for p in found["data"]] == [4]
-    assert contract_issues(sandbox, "responses", "payment-list", found) == []
+    assert contract_issues("mizu", "responses", "payment-list", found) == []
 
 
 async def test_webhook_duplicate_scenario_repeats_one_body(sandbox, receiver):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import re
 
 import pytest
@@ -121,26 +120,6 @@ async def test_requests_rozo_would_refuse_are_400_with_the_field(sandbox, change
     status, error = await create(sandbox, body(**change))
     assert status == 400 and error["error"]["code"] == code
     assert field in {f["field"] for f in error["error"]["details"]["fields"]}
-
-
-@pytest.mark.parametrize(("data", "content_type", "status"), [
-    (b"{not json", "application/json", 400),
-    (b"appId=x", "application/x-www-form-urlencoded", 415),
-    (b"[1, 2]", "application/json", 400),
-    (None, "application/json", 413),
-], ids=["malformed", "form", "array", "oversized"])
-async def test_bad_bodies_answer_in_rozo_error_shape_never_500(sandbox, data, content_type, status):
-    """Malformed JSON, a form body, a non-object and an oversized body answer 4xx ErrorResponse."""
-    payload = io.BytesIO(b"{" + b" " * (1024 * 1024 + 10) + b"}") if data is None else data
-    got, error = await api(sandbox, "POST", "/", data=payload, key=sandbox.key("rozo"),
-                           headers={"Content-Type": content_type})
-    assert got == status and error["error"]["code"] != "internalError"
-
-
-async def test_unknown_path_under_rozo_is_404_error_response(sandbox):
-    """A path ROZO does not have answers 404 in ROZO's shape."""
-    status, error = await api(sandbox, "GET", "/nowhere")
-    assert status == 404 and "error" in error
 
 
 async def test_dryrun_quotes_the_fee_without_storing_a_payment(sandbox):

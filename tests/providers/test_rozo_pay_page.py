@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from tests.providers.rozo_support import assert_valid, body, created, get, point_at, verify_rozo, wall_ms
-from tests.support import ARTIFACTS
+from tests.providers.rozo_support import body, created, get, point_at, verify_rozo, wall_ms
+from tests.support import ARTIFACTS, assert_contract
 
 pytestmark = pytest.mark.browser
 
@@ -52,7 +52,7 @@ async def test_full_payment_through_the_pay_page(sandbox, receiver, browser):
     got = await events(page, 3)
     assert [e["type"] for e in got] == ["paymentStarted", "paymentCompleted", "payoutCompleted"]
     for event in got:
-        assert_valid("browser", "pay-event", event)
+        assert_contract("rozo", "browser", "pay-event", event)
         assert event["paymentId"] == payment["id"]
     await frame.locator('[data-testid="status"][data-status="payment_payout_completed"]').wait_for()
     ARTIFACTS.mkdir(exist_ok=True)
@@ -62,7 +62,7 @@ async def test_full_payment_through_the_pay_page(sandbox, receiver, browser):
     assert [json.loads(h["raw"])["type"] for h in hits] == ["payment_payin_completed", "payment_payout_completed"]
     assert all(verify_rozo(secret, h["headers"], h["raw"], wall_ms()) for h in hits)
     for hit in hits:
-        assert_valid("webhooks", "webhook-event", json.loads(hit["raw"]))
+        assert_contract("rozo", "webhooks", "webhook-event", json.loads(hit["raw"]))
     paid = await get(sandbox, payment["id"])
     assert paid["status"] == "payment_payout_completed"
     assert len(paid["source"]["txHash"]) == 64 and paid["source"]["senderAddress"].startswith("G")

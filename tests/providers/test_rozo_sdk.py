@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.providers.rozo_support import API, assert_valid, get
-from tests.support import browser_required
+from tests.providers.rozo_support import API, get
+from tests.support import assert_contract, browser_required
 
 NODE_DIR = Path(__file__).resolve().parents[1] / "node" / "rozo-sdk"
 CLIENT = NODE_DIR / "node_modules" / "@rozoai" / "intent-common" / "package.json"
@@ -60,8 +60,8 @@ async def test_official_sdk_creates_reads_back_and_registers_a_payin(sandbox, no
     out = await run_script(node, sandbox.base_url, sandbox.key("rozo"))
     assert json.loads(CLIENT.read_text())["version"] == out["sdkVersion"] == "0.1.13"
     for name in ("created", "fetched", "payin", "merchant"):
-        assert_valid("responses", "payment", out[name])
-    assert_valid("responses", "fee-quote", out["quote"])
+        assert_contract("rozo", "responses", "payment", out[name])
+    assert_contract("rozo", "responses", "fee-quote", out["quote"])
     assert out["created"] == out["fetched"] and out["payin"]["status"] == "payment_started"
     assert out["merchant"]["appId"] == "merchant_sandbox"
 

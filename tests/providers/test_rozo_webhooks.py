@@ -1,5 +1,4 @@
 """ROZO webhooks as ROZO documents them: two types, envelope, data = GET minus stripped fields, signature, at-most-once."""
-
 from __future__ import annotations
 
 import json
@@ -8,7 +7,6 @@ import re
 from tests.providers.rozo_support import (
     STRIPPED,
     api,
-    assert_valid,
     body,
     created,
     deliveries,
@@ -19,6 +17,7 @@ from tests.providers.rozo_support import (
     verify_rozo,
     wall_ms,
 )
+from tests.support import assert_contract
 
 
 async def pay_through(sandbox, payment_id: str, tx: str = "0x" + "ab" * 32) -> None:
@@ -41,7 +40,7 @@ async def test_payin_and_payout_webhooks_are_signed_as_documented(sandbox, recei
     hits = await receiver.wait_for(2)
     assert [parsed(h)["type"] for h in hits] == ["payment_payin_completed", "payment_payout_completed"]
     for hit in hits:
-        assert_valid("webhooks", "webhook-event", parsed(hit))
+        assert_contract("rozo", "webhooks", "webhook-event", parsed(hit))
         now_ms = wall_ms()
         assert header(hit["headers"], "Content-Type").startswith("application/json")
         assert header(hit["headers"], "X-Rozo-Signature").startswith("sha256=")
@@ -65,7 +64,7 @@ async def test_every_webhook_validates_and_data_equals_get_minus_stripped_fields
     payout_get = await get(sandbox, payment["id"])
     for hit, current in ((payin_hit, payin_get), (hits[1], payout_get)):
         event = parsed(hit)
-        assert_valid("webhooks", "webhook-event", event)
+        assert_contract("rozo", "webhooks", "webhook-event", event)
         assert set(event) == {"event_id", "type", "timestamp", "data"}
         expected = {k: v for k, v in current.items() if k not in STRIPPED}
         assert event["data"] == expected

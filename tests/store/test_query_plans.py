@@ -16,7 +16,7 @@ import sqlite3
 
 from tests.providers import inqud_support, mizu_support, rozo_support
 from tests.providers.liqx_support import PAYIN, create_payin
-from tests.providers.liqx_support import auth as liqx_auth
+from tests.support import credentials
 
 SCAN = re.compile(r"^SCAN (\w+)(?: AS \w+)?$")
 #: A fragment of SQL each hot path must have run, so the check below covers it.
@@ -83,7 +83,7 @@ def full_scans(db_path: str, statements: list[str]) -> dict[str, list[str]]:
 
 async def drive_hot_paths(sandbox) -> None:
     """One pass over the request paths partners and the dispatcher hit most."""
-    liqx_headers = liqx_auth(sandbox)
+    liqx_headers = credentials(sandbox, "liqx")
     await sandbox.control("POST", "/faults", {"provider": "liqx", "action": "bad_signature", "attempt": 2})
     await sandbox.control("POST", "/faults", {"provider": "liqx", "action": "api_error", "times": 1,
                                               "match": {"method": "GET", "path": "/liqx/v1/intents/none"}})
@@ -123,8 +123,8 @@ async def drive_hot_paths(sandbox) -> None:
     opened = await mizu_support.open_payment(sandbox, link["id"], reference="plan-ref")
     await mizu_support.press(sandbox, opened, "paid")
     for query in ("clientReferenceId=plan-ref", f"paymentLinkId={link['id']}", "status=1"):
-        await sandbox.request("GET", f"/mizu/api/v1/payments?{query}", headers=mizu_support.auth(sandbox))
-    await sandbox.request("GET", f"/mizu/api/v1/payments/{opened['id']}", headers=mizu_support.auth(sandbox))
+        await sandbox.request("GET", f"/mizu/api/v1/payments?{query}", headers=credentials(sandbox, "mizu"))
+    await sandbox.request("GET", f"/mizu/api/v1/payments/{opened['id']}", headers=credentials(sandbox, "mizu"))
     await sandbox.advance(30)
 
     status, checkout, _ = await inqud_support.create_checkout(sandbox)

@@ -10,7 +10,8 @@ import aiohttp_jinja2
 from sandbox.grading import report as reports
 from tests.grading.support import kept_grade, sample_report
 from tests.providers import inqud_support, mizu_support, rozo_support
-from tests.providers.liqx_support import auth, create_payin
+from tests.providers.liqx_support import create_payin
+from tests.support import credentials
 
 BASE_LINK = '<link rel="stylesheet" href="/static/base.css">'
 #: Pages with nothing to do in the browser: server-rendered, no script at all.
@@ -22,7 +23,7 @@ async def every_page(sandbox) -> dict[str, str]:
     """One URL of each kind of page the sandbox serves, objects created as a partner would."""
     _, intent, _ = await create_payin(sandbox)
     _, session, _ = await sandbox.request("POST", f"/liqx/v1/intents/{intent['intent_id']}/widget-sessions",
-                                          json={}, headers=auth(sandbox))
+                                          json={}, headers=credentials(sandbox, "liqx"))
     payment = await rozo_support.created(sandbox)
     _, checkout, _ = await inqud_support.create_checkout(sandbox)
     link = await mizu_support.create_link(sandbox)

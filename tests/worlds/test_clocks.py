@@ -6,13 +6,14 @@ import asyncio
 
 from tests.faults.drivers import DRIVERS
 from tests.providers import liqx_support
+from tests.support import credentials
 from tests.worlds.support import world_view
 
 PINNED = {"now": "2030-01-01T00:00:00Z", "time_scale": 0}
 
 
 async def _status(view, intent_id: str) -> str:
-    _, intent, _ = await view.request("GET", f"/liqx/v1/intents/{intent_id}", headers=liqx_support.auth(view))
+    _, intent, _ = await view.request("GET", f"/liqx/v1/intents/{intent_id}", headers=credentials(view, "liqx"))
     return intent["status"]
 
 

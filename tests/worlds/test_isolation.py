@@ -6,6 +6,7 @@ import pytest
 
 from tests.faults.drivers import DRIVERS
 from tests.providers import inqud_support, liqx_support, mizu_support, rozo_support
+from tests.support import credentials
 from tests.worlds.support import PROVIDERS, WorldView, world_view
 
 FINAL = {"liqx": "COMPLETED", "rozo": "payment_completed", "inqud": "SUCCESS", "mizu": "4"}
@@ -14,14 +15,14 @@ FINAL = {"liqx": "COMPLETED", "rozo": "payment_completed", "inqud": "SUCCESS", "
 async def _get_as(view: WorldView, provider: str, object_id: str) -> int:
     """GET one object of `provider` with `view`'s credentials; returns the status."""
     if provider == "liqx":
-        status, _, _ = await view.request("GET", f"/liqx/v1/intents/{object_id}", headers=liqx_support.auth(view))
+        status, _, _ = await view.request("GET", f"/liqx/v1/intents/{object_id}", headers=credentials(view, "liqx"))
     elif provider == "rozo":
         status, _, _ = await view.request("GET", f"{rozo_support.API}/payments/{object_id}",
                                           headers=rozo_support.keyed(view.key("rozo")))
     elif provider == "inqud":
         status, _, _ = await inqud_support.get_checkout(view, object_id)
     else:
-        status, _, _ = await view.request("GET", f"/mizu/api/v1/payments/{object_id}", headers=mizu_support.auth(view))
+        status, _, _ = await view.request("GET", f"/mizu/api/v1/payments/{object_id}", headers=credentials(view, "mizu"))
     return status
 
 
@@ -42,13 +43,13 @@ async def test_lists_with_one_worlds_credentials_hold_only_its_objects(sandbox, 
     mine, _ = await DRIVERS[provider].produce(a)
     theirs, _ = await DRIVERS[provider].produce(b)
     if provider == "liqx":
-        _, body, _ = await a.request("GET", "/liqx/v1/intents", headers=liqx_support.auth(a))
+        _, body, _ = await a.request("GET", "/liqx/v1/intents", headers=credentials(a, "liqx"))
         ids = [item["intent_id"] for item in body["data"]]
     elif provider == "rozo":
         _, body, _ = await a.request("GET", f"{rozo_support.API}/payments", headers=rozo_support.keyed(a.key("rozo")))
         ids = [item["id"] for item in body["data"]]
     else:
-        _, body, _ = await a.request("GET", "/mizu/api/v1/payments", headers=mizu_support.auth(a))
+        _, body, _ = await a.request("GET", "/mizu/api/v1/payments", headers=credentials(a, "mizu"))
         ids = [str(item["id"]) for item in (body["data"] if isinstance(body, dict) and "data" in body else body)]
     assert str(mine) in [str(i) for i in ids] and str(theirs) not in [str(i) for i in ids]
 
@@ -88,13 +89,13 @@ async def test_liqx_widget_page_belongs_to_the_world_of_its_session(sandbox):
     a, b = await world_view(sandbox), await world_view(sandbox)
     _, intent, _ = await liqx_support.create_payin(b)
     _, session, _ = await b.request("POST", f"/liqx/v1/intents/{intent['intent_id']}/widget-sessions",
-                                    headers=liqx_support.auth(b))
+                                    headers=credentials(b, "liqx"))
     status, state, _ = await b.request("GET", f"/liqx/widget/{session['session_token']}/state")
     assert status == 200 and intent["intent_id"] in str(state)
     status, _, _ = await b.request("POST", f"/liqx/widget/{session['session_token']}/actions", json={"action": "deposit"})
     assert status == 200
     await sandbox.settle()
-    status, got, _ = await b.request("GET", f"/liqx/v1/intents/{intent['intent_id']}", headers=liqx_support.auth(b))
+    status, got, _ = await b.request("GET", f"/liqx/v1/intents/{intent['intent_id']}", headers=credentials(b, "liqx"))
     assert status == 200 and got["status"] == "COMPLETED"
     assert [r["intent_id"] for r in await b.receipts("liqx")] == [intent["intent_id"]]
     assert await a.receipts("liqx") == []
@@ -105,9 +106,9 @@ async def test_mizu_pay_page_payment_belongs_to_the_world_of_its_link(sandbox):
     a, b = await world_view(sandbox), await world_view(sandbox)
     link = await mizu_support.create_link(b)
     payment = await mizu_support.open_payment(b, link["id"], "payer@example.com", "order-7")
-    status, _, _ = await b.request("GET", f"/mizu/api/v1/payments/{payment['id']}", headers=mizu_support.auth(b))
+    status, _, _ = await b.request("GET", f"/mizu/api/v1/payments/{payment['id']}", headers=credentials(b, "mizu"))
     assert status == 200
-    status, _, _ = await a.request("GET", f"/mizu/api/v1/payments/{payment['id']}", headers=mizu_support.auth(a))
+    status, _, _ = await a.request("GET", f"/mizu/api/v1/payments/{payment['id']}", headers=credentials(a, "mizu"))
     assert status == 404
 
 

@@ -9,7 +9,7 @@ import signal
 import aiohttp
 
 from tests.providers import liqx_support
-from tests.support import free_socket, start_receiver, start_sandbox, stop_sandbox
+from tests.support import credentials, free_socket, start_receiver, start_sandbox, stop_sandbox
 from tests.test_durability import spawn, wait_healthy
 from tests.worlds.support import WorldView, create_world
 
@@ -41,11 +41,11 @@ async def test_graceful_restart_keeps_worlds_clocks_credentials_and_timers(tmp_p
         assert keys_of(listed[b.id]["credentials"]) == keys_of(b.world["credentials"]) and listed[b.id]["ttl_s"] == 3600
         b2 = WorldView(running, listed[b.id])
         status, got, _ = await running.request("GET", f"/liqx/v1/intents/{intent['intent_id']}",
-                                                headers=liqx_support.auth(b2))
+                                                headers=credentials(b2, "liqx"))
         assert status == 200 and got["status"] != "EXPIRED"
         await b2.advance(31 * 60)
         _, got, _ = await running.request("GET", f"/liqx/v1/intents/{intent['intent_id']}",
-                                          headers=liqx_support.auth(b2))
+                                          headers=credentials(b2, "liqx"))
         assert got["status"] == "EXPIRED", "the expiry timer set before the restart fired on b's clock"
     finally:
         await stop_sandbox(running)

@@ -12,18 +12,20 @@ endpoint answers any origin because the widget runs on the partner's page.
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal, InvalidOperation
 
 from aiohttp import web
 
-from sandbox.bodies import read_raw
-from sandbox.errors import MalformedJson, NotFound, ValidationFailed
+from sandbox.bodies import read_json
+from sandbox.errors import NotFound, ValidationFailed
 from sandbox.providers.base import this
 from sandbox.providers.inqud import models
 from sandbox.providers.inqud.statuses import ENUMS
 
 CORS = {"Access-Control-Allow-Origin": "*", "Cache-Control": "no-store"}
+#: The widget posts its events as JSON from the partner's origin, so the browser asks first.
+PREFLIGHT = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "POST, OPTIONS",
+             "Access-Control-Allow-Headers": "content-type", "Access-Control-Max-Age": "600"}
 ACTIONS = {"pay": "exact", "underpay": "under", "overpay": "over", "expire": "expired", "cancel": "cancelled"}
 
 routes = web.RouteTableDef()
@@ -37,15 +39,9 @@ def _checkout_id(request: web.Request) -> str:
 
 
 async def _body(request: web.Request) -> dict:
-    """JSON from the page or the widget; `text/plain` too, so the widget's cross-origin POST needs no preflight."""
-    raw = await read_raw(request)
-    try:
-        body = json.loads(raw.decode("utf-8")) if raw else {}
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise MalformedJson(f"request body is not valid JSON: {exc}") from exc
-    if not isinstance(body, dict):
-        raise ValidationFailed("body must be a JSON object", details=[{"field": "/", "issue": "must be an object"}])
-    return body
+    """JSON from the page or the widget, through the one strict reader (an empty body is `{}`)."""
+    body, _ = await read_json(request, allow_empty=True)
+    return body or {}
 
 
 def _amount(body: dict) -> Decimal | None:
@@ -140,6 +136,12 @@ async def request_action(request: web.Request) -> web.Response:
     if not request_id.startswith("CAPD-"):
         raise NotFound(f"request {request_id!r} not found", id=request_id)
     return await _act(request, request_id)
+
+
+@routes.route("OPTIONS", "/pay/api/checkouts/{checkoutId}/events")
+async def browser_event_preflight(request: web.Request) -> web.Response:
+    """CORS preflight for the widget's JSON event post."""
+    return web.Response(status=204, headers=PREFLIGHT)
 
 
 @routes.post("/pay/api/checkouts/{checkoutId}/events")

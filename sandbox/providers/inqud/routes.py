@@ -15,7 +15,8 @@ from decimal import Decimal
 
 from aiohttp import web
 
-from sandbox.bodies import decode_json, read_raw
+from sandbox.bodies import content_type_of, decode_json, read_raw
+from sandbox.delivery.destinations import refuse_url
 from sandbox.errors import NotFound, Unauthorized, ValidationFailed
 from sandbox.providers.base import public, require_key, this
 from sandbox.providers.inqud import models
@@ -60,7 +61,7 @@ async def read_body(request: web.Request, contract: str) -> tuple[dict, bytes]:
     raw = await read_raw(request)
     authenticate(request, raw)
     check_project(request)
-    body, _ = decode_json(raw, request.content_type if request.headers.get("Content-Type") else "")
+    body, _ = decode_json(raw, content_type_of(request))
     this(request).validate(request, contract, body)
     return body, raw
 
@@ -140,6 +141,8 @@ async def put_project(request: web.Request) -> web.Response:
     if amounts is not None and any(Decimal(str(a)) <= 0 for a in amounts["amounts"]):
         raise ValidationFailed("suggested amounts must be positive",
                                details=[{"field": "/suggestedAmounts/amounts", "issue": "must be > 0"}])
+    if body.get("webhookUrl"):
+        refuse_url(body["webhookUrl"], sb.settings.webhook_policy, "/webhookUrl")
     await inqud.commit(request, projects.update, body)
     if "webhookUrl" in body:
         await sb.set_endpoint(NAME, body["webhookUrl"], None)

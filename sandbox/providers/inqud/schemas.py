@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from sandbox import DATA_DIR
+from sandbox.contracts import bound_strings
 from sandbox.providers.inqud.catalog import CRYPTO, PRICING_CURRENCIES
 from sandbox.providers.inqud.errors import CODES
 from sandbox.providers.inqud.statuses import (
@@ -183,8 +184,8 @@ def build() -> dict[str, dict]:
 
 
 def render(doc: dict) -> str:
-    """The file text: indented JSON, Unicode kept, newline at the end."""
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    """The file text: indented JSON, Unicode kept, newline at the end; every free string bounded (SPEC §10)."""
+    return json.dumps(bound_strings(doc), indent=2, ensure_ascii=False) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:

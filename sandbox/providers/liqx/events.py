@@ -11,6 +11,7 @@ from datetime import datetime
 from sandbox.clock import iso
 from sandbox.delivery.policy import RetryPolicy, Signed
 from sandbox.signing import equal, hmac_hex
+from sandbox.validation import ascii_int
 
 #: At least once: retries after 5 s, 30 s, 2 min, 10 min, 30 min, 1 h, 3 h (sandbox time).
 POLICY = RetryPolicy(retry_delays_s=(5, 30, 120, 600, 1800, 3600, 10800), timeout_s=10.0)
@@ -66,7 +67,7 @@ class LiqxDialect:
 
     def verify(self, body: bytes, headers, secret: str | None, now: datetime) -> bool | None:
         timestamp, header = headers.get("X-LIQX-Timestamp"), headers.get("X-LIQX-Signature")
-        if not secret or not timestamp or not header or not timestamp.isdigit():
+        if not secret or not timestamp or not header or ascii_int(timestamp) is None:
             return False
         if abs(now.timestamp() - int(timestamp)) > TOLERANCE_S:
             return False

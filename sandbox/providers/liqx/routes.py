@@ -9,11 +9,13 @@ from __future__ import annotations
 import base64
 
 from aiohttp import web
+from pydantic import BaseModel
 
-from sandbox.bodies import query_limit, read_json
+from sandbox.bodies import read_json
 from sandbox.errors import ValidationFailed
 from sandbox.providers.base import public, this
 from sandbox.providers.liqx import models
+from sandbox.validation import ascii_int, parse_query, query_int, query_text, takes_query
 
 NAME = models.NAME
 
@@ -41,32 +43,42 @@ async def get_intent(request: web.Request) -> web.Response:
     return await this(request).answer_found(request, request.match_info["intent_id"], noun="intent", contract="intent")
 
 
+class ListQuery(BaseModel):
+    """`GET /v1/intents`: filters, page size and the cursor this API returned."""
+
+    external_ref: query_text(64) = None
+    status: query_text(32) = None
+    limit: query_int(1, 100) = 20
+    cursor: query_text(64) = None
+
+
 def _cursor(text: str | None) -> int | None:
+    """The sequence number inside a cursor this API returned; anything else is a 400."""
     if not text:
         return None
     try:
-        return int(base64.urlsafe_b64decode(text.encode() + b"==").decode().removeprefix("seq:"))
-    except (ValueError, UnicodeDecodeError) as exc:
+        decoded = base64.urlsafe_b64decode(text.encode("ascii") + b"==").decode("ascii")
+    except ValueError:  # not ASCII, not base64, not ASCII inside
+        decoded = ""
+    seq = ascii_int(decoded.removeprefix("seq:"), 1) if decoded.startswith("seq:") else None
+    if seq is None:
         raise ValidationFailed("cursor is not one this API returned",
-                               details=[{"field": "cursor", "issue": "invalid cursor"}]) from exc
+                               details=[{"field": "cursor", "issue": "invalid cursor"}])
+    return seq
 
 
 @routes.get("/v1/intents")
+@takes_query(ListQuery)
 async def list_all(request: web.Request) -> web.Response:
     """List intents, newest first, with cursor pagination."""
     liqx = this(request)
     liqx.authenticate(request)
-    query = request.query
-    issues: list[dict] = []
-    limit = query_limit(query, issues)
-    status = query.get("status") or None
+    query = parse_query(ListQuery, request.query)
+    limit, status = query.limit, query.status
     if status and status not in (*models.PAYIN_STATUSES, *models.PAYOUT_STATUSES):
-        issues.append({"field": "status", "issue": "unknown status"})
-    if issues:
-        raise ValidationFailed("invalid query parameters", details=issues)
-    before = _cursor(query.get("cursor"))
-    external_ref = query.get("external_ref") or None
-    rows = await liqx.read(request, lambda uow: uow.intents.list(NAME, status=status, external_ref=external_ref,
+        raise ValidationFailed("invalid query parameters", details=[{"field": "status", "issue": "unknown status"}])
+    before = _cursor(query.cursor)
+    rows = await liqx.read(request, lambda uow: uow.intents.list(NAME, status=status, external_ref=query.external_ref,
                                                                   before_seq=before, limit=limit + 1))
     more = len(rows) > limit
     rows = rows[:limit]

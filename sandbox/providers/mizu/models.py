@@ -27,6 +27,7 @@ from sandbox.providers.base import Ctx, public
 from sandbox.providers.mizu.events import EVENT_TYPE, event_id_for, webhook_body
 from sandbox.scenarios import Scenario
 from sandbox.store import IntentRow, UnitOfWork
+from sandbox.validation import ascii_int
 
 NAME = "mizu"
 PENDING, MARKED_PAID, TIMEOUT, CONFIRMED = 0, 1, 2, 4
@@ -206,8 +207,8 @@ def run_job(db: UnitOfWork, ctx: Ctx, payment_id: str, kind: str, payload: dict)
 def parse_status(text: str) -> int:
     """A control-API status: a number Mizu publishes (0, 1, 2, 4) or its word; the graph decides if it is allowed."""
     word = text.strip().upper()
-    if word.isdigit() and int(word) in STATUS_NAMES:
-        return int(word)
+    if ascii_int(word) in STATUS_NAMES:
+        return ascii_int(word)
     if word in STATUS_WORDS:
         return STATUS_WORDS[word]
     raise ValidationFailed(f"{text!r} is not a Mizu payment status; use 1 (PAID), 2 (TIMEOUT) or 4 (CONFIRMED)",

@@ -7,13 +7,19 @@ and validate, run one model function as one transaction, answer. Creating a paym
 
 from __future__ import annotations
 
-from aiohttp import web
+from typing import Literal
 
-from sandbox.errors import NotFound, ValidationFailed
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict
+
+from sandbox.errors import NotFound
 from sandbox.providers.base import public, this
 from sandbox.providers.mizu import models
+from sandbox.validation import ascii_int, parse_query, query_int, query_text, takes_query
 
 NAME = models.NAME
+#: Mizu's ids are numbers of at most 15 digits.
+MAX_ID = 10**15 - 1
 
 routes = web.RouteTableDef()
 
@@ -21,9 +27,10 @@ routes = web.RouteTableDef()
 def number(request: web.Request, key: str, noun: str) -> str:
     """A path id: Mizu's ids are numbers, so anything else cannot name one."""
     text = request.match_info[key]
-    if not text.isdigit() or len(text) > 15:
-        raise NotFound(f"{noun} {text!r} not found; {noun} ids are numbers")
-    return str(int(text))
+    number = ascii_int(text, 0, MAX_ID) if len(text) <= 15 else None
+    if number is None:
+        raise NotFound(f"{noun} {text[:64]!r} not found; {noun} ids are numbers")
+    return str(number)
 
 
 @routes.post("/api/v1/payment-links")
@@ -51,29 +58,24 @@ async def get_payment(request: web.Request) -> web.Response:
     return mizu.respond(request, public(row.data), contract="payment")
 
 
+class ListQuery(BaseModel):
+    """`GET /api/v1/payments`: reconciliation filters; an unknown parameter is refused, not ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+    clientReferenceId: query_text(128) = None  # noqa: N815 (Mizu's own spelling)
+    paymentLinkId: query_int(0, MAX_ID) | None = None  # noqa: N815
+    status: Literal["0", "1", "2", "4"] | None = None
+    limit: query_int(1, 100) = 20
+
+
 def _list_query(query) -> tuple[str | None, int | None, int | None, int]:
-    issues = []
-    unknown = sorted(set(query) - {"clientReferenceId", "paymentLinkId", "status", "limit"})
-    issues += [{"field": name, "issue": "unknown query parameter"} for name in unknown]
-    limit_text = query.get("limit", "20")
-    limit = int(limit_text) if limit_text.isdigit() and len(limit_text) < 4 else 0
-    if not 1 <= limit <= 100:
-        issues.append({"field": "limit", "issue": "must be an integer from 1 to 100"})
-    link_text = query.get("paymentLinkId")
-    if link_text is not None and not (link_text.isdigit() and len(link_text) <= 15):
-        issues.append({"field": "paymentLinkId", "issue": "must be a payment link id (a number)"})
-    status_text = query.get("status")
-    if status_text is not None and status_text not in ("0", "1", "2", "4"):
-        issues.append({"field": "status", "issue": "must be 0, 1, 2 or 4"})
-    reference = query.get("clientReferenceId")
-    if reference is not None and len(reference) > 128:
-        issues.append({"field": "clientReferenceId", "issue": "must be at most 128 characters"})
-    if issues:
-        raise ValidationFailed("invalid query parameters", details=issues)
-    return (reference, int(link_text) if link_text else None, int(status_text) if status_text else None, limit)
+    parsed = parse_query(ListQuery, query)
+    status = int(parsed.status) if parsed.status is not None else None
+    return parsed.clientReferenceId, parsed.paymentLinkId, status, parsed.limit
 
 
 @routes.get("/api/v1/payments")
+@takes_query(ListQuery)
 async def list_payments(request: web.Request) -> web.Response:
     """`GET /api/v1/payments`: find payments by reference, link and status (reconciliation)."""
     mizu = this(request)

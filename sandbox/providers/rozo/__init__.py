@@ -11,6 +11,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from sandbox.clock import from_ms
+from sandbox.errors import SandboxError
 from sandbox.ids import Ids
 from sandbox.jobs import Job
 from sandbox.providers.base import Credential, Provider, Where
@@ -54,6 +55,13 @@ class Rozo(Provider):
     def authenticate(self, request: web.Request) -> None:
         """An `X-API-Key` is optional but, when sent, must be a known one (`400 invalid_api_key`)."""
         routes.key_app(request)
+
+    def render_error(self, error: SandboxError, request_id: str) -> web.Response:
+        """ROZO answers an unusable key with `400 invalid_api_key`, not 401; other errors keep their status."""
+        answer = super().render_error(error, request_id)
+        if error.code == "UNAUTHORIZED":
+            answer.set_status(400)
+        return answer
 
     def middlewares(self) -> list:
         """ROZO's SDK calls the API from partners' browser pages: CORS on every API answer."""

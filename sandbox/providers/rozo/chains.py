@@ -93,12 +93,12 @@ def token_address(chain: Chain, symbol: str) -> str | None:
 
 def is_address(chain: Chain, value: str) -> bool:
     """Whether `value` looks like a wallet address on `chain`."""
-    return bool(_SHAPES[chain.family][0].match(value))
+    return bool(_SHAPES[chain.family][0].fullmatch(value))  # whole value: `$` would pass a final newline
 
 
 def is_tx_hash(chain: Chain, value: str) -> bool:
     """Whether `value` looks like a transaction hash on `chain`."""
-    return bool(_SHAPES[chain.family][1].match(value))
+    return bool(_SHAPES[chain.family][1].fullmatch(value))
 
 
 def address_shape(chain: Chain) -> str:

@@ -41,4 +41,3 @@ def error_body(error: SandboxError, request_id: str) -> dict:
     if details:
         inner["details"] = details
     return {"error": inner, "requestId": request_id}
-

@@ -16,6 +16,7 @@ from datetime import datetime
 from sandbox.clock import iso, to_ms
 from sandbox.delivery.policy import RetryPolicy, Signed
 from sandbox.signing import equal, hmac_hex
+from sandbox.validation import ascii_int
 
 #: At most once, as the real ROZO: any non-2xx, timeout or connection error is final.
 POLICY = RetryPolicy(retry_delays_s=(), timeout_s=10.0)
@@ -53,7 +54,7 @@ class RozoDialect:
     def verify(self, body: bytes, headers, secret: str | None, now: datetime) -> bool | None:
         """What ROZO tells partners to do: 5-minute window, HMAC over `ts.raw`, constant-time compare."""
         timestamp, header = headers.get("X-Rozo-Timestamp"), headers.get("X-Rozo-Signature")
-        if not secret or not timestamp or not header or not timestamp.isdigit():
+        if not secret or not timestamp or not header or ascii_int(timestamp) is None:
             return False
         if abs(to_ms(now) - int(timestamp)) > TOLERANCE_MS:
             return False

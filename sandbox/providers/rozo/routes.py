@@ -15,13 +15,16 @@ sends its gateway token) plays no part.
 from __future__ import annotations
 
 from aiohttp import web
+from pydantic import BaseModel
 
 from sandbox.bodies import read_json
 from sandbox.clock import parse_iso, to_ms
+from sandbox.delivery.destinations import refuse_url
 from sandbox.errors import SandboxError, ValidationFailed
 from sandbox.providers.base import public, this
 from sandbox.providers.rozo import models, payments
 from sandbox.signing import equal
+from sandbox.validation import parse_query, query_int, query_text
 
 NAME = models.NAME
 API = "/functions/v1/payment-api"
@@ -79,6 +82,8 @@ async def create(request: web.Request) -> web.Response:
     key_app_id = key_app(request)
     body, raw = await read_json(request)
     rozo.validate(request, "create-payment", body)
+    if body.get("webhookUrl"):
+        refuse_url(body["webhookUrl"], rozo.sandbox(request).settings.webhook_policy, "/webhookUrl")
     app_id = key_app_id or body["appId"]
     if key_app_id is None and needs_key(app_id):
         raise _missing_key(app_id)
@@ -100,15 +105,15 @@ for path in (API, API + "/", API + "/payments"):
 # --- reads ----------------------------------------------------------------------------------
 
 
-def _int(query, name: str, default: int, issues: list) -> int:
-    text = query.get(name)
-    if text is None or text == "":
-        return default
-    try:
-        return int(text)
-    except ValueError:
-        issues.append({"field": name, "issue": "must be an integer"})
-        return default
+class ListQuery(BaseModel):
+    """List Payments' query (OpenAPI `listPayments`): page by `limit`/`offset`, filter by status and dates."""
+
+    appId: query_text() = None  # noqa: N815 (ROZO's spelling)
+    limit: query_int(1, 100) = 20
+    offset: query_int(0, 10**100 - 1) = 0  # unbounded in the OpenAPI; the store clamps it
+    status: query_text(64) = None
+    fromDate: query_text(64) = None  # noqa: N815
+    toDate: query_text(64) = None  # noqa: N815
 
 
 @routes.get(API + "/payments")
@@ -122,23 +127,19 @@ async def list_payments(request: web.Request) -> web.Response:
                            status=400)
     if key_app_id is None and needs_key(app_id):
         raise _missing_key(app_id)
-    issues: list[dict] = []
-    query = {"limit": _int(request.query, "limit", 20, issues), "offset": _int(request.query, "offset", 0, issues)}
-    for name in ("status", "fromDate", "toDate"):
-        if request.query.get(name):
-            query[name] = request.query[name]
-    try:
-        rozo.validate(request, "list-payments-query", query)
-    except ValidationFailed as failed:
-        issues += failed.details
+    parsed = parse_query(ListQuery, request.query, code="invalidRequest")
+    query = parsed.model_dump(exclude_none=True, exclude={"appId"})
+    # Query parameters are named bare (`limit`), as everywhere; the contract speaks JSON pointers.
+    issues = [{"field": i.field.lstrip("/"), "issue": i.issue}
+              for i in rozo.sandbox(request).contracts.errors(NAME, "requests", "list-payments-query", query)]
     if query.get("status") and query["status"] not in models.STATUSES:
         issues.append({"field": "status", "issue": f"must be one of {', '.join(models.STATUSES)}"})
     bounds = {}
     for name in ("fromDate", "toDate"):
-        if name in query and not any(i["field"].lstrip("/") == name for i in issues):
+        if name in query and not any(i["field"] == name for i in issues):
             try:
                 bounds[name] = to_ms(parse_iso(query[name]))
-            except ValueError:
+            except (ValueError, OverflowError):
                 issues.append({"field": name, "issue": "must be an ISO 8601 date-time"})
     if issues:
         raise ValidationFailed("invalid query parameters", details=issues, code="invalidRequest")

@@ -83,8 +83,8 @@
     _dispatch(status) {
       var detail = { id: this._checkoutId, status: status };
       this.dispatchEvent(new CustomEvent('statusChanged', { detail: detail, bubbles: true, composed: true }));
-      // Recorded in the sandbox's timeline; text/plain keeps it a simple request (no preflight).
-      fetch(api(this._checkoutId) + '/events', { method: 'POST', headers: { 'Content-Type': 'text/plain' },
+      // Recorded in the sandbox's timeline (the sandbox answers the CORS preflight for JSON).
+      fetch(api(this._checkoutId) + '/events', { method: 'POST', headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify(detail), keepalive: true }).catch(function () { /* best effort */ });
     }
 

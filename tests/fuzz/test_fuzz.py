@@ -1,0 +1,94 @@
+"""Fuzzing in CI: Schemathesis against the sandbox's own OpenAPI document and against ROZO's published one.
+
+`/_sandbox/openapi.json` (LIQX, Mizu and the control API) and ROZO's OpenAPI v2.0.0 (served under
+the sandbox's ROZO path) are fuzzed with a fixed seed and a bounded number of cases per
+operation, so the run is repeatable and short. Any 5xx or answer outside its documented schema
+fails the test, which prints the run's figures.
+
+No webhook may leave the machine: the sandbox under test is configured as bound beyond loopback
+with `webhook_allow` = loopback only, and every provider's webhook URL is pointed at its built-in
+receiver on 127.0.0.1 first, so whatever URL the fuzzer invents is refused by the destination
+policy (at the API, or at send time).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import yaml
+
+from sandbox import DATA_DIR
+from tests.fuzz.runner import fuzz
+from tests.support import start_sandbox, stop_sandbox
+
+TOKEN = "fuzz-admin-token"
+EXAMPLES = 10
+ROZO_OPENAPI = Path(DATA_DIR) / "contracts" / "rozo" / "openapi-v2.0.0.yaml"
+ROZO_BASE = "/rozo/functions/v1/payment-api"
+
+
+async def _locked_down(tmp_path):
+    running = await start_sandbox(tmp_path, host="0.0.0.0", admin_token=TOKEN,
+                                  webhook_allow=["127.0.0.0/8", "::1/128"])
+    admin = {"Authorization": f"Bearer {TOKEN}"}
+    for provider in running.sb.providers:
+        url = f"{running.base_url}/api/webhooks/{provider}"
+        status, answer, _ = await running.request("PUT", f"/_sandbox/endpoints/{provider}", json={"url": url},
+                                                  headers=admin)
+        assert status == 200, answer
+    return running, admin
+
+
+async def _assert_nothing_left_the_machine(running, admin) -> None:
+    """Every webhook attempt went to loopback, or was refused by the destination policy before sending."""
+    await running.sb.settle()
+    status, listed, _ = await running.request("GET", "/_sandbox/deliveries?limit=500", headers=admin)
+    assert status == 200
+    for delivery in listed["data"]:
+        for attempt in delivery["attempts"]:
+            host = urlsplit(attempt["url"] or "").hostname or ""
+            sent = attempt["status"] is not None
+            assert not sent or host in ("127.0.0.1", "::1", "localhost"), attempt
+
+
+def _report(name: str, figures) -> None:
+    print(f"\nfuzz {name}: {figures.summary()}")
+    for line in figures.server_errors[:10] + figures.schema_violations[:10]:
+        print("  " + line)
+    assert not figures.server_errors, figures.server_errors[:5]
+    assert not figures.schema_violations, figures.schema_violations[:5]
+
+
+async def test_fuzzing_the_sandbox_openapi_finds_no_5xx_and_no_schema_violation(tmp_path):
+    """Every LIQX, Mizu and control operation, positive and negative cases: no 5xx, every answer in schema."""
+    running, admin = await _locked_down(tmp_path)
+    try:
+        status, document, _ = await running.request("GET", "/_sandbox/openapi.json", headers=admin)
+        assert status == 200
+        keys = {"liqx": {"Authorization": f"Bearer {running.key('liqx')}"},
+                "mizu": {"Authorization": f"Bearer {running.key('mizu')}"}, "_sandbox": admin}
+
+        def headers_for(path: str) -> dict:
+            return keys[path.strip("/").split("/", 1)[0]]
+
+        figures = await asyncio.to_thread(fuzz, document, running.base_url, headers_for, EXAMPLES)
+        assert figures.operations >= 30
+        _report("sandbox openapi", figures)
+        await _assert_nothing_left_the_machine(running, admin)
+    finally:
+        await stop_sandbox(running)
+
+
+async def test_fuzzing_rozo_published_openapi_finds_no_5xx_and_no_schema_violation(tmp_path):
+    """Every operation of ROZO's published OpenAPI against the sandbox's ROZO path: no 5xx, answers in schema."""
+    running, _ = await _locked_down(tmp_path)
+    try:
+        document = yaml.safe_load(ROZO_OPENAPI.read_text(encoding="utf-8"))
+        key = {"X-API-Key": running.key("rozo")}
+        figures = await asyncio.to_thread(fuzz, document, running.base_url + ROZO_BASE, lambda path: key, EXAMPLES)
+        assert figures.operations >= 5
+        _report("rozo openapi", figures)
+    finally:
+        await stop_sandbox(running)

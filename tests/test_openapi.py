@@ -1,0 +1,59 @@
+"""`/_sandbox/openapi.json` is a valid OpenAPI 3.1 document whose every `$ref` resolves."""
+
+from __future__ import annotations
+
+from openapi_spec_validator import validate
+
+from tests.support import assert_contract, credentials
+
+
+def _refs(node, found: list[str]) -> list[str]:
+    if isinstance(node, dict):
+        if isinstance(node.get("$ref"), str):
+            found.append(node["$ref"])
+        for value in node.values():
+            _refs(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            _refs(value, found)
+    return found
+
+
+def _resolve(document: dict, ref: str):
+    node = document
+    for part in ref.removeprefix("#/").split("/"):
+        node = node[part.replace("~1", "/").replace("~0", "~")]
+    return node
+
+
+async def test_openapi_document_is_valid_and_every_ref_resolves(sandbox):
+    """openapi-spec-validator accepts the document, and each `$ref` (list items included) points at a schema."""
+    status, document, _ = await sandbox.request("GET", "/_sandbox/openapi.json")
+    assert status == 200
+    validate(document)
+    refs = _refs(document, [])
+    assert "#/components/schemas/liqx.responses.intent-list/$defs/intent" in refs
+    for ref in refs:
+        assert ref.startswith("#/"), ref
+        assert isinstance(_resolve(document, ref), dict), ref
+
+
+async def test_list_items_are_checked_through_their_rebased_refs(sandbox):
+    """A LIQX list answer validates against the document's schema, and a bad item inside it does not."""
+    from jsonschema import Draft202012Validator
+    from referencing import Registry
+    from referencing.jsonschema import DRAFT202012
+
+    from tests.providers.liqx_support import create_payin
+
+    await create_payin(sandbox)
+    status, listed, _ = await sandbox.request("GET", "/liqx/v1/intents", headers=credentials(sandbox, "liqx"))
+    assert status == 200 and len(listed["data"]) == 1
+    assert_contract("liqx", "responses", "intent-list", listed)
+    _, document, _ = await sandbox.request("GET", "/_sandbox/openapi.json")
+    registry = Registry().with_resource("urn:doc", DRAFT202012.create_resource(document))
+    validator = Draft202012Validator({"$ref": "urn:doc#/components/schemas/liqx.responses.intent-list"},
+                                     registry=registry)
+    assert list(validator.iter_errors(listed)) == []
+    broken = {**listed, "data": [{**listed["data"][0], "status": 7}]}
+    assert list(validator.iter_errors(broken)), "the items are really checked"
