@@ -35,7 +35,7 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
 #: The contracts every test validates answers against (the same files partners use).
-CONTRACTS = Contracts.load()
+CONTRACTS = Contracts()
 
 #: How each provider's API is authenticated: header name -> credential name (SPEC §2-§4).
 _CREDENTIALS = {
