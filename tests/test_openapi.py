@@ -57,3 +57,19 @@ async def test_list_items_are_checked_through_their_rebased_refs(sandbox):
     assert list(validator.iter_errors(listed)) == []
     broken = {**listed, "data": [{**listed["data"][0], "status": 7}]}
     assert list(validator.iter_errors(broken)), "the items are really checked"
+
+
+async def test_openapi_documents_the_worlds_api_and_not_the_inspector_pages(sandbox):
+    """Worlds and grades are operations with their body models and 201 on create; the inspector's HTML pages are not."""
+    status, document, _ = await sandbox.request("GET", "/_sandbox/openapi.json")
+    assert status == 200
+    paths = document["paths"]
+    assert set(paths["/_sandbox/worlds"]) == {"get", "post"}
+    assert set(paths["/_sandbox/worlds/{world_id}"]) == {"get", "delete"}
+    create = paths["/_sandbox/worlds"]["post"]
+    assert "201" in create["responses"] and "200" not in create["responses"]
+    assert create["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/WorldBody"}
+    assert "201" in paths["/_sandbox/grades"]["post"]["responses"]
+    assert "201" in paths["/_sandbox/faults"]["post"]["responses"]
+    assert "200" in paths["/_sandbox/worlds"]["get"]["responses"]
+    assert not [path for path in paths if path.startswith("/_sandbox/ui")]

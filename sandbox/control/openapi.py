@@ -61,10 +61,10 @@ def _schema_ref(components: dict, contracts: Contracts, provider: str, kind: str
     return {"$ref": f"#/components/schemas/{key}"}
 
 
-def accepts(model, required: bool = True):
-    """Mark a handler as validating its JSON body with pydantic `model`, so this document types it."""
+def accepts(model, required: bool = True, status: int = 200):
+    """Mark a handler as validating its JSON body with pydantic `model` (and answering `status`), so this document types it."""
     def mark(handler):
-        handler.body_model, handler.body_required = model, required
+        handler.body_model, handler.body_required, handler.success_status = model, required, status
         return handler
     return mark
 
@@ -86,8 +86,8 @@ def build(app: web.Application, providers: Mapping, contracts: Contracts, settin
     paths: dict = {}
     components: dict = {}
     for segment, method, path, handler in _routes(app, tags):
-        if "{" in path and ":" in path:
-            continue  # regex routes (static files) are not API operations
+        if "{" in path and ":" in path or path.startswith(f"/{CONTROL}/ui"):
+            continue  # regex routes (static files) and the inspector's pages are not API operations
         if segment == CONTROL:
             security = [] if settings.loopback_only else [{"adminToken": []}]
             declared = None
@@ -107,7 +107,7 @@ def build(app: web.Application, providers: Mapping, contracts: Contracts, settin
             parameters += query_parameters(query_model)
         if parameters:
             operation["parameters"] = parameters
-        request_name, status, response_name = (None, "200", None) if declared is None else (
+        request_name, status, response_name = (None, str(getattr(handler, "success_status", 200)), None) if declared is None else (
             declared.request, declared.status, declared.response)
         if request_name:
             operation["requestBody"] = {"required": True, "content": {"application/json": {

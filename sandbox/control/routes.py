@@ -219,7 +219,7 @@ async def fault_log(request: web.Request) -> web.Response:
 
 
 @routes.post("/faults")
-@accepts(FaultRule)
+@accepts(FaultRule, status=201)
 async def add_fault(request: web.Request) -> web.Response:
     sb = _sb(request)
     body, _ = await read_json(request)

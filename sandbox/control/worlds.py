@@ -74,7 +74,7 @@ def parse_body(body: dict | None, providers, policy) -> WorldBody:
 
 
 @routes.post("/worlds")
-@accepts(WorldBody, required=False)
+@accepts(WorldBody, required=False, status=201)
 async def create(request: web.Request) -> web.Response:
     """Create a world: 201 with its id, credentials, base URLs, webhook URLs and clock."""
     sb = request.config_dict[SANDBOX]   # worlds are made by the server, whatever world a header names

@@ -84,7 +84,7 @@ def _parse(body) -> GradeBody:
 
 
 @routes.post("/grades")
-@accepts(GradeBody)
+@accepts(GradeBody, status=201)
 async def create(request: web.Request) -> web.Response:
     """Run a grade now and answer with its report (201)."""
     sb = request.config_dict[SANDBOX]
