@@ -133,9 +133,9 @@ async def admin_middleware(request: web.Request, handler) -> web.StreamResponse:
 async def world_middleware(request: web.Request, handler) -> web.StreamResponse:
     """Bind the request to its world (SPEC §12): credentials, page object, or the control API's header."""
     sb: Sandbox = request.app[SANDBOX]
-    world = await resolve_world(sb, request)
-    if world is not sb.world:
-        request[WORLD_SANDBOX] = sb.scope(world)
+    # Set for the default world too: every handler asks for it several times, and a request key is
+    # one dict lookup where `config_dict` walks the chain of apps.
+    request[WORLD_SANDBOX] = sb.scope(await resolve_world(sb, request))
     return await handler(request)
 
 

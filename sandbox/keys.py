@@ -17,4 +17,7 @@ WORLD_SANDBOX: web.RequestKey[Sandbox] = web.RequestKey("sandbox.world")
 
 def sandbox_for(request: web.Request) -> Sandbox:
     """The sandbox of the request's world (the default world's when none was resolved)."""
-    return request.get(WORLD_SANDBOX) or request.config_dict[SANDBOX]
+    try:
+        return request[WORLD_SANDBOX]
+    except KeyError:  # a request the world middleware did not see (static files, tests' bare apps)
+        return request.config_dict[SANDBOX]
