@@ -210,6 +210,4 @@ def template_sources(providers: Sequence[Provider]) -> dict[str, Path]:
 
 
 def _next_boot(uow: UnitOfWork) -> int:
-    boot = uow.meta.get("boot", -1, shared=True) + 1
-    uow.meta.set("boot", boot, shared=True)
-    return boot
+    return uow.meta.increment("boot", 0, shared=True)   # replicas starting together get different boots

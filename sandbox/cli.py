@@ -21,7 +21,7 @@ from aiohttp import web
 from sandbox import remote
 from sandbox.grading import cli as grading_cli
 from sandbox.settings import ConfigError, load_settings
-from sandbox.store import SchemaMismatch
+from sandbox.store import SchemaMismatch, is_postgres, masked
 
 
 def _env_flag(name: str) -> bool | None:
@@ -36,7 +36,8 @@ def _serve_parser(sub) -> None:
     serve.add_argument("--host", help="address to bind (default 127.0.0.1; beyond loopback the control API "
                                       "needs the admin token)")
     serve.add_argument("--port", type=int, help="port to listen on (default 8080; 0 picks a free port)")
-    serve.add_argument("--db", help="SQLite database file, created if missing (default ./.sandbox/sandbox.db)")
+    serve.add_argument("--db", help="SQLite database file, created if missing (default ./.sandbox/sandbox.db), or "
+                                    "postgresql://user:password@host:port/dbname for replicas sharing one database")
     serve.add_argument("--seed", type=int, help="seed for ids and fake data, so runs repeat (default random)")
     serve.add_argument("--time-scale", dest="time_scale", type=float,
                        help="sandbox seconds per real second (default 1; 60: a minute per second; 0: frozen)")
@@ -107,7 +108,7 @@ def banner(sb, settings) -> str:
     from sandbox.control.routes import effective_config
 
     config = effective_config(sb)
-    lines = [f"liqx-sandbox {config['version']} listening on {sb.base_url}  (db {settings.db}, "
+    lines = [f"liqx-sandbox {config['version']} listening on {sb.base_url}  (db {masked(settings.db)}, "
              f"seed {settings.seed if settings.seed is not None else 'random'}, time scale {sb.clock.time_scale:g})"]
     for name, described in config["providers"].items():
         lines.append(f"  {sb.providers[name].title}:")
@@ -157,6 +158,9 @@ async def serve(settings) -> None:
         await runner.setup()
     except BaseException as exc:  # the app could not start: free the port
         sock.close()
+        if is_postgres(settings.db) and type(exc).__module__.startswith("psycopg"):
+            raise StartError(f"--db {masked(settings.db)}: cannot be used as the database "
+                             f"({str(exc).strip().splitlines()[-1] if str(exc).strip() else exc!r})") from exc
         if isinstance(exc, (sqlite3.Error, OSError)) and _about_database(exc, settings.db):
             raise StartError(f"--db {settings.db}: cannot be used as the database ({exc})") from exc
         raise  # anything else at start is a bug (or SchemaMismatch, reported by run_serve)

@@ -109,9 +109,19 @@ def url_problem(value: str) -> str | None:
 
 
 def database_problem(path: str) -> str | None:
-    """Why the SQLite database at `path` cannot be used, or None (a missing file is created)."""
-    if path == ":memory:" or "://" in path:
-        return None  # in memory, or a URL the store itself reads
+    """Why the database `path` names cannot be used, or None (a missing SQLite file is created).
+
+    A `postgresql://` URL is the store's to open; any other URL scheme is refused here, never
+    opened as a file path.
+    """
+    if "://" in path:
+        scheme = urlsplit(path).scheme
+        if scheme in ("postgresql", "postgres"):
+            return None
+        return (f"unsupported database URL scheme {scheme!r}: give a SQLite file path or "
+                "postgresql://user:password@host:port/dbname")
+    if path == ":memory:":
+        return None
     target = Path(path).expanduser().resolve()
     pseudo = next((p for p in PSEUDO_FILESYSTEMS if target.is_relative_to(p)), None)
     if pseudo is not None:

@@ -67,6 +67,54 @@ def assert_contract(provider: str, kind: str, name: str, instance) -> None:
     assert not issues, (f"{provider}/{kind}/{name}", issues, instance)
 
 
+#: The PostgreSQL cluster the current test runs on (None: SQLite), set by the `backend` fixture.
+_cluster = None
+_databases: dict[tuple[str, str], str] = {}
+
+
+def use_backend(cluster) -> None:
+    """Run the following `db_url` calls on `cluster` (a `tests.pg.Cluster`), or on SQLite (None);
+    switching drops the databases made for the test that ran before."""
+    global _cluster
+    if _cluster is not None:
+        for url in _databases.values():
+            _cluster.drop_database(url)
+    _databases.clear()
+    _cluster = cluster
+
+
+def db_url(tmp_path: Path, name: str = "sandbox.db") -> str:
+    """Where a test's database `name` lives: a file in `tmp_path`, or (on the PostgreSQL half of the
+    suite) a fresh database of the session's cluster — the same one again for the same name, so a
+    test that restarts a server finds its rows."""
+    if _cluster is None:
+        return str(tmp_path / name)
+    key = (str(tmp_path), name)
+    if key not in _databases:
+        _databases[key] = _cluster.create_database()
+    return _databases[key]
+
+
+def query(db: str, sql: str, params: tuple = ()) -> list[tuple]:
+    """Rows of one query on a test's database through a connection of its own (another process's
+    view): a SQLite file, or a PostgreSQL URL (`?` placeholders either way)."""
+    if "://" not in db:
+        import sqlite3
+
+        with sqlite3.connect(db) as conn:
+            return conn.execute(sql, params).fetchall()
+    import psycopg
+
+    with psycopg.connect(db, autocommit=True) as conn:
+        cursor = conn.execute(sql.replace("?", "%s"), params or None)
+        return cursor.fetchall() if cursor.description else []
+
+
+def on_postgres() -> bool:
+    """True while the current test runs on the PostgreSQL backend."""
+    return _cluster is not None
+
+
 def free_socket(host: str = "127.0.0.1") -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -123,7 +171,7 @@ async def start_sandbox(tmp_path: Path, *, clock: Clock | None = None, settings:
                         providers: Sequence[Provider] | None = None, **overrides) -> Running:
     sock = free_socket()
     port = sock.getsockname()[1]
-    flags = {"port": port, "db": str(tmp_path / "sandbox.db"), "seed": 1234, **overrides}
+    flags = {"port": port, "db": db_url(tmp_path), "seed": 1234, **overrides}
     settings = settings or load_settings(flags, environ={})
     settings.port = port
     clock = clock or Clock(START, time_scale=0)

@@ -9,6 +9,7 @@ from jsonschema import Draft202012Validator
 
 from sandbox.settings import load_settings
 from tests.providers.liqx_support import create_payin, point_at, verify_liqx
+from tests.support import db_url
 
 
 async def test_health_and_config_say_where_everything_is(sandbox):
@@ -180,7 +181,7 @@ def test_serve_prints_the_banner_once_with_the_real_port(tmp_path: Path):
     import time
 
     env = {**os.environ, "SANDBOX_LIQX_API_KEY": "liqx_sk_sandbox_banner"}
-    proc = subprocess.Popen([sys.executable, "-m", "sandbox", "serve", "--port", "0", "--db", str(tmp_path / "s.db")],
+    proc = subprocess.Popen([sys.executable, "-m", "sandbox", "serve", "--port", "0", "--db", db_url(tmp_path)],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
     try:
         lines = []

@@ -14,7 +14,7 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-from tests.support import free_socket
+from tests.support import db_url, free_socket, query
 
 N_INTENTS = 20
 
@@ -37,9 +37,9 @@ class SlowThenFastReceiver:
         return web.json_response({"ok": True})
 
 
-def spawn(port: int, db: Path) -> subprocess.Popen:
+def spawn(port: int, db: str, logs: Path) -> subprocess.Popen:
     env = {**os.environ, "SANDBOX_SEED": "7"}
-    with open(db.parent / f"server-{time.monotonic_ns()}.log", "wb") as log:
+    with open(logs / f"server-{time.monotonic_ns()}.log", "wb") as log:
         return subprocess.Popen(
             [sys.executable, "-m", "sandbox", "serve", "--port", str(port), "--db", str(db)],
             stdout=log, stderr=subprocess.STDOUT, env=env)
@@ -73,8 +73,8 @@ async def test_sigkill_with_pending_deliveries_loses_no_event(tmp_path):
     port = sock.getsockname()[1]
     sock.close()
     base = f"http://127.0.0.1:{port}"
-    db = tmp_path / "sandbox.db"
-    proc = spawn(port, db)
+    db = db_url(tmp_path)
+    proc = spawn(port, db, tmp_path)
     async with aiohttp.ClientSession() as http:
         try:
             await wait_healthy(http, base, proc)
@@ -99,7 +99,7 @@ async def test_sigkill_with_pending_deliveries_loses_no_event(tmp_path):
             if proc.poll() is None:
                 proc.kill()
         receiver.slow = False
-        proc = spawn(port, db)
+        proc = spawn(port, db, tmp_path)
         try:
             await wait_healthy(http, base, proc)
             async with http.get(base + "/_sandbox/events?provider=liqx&limit=500") as r:
@@ -119,8 +119,6 @@ async def test_sigkill_with_pending_deliveries_loses_no_event(tmp_path):
 
 async def test_sigterm_lets_an_in_flight_attempt_finish_and_records_it(tmp_path):
     """SIGTERM mid-attempt: the attempt completes, is recorded as delivered, and is not sent again."""
-    import sqlite3
-
     hits: list[str] = []
     arrived = asyncio.Event()
 
@@ -139,8 +137,8 @@ async def test_sigterm_lets_an_in_flight_attempt_finish_and_records_it(tmp_path)
     sock = free_socket()
     port = sock.getsockname()[1]
     sock.close()
-    base, db = f"http://127.0.0.1:{port}", tmp_path / "sandbox.db"
-    proc = spawn(port, db)
+    base, db = f"http://127.0.0.1:{port}", db_url(tmp_path)
+    proc = spawn(port, db, tmp_path)
     try:
         async with aiohttp.ClientSession() as http:
             await wait_healthy(http, base, proc)
@@ -166,7 +164,6 @@ async def test_sigterm_lets_an_in_flight_attempt_finish_and_records_it(tmp_path)
         if proc.poll() is None:
             proc.kill()
         await runner.cleanup()
-    with sqlite3.connect(db) as conn:
-        rows = conn.execute("SELECT status, attempts FROM deliveries").fetchall()
+    rows = query(db, "SELECT status, attempts FROM deliveries")
     assert rows == [("delivered", 1)]
     assert len(hits) == 1

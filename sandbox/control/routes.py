@@ -31,7 +31,7 @@ from sandbox.errors import NotFound, ValidationFailed
 from sandbox.keys import sandbox_for
 from sandbox.partner.receiver import set_behaviour
 from sandbox.partner.site import SIMULATOR_PAGES
-from sandbox.store import UnitOfWork
+from sandbox.store import UnitOfWork, masked
 from sandbox.validation import parse_body, parse_query, query_int, query_text, takes_query
 
 routes = web.RouteTableDef()
@@ -75,7 +75,7 @@ def effective_config(sb: Sandbox) -> dict:
     """What `GET /_sandbox/config` answers and the start banner prints; each provider describes itself."""
     s = sb.settings
     return {
-        "world": sb.world.id, "version": __version__, "base_url": sb.base_url, "host": s.host, "port": s.port, "db": s.db, "seed": s.seed,
+        "world": sb.world.id, "version": __version__, "base_url": sb.base_url, "host": s.host, "port": s.port, "db": masked(s.db), "seed": s.seed,
         "time_scale": sb.clock.time_scale, "signature_clock": sb.world.signature_clock, "strict": s.strict,
         "max_in_flight": s.max_in_flight,
         "admin_token_required": not s.loopback_only,

@@ -21,13 +21,13 @@ class Deliveries(Table):
     def insert(self, event_id: str, provider: str, intent_id: str | None, url: str | None, secret: str | None,
                status: str, trigger: str, next_ms: int | None, faults: list[str], now_ms: int) -> int:
         """A new delivery of an existing event; returns its id."""
-        cursor = self.uow.execute(
+        row = self.uow.one(
             "INSERT INTO deliveries (world, event_id, provider, intent_id, url, secret, status, trigger, next_ms, faults,"
-            " created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (self.uow.world, event_id, provider, intent_id, url, secret, status, trigger, next_ms, json.dumps(faults), now_ms, now_ms),
         )
         self.uow.queue_delivery(next_ms if status == "pending" else None)
-        return cursor.lastrowid
+        return row["id"]
 
     def get(self, delivery_id: int) -> Any:
         """The delivery row, or None."""

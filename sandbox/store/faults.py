@@ -40,6 +40,7 @@ class Faults(Table):
             (self.uow.world, rule["id"], rule.get("provider"), rule["action"], *(match.get(c) for c in MATCH_COLUMNS),
              rule.get("attempt"), dumps(rule.get("params") or {}), rule["times"], rule["times"] or None, source,
              now_ms))
+        self.uow.world_changed()   # other processes' "any API rule here?" caches look again
 
     def list(self) -> list[dict]:
         """Every rule, oldest first, with `remaining` uses and `source`."""
@@ -81,7 +82,7 @@ class Faults(Table):
         at enqueue time (`attempt` None) or for its Nth attempt, oldest first."""
         rows = self.uow.all(
             f"SELECT * FROM faults WHERE world = ? AND action IN {_in(actions)} AND (provider IS NULL OR provider = ?)"
-            " AND attempt IS ? AND (event_type IS NULL OR event_type = ?) AND (intent_id IS NULL OR intent_id = ?)"
+            " AND attempt IS NOT DISTINCT FROM ? AND (event_type IS NULL OR event_type = ?) AND (intent_id IS NULL OR intent_id = ?)"
             " AND (external_ref IS NULL OR external_ref = ?) ORDER BY seq",
             (self.uow.world, *actions, provider, attempt, facts.get("event_type"), facts.get("intent_id"), facts.get("external_ref")))
         return [_rule(row) for row in rows]

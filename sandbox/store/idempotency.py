@@ -19,5 +19,5 @@ class Idempotency(Table):
 
     def put(self, provider: str, key: str, request_hash: str, status: int, body: bytes, now_ms: int) -> None:
         """Keep an answer; the first one stored for a key stays."""
-        self.uow.execute("INSERT OR IGNORE INTO idempotency (world, provider, key, request_hash, status, body, created_ms)"
-                         " VALUES (?, ?, ?, ?, ?, ?, ?)", (self.uow.world, provider, key, request_hash, status, body, now_ms))
+        self.uow.execute("INSERT INTO idempotency (world, provider, key, request_hash, status, body, created_ms)"
+                         " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", (self.uow.world, provider, key, request_hash, status, body, now_ms))

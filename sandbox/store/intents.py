@@ -68,12 +68,13 @@ class Intents(Table):
         """Lookup keys of an intent (`{key kind: value}`); None values and known keys are skipped."""
         rows = [(self.uow.world, provider, kind, value, intent_id) for kind, value in keys.items() if value is not None]
         if rows:
-            self.uow.many("INSERT OR IGNORE INTO intent_keys (world, provider, kind, value, intent_id) VALUES (?, ?, ?, ?, ?)",
+            self.uow.many("INSERT INTO intent_keys (world, provider, kind, value, intent_id) VALUES (?, ?, ?, ?, ?)"
+                          " ON CONFLICT DO NOTHING",
                           rows)
 
     def get(self, provider: str, intent_id: str) -> IntentRow | None:
         """The intent, or None."""
-        row = self.uow.one("SELECT * FROM intents WHERE world = ? AND provider = ? AND id = ?",
+        row = self.uow.one(f"SELECT * FROM intents WHERE world = ? AND provider = ? AND id = ?{self.uow.for_update}",
                            (self.uow.world, provider, intent_id))
         return IntentRow.from_row(row) if row else None
 

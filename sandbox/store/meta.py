@@ -27,13 +27,21 @@ class Meta(Table):
 
     def get(self, key: str, default: Any = None, *, shared: bool = False) -> Any:
         """The value stored under `key`, or `default`."""
-        row = self.uow.one("SELECT value FROM meta WHERE key = ?", (self._key(key, shared),))
+        row = self.uow.one(f"SELECT value FROM meta WHERE key = ?{self.uow.for_update}", (self._key(key, shared),))
         return json.loads(row["value"]) if row else default
 
     def set(self, key: str, value: Any, *, shared: bool = False) -> None:
         """Store `value` under `key`, replacing what was there."""
         self.uow.execute("INSERT INTO meta (key, value) VALUES (?, ?)"
                          " ON CONFLICT(key) DO UPDATE SET value = excluded.value", (self._key(key, shared), dumps(value)))
+
+    def increment(self, key: str, start: int, *, shared: bool = False) -> int:
+        """Add one to the integer under `key` (`start` if there is none) and return it, atomically:
+        two processes sharing the database never get the same value."""
+        row = self.uow.one("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE"
+                           " SET value = CAST(CAST(meta.value AS INTEGER) + 1 AS TEXT) RETURNING value",
+                           (self._key(key, shared), dumps(start)))
+        return json.loads(row["value"])
 
     def delete(self, key: str, *, shared: bool = False) -> None:
         """Forget `key` (nothing happens if it is not there)."""
@@ -43,4 +51,4 @@ class Meta(Table):
         """Forget every key of this world (never the default world's or shared ones)."""
         if self.uow.world != DEFAULT_WORLD:
             prefix = f"world:{self.uow.world}:"
-            self.uow.execute("DELETE FROM meta WHERE key >= ? AND key < ?", (prefix, prefix[:-1] + ";"))
+            self.uow.execute("DELETE FROM meta WHERE substr(key, 1, ?) = ?", (len(prefix), prefix))

@@ -28,12 +28,12 @@ class Receipts(Table):
 
     def insert(self, provider: str, facts: dict, headers: dict, body: str, valid: bool | None, now_ms: int) -> int:
         """A new receipt; returns its id."""
-        return self.uow.execute(
+        return self.uow.one(
             "INSERT INTO receipts (world, provider, event_id, intent_id, external_ref, type, headers, body, signature_valid,"
-            " received_ms, last_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " received_ms, last_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
             (self.uow.world, provider, facts.get("event_id"), facts.get("intent_id"), facts.get("external_ref"), facts.get("type"),
              dumps(headers), body, None if valid is None else int(valid), now_ms, now_ms),
-        ).lastrowid
+        )["seq"]
 
     def list(self, provider: str, intent_id: str | None, external_ref: str | None, type_: str | None,
              since_ms: int | None, limit: int) -> list[Any]:

@@ -1,4 +1,6 @@
--- The sandbox's durable state (SQLite). Times ending in _ms are sandbox-clock epoch milliseconds
+-- The sandbox's durable state, written in SQLite's dialect; `sandbox.store.postgres` derives the
+-- PostgreSQL schema from this file (BIGINT for INTEGER, identities for AUTOINCREMENT, BYTEA for BLOB),
+-- so both databases always hold the same tables. Times ending in _ms are sandbox-clock epoch milliseconds
 -- (of the row's world's clock). Every row belongs to one world (SPEC §12): `world` is the first
 -- column of every index a request or worker uses, so one world's rows never cost another a scan,
 -- and deleting a world is one indexed DELETE per table. Ids stay unique across the whole server.
@@ -6,7 +8,8 @@
 -- `PRAGMA foreign_keys = ON`): deleting an intent, event or delivery takes what hangs off it along.
 -- Ids are AUTOINCREMENT, so a deleted delivery's id is never handed to a new one (an attempt still in
 -- flight when a reset deleted its delivery can tell, and writes nothing).
--- `PRAGMA user_version` is the schema version; `sandbox.store.sqlite` refuses a database of another.
+-- `PRAGMA user_version` is the schema version (PostgreSQL: the `schema_version` table); a database of
+-- another version is refused.
 
 -- Worlds other than the default one (the default is configured by flags and environment): the
 -- record holds credentials, endpoints, clock state and settings; `expires_ms` is real time (TTL).
@@ -103,6 +106,7 @@ CREATE TABLE IF NOT EXISTS deliveries (
     next_ms     INTEGER,
     faults      TEXT NOT NULL DEFAULT '[]',
     last_error  TEXT,
+    claimed_by  TEXT,               -- the replica sending it while in_flight (see `replicas`)
     created_ms  INTEGER NOT NULL,
     updated_ms  INTEGER NOT NULL
 );
@@ -127,6 +131,7 @@ CREATE TABLE IF NOT EXISTS attempts (
     duration_ms      REAL,
     error            TEXT,
     faults           TEXT NOT NULL DEFAULT '[]',
+    replica          TEXT,           -- the replica that made the attempt (SPEC §14)
     at_ms            INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS attempts_by_delivery ON attempts (delivery_id, n);
@@ -157,6 +162,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     due_ms    INTEGER NOT NULL,
     payload   TEXT NOT NULL DEFAULT '{}',
     done      INTEGER NOT NULL DEFAULT 0,
+    claimed_by TEXT,                -- the replica firing it (see `replicas`)
     FOREIGN KEY (provider, intent_id) REFERENCES intents (provider, id) ON DELETE CASCADE
 );
 CREATE INDEX IF NOT EXISTS jobs_due ON jobs (world, done, due_ms);
@@ -248,3 +254,12 @@ CREATE TABLE IF NOT EXISTS grades (
     finished_ms INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS grades_by_world ON grades (world, provider, seq);
+
+-- The processes serving this database (one with SQLite, any number of PostgreSQL replicas). Each
+-- refreshes `seen_ms` (real time) while it lives; deliveries and timers claimed by a replica that
+-- stopped refreshing are taken over by the others when its lease lapses.
+CREATE TABLE IF NOT EXISTS replicas (
+    id         TEXT PRIMARY KEY,
+    started_ms INTEGER NOT NULL,
+    seen_ms    INTEGER NOT NULL
+);

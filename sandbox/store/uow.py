@@ -31,6 +31,9 @@ from sandbox.store.meta import Meta
 from sandbox.store.receipts import Receipts
 from sandbox.store.sessions import Sessions
 from sandbox.store.timeline import Timeline
+from sandbox.store.writer import Dialect
+
+SQLITE = Dialect("sqlite", begin="BEGIN IMMEDIATE")
 
 #: What a reset deletes, children before parents (the foreign keys would cascade anyway; deleting
 #: children first keeps each cascade empty). Tables with a provider column are reset per provider.
@@ -41,8 +44,11 @@ _RESET_ORDER = ("attempts", "deliveries", "events", "timeline", "jobs", "session
 class UnitOfWork:
     """One transaction (or read) over the store's connection, with the table families as attributes."""
 
-    def __init__(self, conn: Any, world: str) -> None:
+    def __init__(self, conn: Any, world: str, dialect: Dialect = SQLITE, *, writing: bool = False) -> None:
         self._conn = conn
+        self._dialect = dialect
+        self._writing = writing
+        self._first_world = world
         #: The world every statement of this unit of work is confined to. A worker recording the
         #: outcomes of several worlds in one transaction sets it before each (`in_world`).
         self.world = world
@@ -51,6 +57,34 @@ class UnitOfWork:
         self.queued_deliveries: dict[str, int | None] = {}
         #: Worlds that got timers, with the earliest due time: the timer runner is told after the commit.
         self.queued_jobs: dict[str, int] = {}
+        #: Worlds whose record, clock, endpoints or fault rules this transaction changed: other
+        #: processes sharing the database are told after the commit.
+        self.changed_worlds: set[str] = set()
+
+    def restart(self) -> None:
+        """Forget what a transaction the database threw away had queued, before it runs again."""
+        self.world = self._first_world
+        self.queued_deliveries.clear()
+        self.queued_jobs.clear()
+        self.changed_worlds.clear()
+
+    # --- what differs between databases -----------------------------------------------------------
+
+    @property
+    def dialect(self) -> str:
+        """`sqlite` or `postgres`."""
+        return self._dialect.name
+
+    @property
+    def for_update(self) -> str:
+        """Appended to a SELECT of rows this transaction will change: a row lock where other processes
+        share the database ("" in a read, and on SQLite, whose one writer needs none)."""
+        return self._dialect.for_update if self._writing else ""
+
+    @property
+    def skip_locked(self) -> str:
+        """Appended to a SELECT that claims work: rows another process is claiming are skipped."""
+        return self._dialect.skip_locked if self._writing else ""
 
     # --- statements (for the table modules) -----------------------------------------------------
 
@@ -81,6 +115,10 @@ class UnitOfWork:
         """A delivery row of this world is due at `due_ms` (None: unknown): tell the dispatcher after the commit."""
         known = self.queued_deliveries.get(self.world, due_ms)
         self.queued_deliveries[self.world] = None if known is None or due_ms is None else min(known, due_ms)
+
+    def world_changed(self) -> None:
+        """This world's record, clock, endpoints or fault rules changed: tell other processes after the commit."""
+        self.changed_worlds.add(self.world)
 
     def queue_job(self, due_ms: int) -> None:
         """A timer of this world was added: tell the timer runner after the commit."""
@@ -160,13 +198,14 @@ class UnitOfWork:
         self.execute("INSERT INTO worlds (id, record, created_ms, expires_ms) VALUES (?, ?, ?, ?)"
                      " ON CONFLICT(id) DO UPDATE SET record = excluded.record", (self.world, dumps(record), created_ms,
                                                                               expires_ms))
+        self.world_changed()
 
     def delete_world(self) -> None:
         """Delete this world: every row it owns in every table, then its record."""
         self.reset(None)
         self.meta.delete_world()
         self.execute("DELETE FROM worlds WHERE id = ?", (self.world,))
-
+        self.world_changed()
     def world_records(self) -> list[dict]:
         """Every stored world record, oldest first."""
         return [json.loads(row["record"]) for row in self.all("SELECT record FROM worlds ORDER BY created_ms, id")]

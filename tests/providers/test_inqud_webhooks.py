@@ -19,7 +19,7 @@ from tests.providers.inqud_support import (
     point_at,
     verify_digest,
 )
-from tests.support import contract_issues, start_sandbox, stop_sandbox
+from tests.support import contract_issues, db_url, start_sandbox, stop_sandbox
 
 SCHEDULE_MIN = [1, 2, 5, 15, 30, 60, 120, 360, 720, 1440]
 
@@ -137,7 +137,7 @@ async def test_policy_is_inquds(sandbox):
 
 async def test_no_answer_within_the_timeout_is_a_failure_and_is_retried(tmp_path):
     """A receiver slower than the timeout counts as failed and gets the next attempt a minute later."""
-    settings = load_settings({"db": str(tmp_path / "t.db"), "seed": 3,
+    settings = load_settings({"db": db_url(tmp_path), "seed": 3,
                               "providers": {"inqud": {"delivery": {"timeout_s": 0.2}}}}, environ={})
     running = await start_sandbox(tmp_path, settings=settings)
     try:

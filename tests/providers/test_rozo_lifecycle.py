@@ -41,9 +41,9 @@ async def test_api_only_payin_walks_the_whole_path(sandbox):
 async def test_settlement_delay_is_configurable(tmp_path):
     """`providers.rozo.settlement_delay_s` sets the payin → payout delay on the sandbox clock."""
     from sandbox.settings import load_settings
-    from tests.support import start_sandbox, stop_sandbox
+    from tests.support import db_url, start_sandbox, stop_sandbox
 
-    settings = load_settings({"port": 0, "db": str(tmp_path / "s.db"), "seed": 1},
+    settings = load_settings({"port": 0, "db": db_url(tmp_path), "seed": 1},
                              environ={}) .model_copy(deep=True)
     settings.provider("rozo").settlement_delay_s = 60
     running = await start_sandbox(tmp_path, settings=settings)

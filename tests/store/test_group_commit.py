@@ -1,16 +1,16 @@
 """Group commit: units of work queued together share one COMMIT but keep their own rollback.
 
-The writer thread takes every commit waiting in its queue into one SQLite transaction, each unit of
-work in its own savepoint. These tests queue many at once on a real database file and check what a
+The store's thread takes every commit waiting in its queue into one transaction, each unit of
+work in its own savepoint. These tests queue many at once on a real database and check what a
 second connection (another process's view) sees afterwards.
 """
 
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 
 from sandbox.store import Store
+from tests.support import db_url, query
 
 
 def _put(uow, key: str, fail: bool = False) -> str:
@@ -22,7 +22,8 @@ def _put(uow, key: str, fail: bool = False) -> str:
 
 async def test_a_failing_unit_of_work_in_a_group_rolls_back_alone(tmp_path):
     """Fifty commits queued together: the one that raises leaves no row, the 49 others are committed."""
-    store = await Store.open(str(tmp_path / "g.db"))
+    db = db_url(tmp_path, "g.db")
+    store = await Store.open(db)
     try:
         outcomes = await asyncio.gather(*(store.commit(_put, f"k{n}", n == 17) for n in range(50)),
                                         return_exceptions=True)
@@ -30,35 +31,34 @@ async def test_a_failing_unit_of_work_in_a_group_rolls_back_alone(tmp_path):
         await store.close()
     assert isinstance(outcomes[17], ValueError)
     assert [o for n, o in enumerate(outcomes) if n != 17] == [f"k{n}" for n in range(50) if n != 17]
-    with sqlite3.connect(tmp_path / "g.db") as other:
-        keys = {row[0] for row in other.execute("SELECT key FROM meta WHERE key LIKE 'k%'")}
+    keys = {row[0] for row in query(db, "SELECT key FROM meta WHERE key LIKE 'k%'")}
     assert keys == {f"k{n}" for n in range(50) if n != 17}
 
 
 async def test_every_commit_is_answered_only_once_another_connection_sees_it(tmp_path):
     """As soon as a commit returns, a separate connection to the file reads its row (it is committed)."""
-    store = await Store.open(str(tmp_path / "g.db"))
-    other = sqlite3.connect(tmp_path / "g.db")
+    db = db_url(tmp_path, "g.db")
+    store = await Store.open(db)
     seen = []
 
     async def commit_then_look(n: int) -> None:
         await store.commit(_put, f"c{n}")
-        seen.append(other.execute("SELECT COUNT(*) FROM meta WHERE key = ?", (f"c{n}",)).fetchone()[0])
+        seen.append(query(db, "SELECT COUNT(*) FROM meta WHERE key = ?", (f"c{n}",))[0][0])
 
     try:
         await asyncio.gather(*(commit_then_look(n) for n in range(40)))
     finally:
-        other.close()
         await store.close()
     assert seen == [1] * 40
 
 
 async def test_a_read_queued_behind_a_group_sees_its_commits(tmp_path):
     """A read asked for after commits runs after their COMMIT and sees their rows."""
-    store = await Store.open(str(tmp_path / "g.db"))
+    db = db_url(tmp_path, "g.db")
+    store = await Store.open(db)
     try:
         writes = [store.commit(_put, f"r{n}") for n in range(20)]
-        count = store.read(lambda uow: uow.one("SELECT COUNT(*) FROM meta WHERE key LIKE 'r%'")[0])
+        count = store.read(lambda uow: uow.one("SELECT COUNT(*) AS n FROM meta WHERE key LIKE 'r%'")["n"])
         *_, counted = await asyncio.gather(*writes, count)
     finally:
         await store.close()

@@ -14,9 +14,14 @@ from __future__ import annotations
 import re
 import sqlite3
 
+import pytest
+
 from tests.providers import inqud_support, mizu_support, rozo_support
 from tests.providers.liqx_support import PAYIN, create_payin
 from tests.support import credentials
+
+#: Query plans are SQLite's (EXPLAIN QUERY PLAN); PostgreSQL plans its own with statistics.
+pytestmark = pytest.mark.sqlite_only
 
 SCAN = re.compile(r"^SCAN (\w+)(?: AS \w+)?$")
 #: A fragment of SQL each hot path must have run, so the check below covers it.

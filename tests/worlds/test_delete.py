@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 
 from aiohttp import web
 
 from tests.faults.drivers import DRIVERS
-from tests.support import free_socket
+from tests.support import free_socket, query
 from tests.worlds.support import world_view
 
 TABLES = ("intents", "timeline", "events", "deliveries", "attempts", "sessions", "jobs", "faults", "fault_log",
@@ -42,11 +41,10 @@ class Gate:
 
 def rows_of(db_path: str, world_id: str) -> dict[str, int]:
     """Rows still stored for a world, table by table, plus attempts whose delivery is gone (orphans)."""
-    with sqlite3.connect(db_path) as db:
-        counts = {table: db.execute(f"SELECT COUNT(*) FROM {table} WHERE world = ?", (world_id,)).fetchone()[0]
-                  for table in TABLES}
-        counts["orphan_attempts"] = db.execute(
-            "SELECT COUNT(*) FROM attempts WHERE delivery_id NOT IN (SELECT id FROM deliveries)").fetchone()[0]
+    counts = {table: query(db_path, f"SELECT COUNT(*) FROM {table} WHERE world = ?", (world_id,))[0][0]
+              for table in TABLES}
+    counts["orphan_attempts"] = query(
+        db_path, "SELECT COUNT(*) FROM attempts WHERE delivery_id NOT IN (SELECT id FROM deliveries)")[0][0]
     return counts
 
 

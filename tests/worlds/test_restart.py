@@ -9,7 +9,7 @@ import signal
 import aiohttp
 
 from tests.providers import liqx_support
-from tests.support import credentials, free_socket, start_receiver, start_sandbox, stop_sandbox
+from tests.support import credentials, db_url, free_socket, start_receiver, start_sandbox, stop_sandbox
 from tests.test_durability import spawn, wait_healthy
 from tests.worlds.support import WorldView, create_world
 
@@ -58,8 +58,8 @@ async def test_kill_9_keeps_every_world_and_delivers_its_pending_webhooks(tmp_pa
     port = sock.getsockname()[1]
     sock.close()
     base = f"http://127.0.0.1:{port}"
-    db = tmp_path / "sandbox.db"
-    proc = spawn(port, db)
+    db = db_url(tmp_path)
+    proc = spawn(port, db, tmp_path)
     worlds, expected = [], set()
     async with aiohttp.ClientSession() as http:
         try:
@@ -92,7 +92,7 @@ async def test_kill_9_keeps_every_world_and_delivers_its_pending_webhooks(tmp_pa
             proc.wait(10)
         assert receiver.requests == [], "nothing was due before the kill"
 
-        proc = spawn(port, db)
+        proc = spawn(port, db, tmp_path)
         try:
             await wait_healthy(http, base, proc)
             async with http.get(base + "/_sandbox/worlds") as response:

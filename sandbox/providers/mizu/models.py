@@ -60,11 +60,10 @@ def transaction_hash(ids: Ids, chain: str) -> str:
 
 def _next_id(db: UnitOfWork, ids: Ids) -> int:
     """The next number of the one link-and-payment sequence; it starts at a seeded 8-digit base."""
-    last = db.meta.get("mizu:last_id", shared=True)  # one sequence for the server: ids never collide
-    if last is None:
-        last = ids.number(10_000_000, 49_999_999)
-    db.meta.set("mizu:last_id", last + 1, shared=True)
-    return last + 1
+    # One sequence for the server (every replica too): ids never collide. The seeded base is drawn
+    # only for the first id, as it always was, so a seed replays the same numbers.
+    first = db.meta.get("mizu:last_id", shared=True) is None
+    return db.meta.increment("mizu:last_id", ids.number(10_000_000, 49_999_999) + 1 if first else 0, shared=True)
 
 
 def link_public(data: dict, base_url: str) -> dict:

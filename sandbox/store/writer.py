@@ -1,0 +1,170 @@
+"""The store's worker thread and its group commit, the same for every backend.
+
+Every unit of work runs on one thread that owns the connection, in the order it was asked for,
+so two units of work of one process can never interleave. The thread takes every commit waiting
+in its queue (up to `GROUP_MAX`) into one transaction, each unit of work inside its own
+SAVEPOINT. A unit of work that raises is rolled back to its savepoint alone and its caller gets
+the exception; the others go on. Every caller is answered only after the shared COMMIT returned,
+so a caller that got its result (an API that answered 201) knows its rows are committed; if the
+COMMIT itself fails, every unit of work in the group gets that error. Under load this turns N
+commits and N thread hops into one of each; alone, a commit is a group of one. Reads never join a
+group: they run between transactions, so they never see rows that are not committed yet.
+
+What differs between backends is passed in as a `Dialect`: the statement that opens a write
+transaction, what runs just before COMMIT (PostgreSQL queues its notifications there, so they go
+out exactly when the rows become visible), and which errors mean "the database chose this
+transaction as a victim, run it again" (PostgreSQL's deadlock and serialization failures: the
+group is re-run from scratch with fresh units of work, nothing of the failed try is kept).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+#: The most units of work one group commit takes (bounds the latency a big burst adds to each).
+GROUP_MAX = 256
+#: How often a group the database aborted as a deadlock or serialization victim is tried again.
+RETRIES = 5
+
+COMMIT, READ, CALL, STOP = "commit", "read", "call", "stop"
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """What a backend's SQL and transactions differ in; the table modules read the lock clauses."""
+
+    name: str
+    #: Opens a write transaction (SQLite takes the write lock up front, so no upgrade can fail later).
+    begin: str = "BEGIN"
+    #: Appended to a SELECT of rows a write transaction is about to change (row locks), or "".
+    for_update: str = ""
+    #: Appended to a SELECT that claims work several processes may race for, or "".
+    skip_locked: str = ""
+    #: True when several processes share the database (work is claimed, not simply taken).
+    shared: bool = False
+    #: Errors after which a whole group is run again (deadlock / serialization victims).
+    retry_on: tuple[type[BaseException], ...] = ()
+    #: Called with the group's units of work just before COMMIT (PostgreSQL: NOTIFY).
+    before_commit: Callable[[list], None] | None = None
+
+
+class Writer:
+    """The worker thread: runs queued work in order, grouping consecutive commits into one transaction."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self._dialect = dialect
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="store", daemon=True)
+        self._thread.start()
+
+    def submit(self, kind: str, fn: Callable, uow: Any, args: tuple) -> asyncio.Future:
+        """Queue work for the thread; the future is settled on the caller's loop."""
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self._queue.put([kind, fn, uow, args, loop, future])
+        return future
+
+    def call(self, fn: Callable, *args: Any) -> asyncio.Future:
+        """Run a plain `fn(*args)` on the thread (connect, close)."""
+        return self.submit(CALL, fn, None, args)
+
+    def stop(self) -> None:
+        """End the thread once the work queued before this call has run."""
+        self._queue.put([STOP, None, None, (), None, None])
+
+    def _run(self) -> None:
+        pending = None
+        while True:
+            item = pending or self._queue.get()
+            pending = None
+            kind = item[0]
+            if kind == STOP:
+                return
+            if kind != COMMIT:
+                _settle([(item, *_outcome(item))])
+                continue
+            group = [item]
+            while len(group) < GROUP_MAX:
+                try:
+                    nxt = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt[0] != COMMIT:
+                    pending = nxt   # a read or a stop waits for this group's COMMIT
+                    break
+                group.append(nxt)
+            _settle(self._commit_group(group))
+
+    def _commit_group(self, group: list[list]) -> list[tuple]:
+        for attempt in range(RETRIES + 1):
+            results = _group_commit(group, self._dialect)
+            failed = results[0][2] if results and not results[0][1] else None
+            victim = (failed is not None and isinstance(failed, self._dialect.retry_on)
+                      and all(not ok and value is failed for _, ok, value in results))
+            if not victim or attempt == RETRIES:
+                return results
+            for item in group:   # chosen as a victim: nothing of it was kept, run every unit of work again
+                item[2].restart()
+        return results  # pragma: no cover (the loop always returns)
+
+
+def _outcome(item: list) -> tuple[bool, Any]:
+    kind, fn, uow, args = item[:4]
+    try:
+        return True, (fn(*args) if kind == CALL else fn(uow, *args))
+    except BaseException as exc:  # handed to the caller, never lost in the thread
+        return False, exc
+
+
+def _group_commit(group: list[list], dialect: Dialect) -> list[tuple]:
+    """Run each unit of work in its own savepoint inside one transaction; results after the COMMIT."""
+    results = []
+    first = group[0][2]   # every unit of work of a group runs over the one connection
+    try:
+        first.execute(dialect.begin)
+        for item in group:
+            uow = item[2]
+            uow.execute("SAVEPOINT uow")
+            ok, value = _outcome(item)
+            if isinstance(value, dialect.retry_on):
+                raise value   # the whole transaction is lost, not only this savepoint
+            uow.execute("RELEASE uow" if ok else "ROLLBACK TO uow")
+            if not ok:
+                uow.execute("RELEASE uow")
+            results.append((item, ok, value))
+        if dialect.before_commit is not None:
+            dialect.before_commit([item[2] for item, ok, _ in results if ok])
+        first.execute("COMMIT")
+    except BaseException as exc:  # the transaction itself failed: no unit of work in it committed
+        try:
+            first.execute("ROLLBACK")
+        except Exception:  # noqa: S110 (no transaction left to roll back)
+            pass
+        return [(item, False, exc) for item in group]
+    return results
+
+
+def _settle(results: list[tuple]) -> None:
+    by_loop: dict[Any, list] = {}
+    for item, ok, value in results:
+        by_loop.setdefault(item[4], []).append((item[5], ok, value))
+    for loop, settled in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_resolve, settled)
+        except RuntimeError:  # the caller's loop is closed: nobody is waiting any more
+            pass
+
+
+def _resolve(settled: list[tuple]) -> None:
+    for future, ok, value in settled:
+        if future.done():
+            continue
+        if ok:
+            future.set_result(value)
+        else:
+            future.set_exception(value)
