@@ -5,7 +5,7 @@ FROM python:3.11-slim
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY sandbox ./sandbox
-RUN pip install --no-cache-dir . \
+RUN pip install --no-cache-dir ".[postgres]" \
  && useradd --system --uid 10001 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin sandbox \
  && mkdir -p /data && chown sandbox:sandbox /data
 ENV SANDBOX_HOST=0.0.0.0 \

@@ -25,10 +25,11 @@ from sandbox.delivery.faults import FaultRule, add_rule, has_api_rules, log_faul
 from sandbox.delivery.policy import RetryPolicy
 from sandbox.ids import Ids
 from sandbox.jobs import JobRunner
+from sandbox.leases import Leases
 from sandbox.scenarios import Scenario, Scenarios
 from sandbox.settings import Settings
 from sandbox.store import Store, UnitOfWork
-from sandbox.worlds import DEFAULT, World, Worlds, from_record, wall_ms
+from sandbox.worlds import DEFAULT, World, Worlds, from_record, sync_clock, wall_ms
 from sandbox.worlds import describe as describe_world
 
 if TYPE_CHECKING:
@@ -57,8 +58,11 @@ class Sandbox:
         self.dispatcher = Dispatcher(store, self.worlds, targets, contracts, self.endpoint_of, settings.max_in_flight,
                                      settings.webhook_policy)
         self.jobs = JobRunner(store, self.worlds, {name: self._job_handler(p) for name, p in providers.items()})
+        self.leases = Leases(store, self.find_world, self.dispatcher.at_most_once, settings.lease_s)
         self.watch_clock(self.world)
         self._expiry_wake: asyncio.Event | None = None
+        self._reloads: set[asyncio.Task] = set()
+        store.watch(worlds=self._world_changed)
 
     # --- the world this sandbox is bound to -----------------------------------------------------
 
@@ -105,15 +109,18 @@ class Sandbox:
             configured = self.settings.provider(name).model_dump(exclude={"delivery", "webhook_url", "settlement_delay_s"}, exclude_none=True)
             self.credentials[name] = {**stored[name], **configured}
         self.world.endpoints = await self.store.read(_load_endpoints, list(self.providers))
+        if self.shared_store.shared:   # replicas share the default world's clock too
+            saved = await self.store.read(_load_clock)
+            if saved:
+                sync_clock(self.clock, saved)
         await self.refresh_fault_rules()
         self.worlds.index(self.world)
 
     async def start_workers(self) -> None:
         """Bring back the stored worlds, then start the dispatcher, the timers and the TTL watch."""
         for record in await self.shared_store.read(_world_records):
-            seed = record["seed"] if record.get("seed") is not None else self.settings.seed
-            world = from_record(record, Ids(seed, self.boot, world=record["id"]))
-            self._adopt(world)
+            self._adopt(self._from_record(record))
+        await self.leases.start()
         await self.dispatcher.start()
         await self.jobs.start()
         self._expiry = asyncio.create_task(self._expire(), name="world-ttl")
@@ -126,6 +133,9 @@ class Sandbox:
             await asyncio.gather(expiry, return_exceptions=True)
         await self.jobs.stop()
         await self.dispatcher.stop()
+        await self.leases.stop()
+        for task in list(self._reloads):
+            task.cancel()
 
     # --- worlds (SPEC §12) -----------------------------------------------------------------------
 
@@ -147,6 +157,62 @@ class Sandbox:
             await provider.on_start(scoped)
         self._adopt(world)
         return world
+
+    async def find_world(self, world_id: str) -> World | None:
+        """The live world `world_id`; on a shared database one another replica just created is loaded."""
+        world = self.worlds.find(world_id)
+        if world is None and self.shared_store.shared:
+            record = await self.shared_store.read(_world_record, world=world_id)
+            if record is not None and self.worlds.find(world_id) is None:
+                self._adopt(self._from_record(record))
+            world = self.worlds.find(world_id)
+        return world
+
+    async def sync_worlds(self) -> None:
+        """Load every world other replicas created that this one has not seen yet (a credential lookup missed)."""
+        if self.shared_store.shared:
+            for world_id in await self.shared_store.read(_world_ids):
+                if self.worlds.find(world_id) is None:
+                    await self.find_world(world_id)
+
+    def _world_changed(self, world_id: str) -> None:
+        """Another replica changed a world (record, clock, endpoints, fault rules) or deleted it."""
+        task = asyncio.ensure_future(self._reload_world(world_id))
+        self._reloads.add(task)
+        task.add_done_callback(self._reloads.discard)
+
+    async def _reload_world(self, world_id: str) -> None:
+        if world_id == DEFAULT:
+            self.world.endpoints = await self.store.read(_load_endpoints, list(self.providers))
+            stored = await self.store.read(_stored_credentials, list(self.providers))
+            for name, values in stored.items():
+                self.credentials[name] = {**self.credentials.get(name, {}), **values}
+            saved = await self.store.read(_load_clock)
+            if saved:
+                sync_clock(self.clock, saved)
+            self.worlds.index(self.world)
+            await self.refresh_fault_rules()
+            return
+        record = await self.shared_store.read(_world_record, world=world_id)
+        world = self.worlds.find(world_id)
+        if record is None:
+            if world is not None:
+                self.worlds.remove(world_id)
+                self.dispatcher.forget_world(world_id)
+                self.jobs.schedule.forget(world_id)
+            return
+        if world is None:
+            self._adopt(self._from_record(record))
+            return
+        world.credentials, world.endpoints = record["credentials"], record.get("endpoints") or {}
+        world.webhook_urls = record.get("webhook_urls") or {}
+        sync_clock(world.clock, record["clock"])
+        self.worlds.index(world)
+        await self.scope(world).refresh_fault_rules()
+
+    def _from_record(self, record: dict) -> World:
+        seed = record["seed"] if record.get("seed") is not None else self.settings.seed
+        return from_record(record, Ids(seed, self.boot, world=record["id"]))
 
     async def delete_world(self, world_id: str) -> None:
         """Delete a world: it resolves to nothing at once, its work stops, then all its rows go."""
@@ -267,6 +333,8 @@ class Sandbox:
         """Persist this world's record (credentials, endpoints, clock); the default world is configured."""
         if self.world.id != DEFAULT:
             await self.store.commit(_save_world, self.world.record(), self.world.created_ms, self.world.expires_ms)
+        elif self.shared_store.shared:   # the default world's clock is shared by the replicas too
+            await self.store.commit(_save_clock, self.world.record()["clock"])
 
     # --- scenarios and faults -----------------------------------------------------------------
 
@@ -348,6 +416,7 @@ def _delete_all_rules(uow: UnitOfWork) -> int:
 
 
 def _load_credentials(uow: UnitOfWork, generated: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    uow.serialize("credentials")   # replicas starting together keep the first one's keys, all of them
     out = {}
     for name, fresh in generated.items():
         stored = uow.meta.get(f"credentials:{name}") or {}
@@ -362,14 +431,37 @@ def _load_endpoints(uow: UnitOfWork, names: list[str]) -> dict[str, dict]:
     return {name: uow.meta.get(f"endpoint:{name}") or {} for name in names}
 
 
+def _load_clock(uow: UnitOfWork) -> dict | None:
+    return uow.meta.get("clock")
+
+
+def _save_clock(uow: UnitOfWork, state: dict) -> None:
+    uow.meta.set("clock", state)
+    uow.world_changed()
+
+
+def _stored_credentials(uow: UnitOfWork, names: list[str]) -> dict[str, dict]:
+    return {name: uow.meta.get(f"credentials:{name}") or {} for name in names}
+
+
+def _world_record(uow: UnitOfWork) -> dict | None:
+    return uow.world_record()
+
+
+def _world_ids(uow: UnitOfWork) -> list[str]:
+    return uow.world_ids()
+
+
 def _forget_secret(uow: UnitOfWork, provider: str) -> None:
     stored = uow.meta.get(f"credentials:{provider}") or {}
     stored["webhook_secret"] = ""
     uow.meta.set(f"credentials:{provider}", stored)
+    uow.world_changed()
 
 
 def _set_meta(uow: UnitOfWork, key: str, value: Any) -> None:
     uow.meta.set(key, value)
+    uow.world_changed()
 
 
 def _save_world(uow: UnitOfWork, record: dict, created_ms: int, expires_ms: int | None) -> None:

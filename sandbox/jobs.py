@@ -2,8 +2,9 @@
 
 A timer is a `jobs` row written in the same transaction as the state change that set it, so a
 restart finds it again. The runner sleeps on one `DueSchedule` over every world's next timer
-(so 1,000 idle worlds cost nothing), and hands each due job to its provider's `run_job` with the
-job's world; handlers check the intent's current state first, which makes a job that ran just
+(so 1,000 idle worlds cost nothing), claims each world's due jobs (replicas sharing a database
+never fire one twice; `sandbox.leases` frees the claims of a replica that died) and hands each to
+its provider's `run_job` with the job's world; handlers check the intent's current state first, which makes a job that ran just
 before a crash harmless to run again.
 """
 
@@ -78,7 +79,7 @@ class JobRunner:
 
     async def _fire(self, world: World) -> None:
         """Run one world's due jobs, then re-read when its next one is due."""
-        jobs = await self.store.read(_due, world.clock.now_ms(), world=world.id)
+        jobs = await self.store.commit(_claim_due, world.clock.now_ms(), world=world.id)
         for job in jobs:
             if self.worlds.find(world.id) is not world:  # deleted meanwhile: its timers stop
                 return
@@ -95,8 +96,8 @@ class JobRunner:
         self.schedule.reschedule(world.id, await self.store.read(_next_due_ms, world=world.id))
 
 
-def _due(uow: UnitOfWork, now_ms: int) -> list[Job]:
-    return uow.jobs.due(now_ms)
+def _claim_due(uow: UnitOfWork, now_ms: int) -> list[Job]:
+    return uow.jobs.claim_due(now_ms)
 
 
 def _next_due_ms(uow: UnitOfWork) -> int | None:

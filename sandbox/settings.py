@@ -69,6 +69,8 @@ class Settings(BaseModel):
     admin_token: str | None = None
     strict: bool = False
     max_in_flight: int = Field(256, ge=1)
+    #: Real seconds after which a silent replica's claimed deliveries and timers are taken over (SPEC §14).
+    lease_s: float = Field(15.0, gt=0, le=30)
     public_url: str | None = None
     #: Client timeout of the Partner CRM simulator's demo proxy when it calls the LIQX API (real seconds).
     partner_proxy_timeout_s: float = Field(10.0, gt=0, le=600)
@@ -152,7 +154,7 @@ def from_environment(environ: dict[str, str], providers: Sequence[Contributor] |
     """Read the `SANDBOX_*` variables of SPEC §1 into the settings' shape."""
     found: dict[str, Any] = {}
     for field in ("host", "port", "db", "seed", "time_scale", "admin_token", "public_url", "max_in_flight",
-                  "partner_proxy_timeout_s", "signature_clock", "webhook_allow"):
+                  "lease_s", "partner_proxy_timeout_s", "signature_clock", "webhook_allow"):
         value = environ.get(f"SANDBOX_{field.upper()}")
         if value not in (None, ""):
             found[field] = value

@@ -87,6 +87,12 @@ def restore_clock(saved: dict) -> Clock:
     return Clock(now + timedelta(seconds=elapsed_s * scale), time_scale=scale)
 
 
+def sync_clock(clock: Clock, saved: dict) -> None:
+    """Move `clock` to a state another replica saved (it kept running at its scale since)."""
+    current = restore_clock(saved)
+    clock.set(current.now(), current.time_scale)
+
+
 def from_record(record: dict, ids: Ids) -> World:
     """The world a stored record describes."""
     return World(
@@ -212,17 +218,25 @@ async def resolve(sb, request) -> World:
     """
     path = request.path
     first = path.lstrip("/").split("/", 1)[0]
+    shared = sb.shared_store.shared   # replicas: a world may be one another replica just created
     if first == "_sandbox" or path.startswith("/api/webhooks/"):
+        named = request.headers.get(HEADER) or request.query.get("world")
+        if shared and named:
+            await sb.find_world(named)
         return named_world(sb.worlds, request.headers, request.query)
-    if first not in sb.providers or len(sb.worlds) == 1:
+    if first not in sb.providers or (len(sb.worlds) == 1 and not shared):
         return sb.worlds.default
     segments = [part for part in path.split("/") if part and len(part) <= 255]
-    for value in (*_presented(request.headers), *segments):
-        world = sb.worlds.by_credential(first, value)
-        if world is not None:
-            return world
+    presented = (*_presented(request.headers), *segments)
+    for attempt in range(2 if shared else 1):
+        if attempt:
+            await sb.sync_worlds()
+        for value in presented:
+            world = sb.worlds.by_credential(first, value)
+            if world is not None:
+                return world
     owner = await sb.shared_store.read(_owner_world, first, segments[1:])
-    return sb.worlds.find(owner) or sb.worlds.default
+    return (await sb.find_world(owner) if owner else None) or sb.worlds.default
 
 
 def _presented(headers) -> list[str]:

@@ -68,7 +68,8 @@ class IntentsQuery(ListQuery):
 
 @routes.get("/health")
 async def health(request: web.Request) -> web.Response:
-    return _json({"status": "ok", "version": __version__})
+    # `replica`: which process answered (several may serve one PostgreSQL database, SPEC §14).
+    return _json({"status": "ok", "version": __version__, "replica": _sb(request).shared_store.replica})
 
 
 def effective_config(sb: Sandbox) -> dict:

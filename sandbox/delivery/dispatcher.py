@@ -112,12 +112,13 @@ class Dispatcher:
             if owner == world:
                 task.cancel()
 
+    def at_most_once(self) -> list[str]:
+        """The providers whose policy never repeats an attempt (an abandoned one is recorded `unknown`)."""
+        return [name for name, t in self.targets.items() if t.policy().at_most_once]
+
     async def start(self) -> None:
-        at_most_once = [name for name, t in self.targets.items() if t.policy().at_most_once]
-        for world_id in await self.store.read(_worlds_in_flight):
-            world = self.worlds.find(world_id)
-            if world is not None:
-                await self.store.commit(_recover, at_most_once, world.clock.now_ms(), world=world_id)
+        """Fill the schedule from the store and start claiming (`sandbox.leases` recovered what a
+        crashed process left in flight before this)."""
         for world_id, due_ms in (await self.store.read(_next_due_by_world)).items():
             self.schedule.note(world_id, due_ms)
         connector = aiohttp.TCPConnector(limit=self.max_in_flight, limit_per_host=0, force_close=False,
@@ -314,17 +315,8 @@ class Dispatcher:
                         future.set_result(None)
 
 
-def _worlds_in_flight(uow: UnitOfWork) -> list[str]:
-    return uow.deliveries.worlds_in_flight()
-
-
 def _next_due_by_world(uow: UnitOfWork) -> dict[str, int]:
     return uow.deliveries.next_due_by_world()
-
-
-def _recover(uow: UnitOfWork, at_most_once: list[str], now_ms: int) -> None:
-    """After a crash: retry what was in flight, except for at-most-once providers, which say `unknown`."""
-    uow.deliveries.recover(at_most_once, now_ms)
 
 
 def _claim_due(uow: UnitOfWork, world: str, now_ms: int, limit: int) -> tuple[list[Claimed], int | None]:

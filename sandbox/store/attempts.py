@@ -15,6 +15,7 @@ def attempt_dict(a: Any) -> dict:
         "url": a["url"], "request_headers": json.loads(a["request_headers"]), "request_body": a["request_body"],
         "signature_input": a["signature_input"], "status": a["status"], "response_body": a["response_body"],
         "duration_ms": a["duration_ms"], "error": a["error"], "faults": json.loads(a["faults"]), "at_ms": a["at_ms"],
+        "replica": a["replica"],
     }
 
 
@@ -27,11 +28,11 @@ class Attempts(Table):
         """An attempt of an existing delivery; `record` holds the request and its outcome."""
         self.uow.execute(
             "INSERT INTO attempts (world, delivery_id, event_id, n, trigger, url, request_headers, request_body,"
-            " signature_input, status, response_body, duration_ms, error, faults, at_ms)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " signature_input, status, response_body, duration_ms, error, faults, replica, at_ms)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (self.uow.world, delivery_id, event_id, n, record["trigger"], record["url"], dumps(record["headers"]), body,
              record["signature_input"], record["status"], record["response"], record["duration_ms"], record["error"],
-             json.dumps(record["faults"]), now_ms),
+             json.dumps(record["faults"]), self.uow.replica or None, now_ms),
         )
 
     def of_delivery(self, delivery_id: int) -> list[dict]:

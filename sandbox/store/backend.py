@@ -14,6 +14,7 @@ by several processes (PostgreSQL replicas), for the other processes' commits too
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
@@ -72,6 +73,8 @@ class Store:
     def __init__(self, conn: Any, writer: Writer, path: str) -> None:
         self._conn = conn
         self._writer = writer
+        #: This process's id among the processes serving the database (claims and attempts carry it).
+        self.replica = "rep_" + uuid.uuid4().hex[:12]
         #: What `--db` said (a SQLite path, or a PostgreSQL URL).
         self.path = path
         self._on_deliveries: list[Callable[[str, int | None], None]] = []
@@ -112,7 +115,7 @@ class Store:
         It may share its COMMIT with other units of work (group commit); it returns only after that
         COMMIT did.
         """
-        uow = UnitOfWork(self._conn, world, self.dialect, writing=True)
+        uow = UnitOfWork(self._conn, world, self.dialect, writing=True, replica=self.replica)
         result = await self._writer.submit(COMMIT, fn, uow, args)
         for queued_world, due_ms in uow.queued_deliveries.items():
             self.deliveries_queued(queued_world, due_ms)
@@ -122,7 +125,8 @@ class Store:
 
     async def read(self, fn: Callable[..., T], *args: Any, world: str = DEFAULT) -> T:
         """Run `fn(uow, *args)` in `world` on the store's thread without a transaction (for reads)."""
-        return await self._writer.submit(READ, fn, UnitOfWork(self._conn, world, self.dialect), args)
+        return await self._writer.submit(READ, fn, UnitOfWork(self._conn, world, self.dialect, replica=self.replica),
+                                         args)
 
     # --- waking the watchers (this process's commits, and other processes' notifications) -------
 

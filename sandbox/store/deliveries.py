@@ -11,6 +11,7 @@ from collections.abc import Collection
 from typing import Any
 
 from sandbox.store.base import Table, where
+from sandbox.store.replicas import not_claimed_by
 
 
 class Deliveries(Table):
@@ -39,13 +40,15 @@ class Deliveries(Table):
                             (event_id, self.uow.world))
 
     def claim_due(self, now_ms: int, limit: int) -> list:
-        """Due deliveries (with their event's type and body), marked in flight, earliest first."""
+        """Due deliveries (with their event's type and body), marked in flight by this replica, earliest
+        first. Rows another replica is claiming at the same moment are skipped, never sent twice."""
         rows = self.uow.all(
             "SELECT d.*, e.type AS event_type, e.body AS body FROM deliveries d JOIN events e ON e.id = d.event_id"
             " WHERE d.world = ? AND d.status IN ('pending', 'held') AND d.next_ms <= ? ORDER BY d.next_ms, d.id"
-            " LIMIT ?", (self.uow.world, now_ms, limit))
+            f" LIMIT ?{self.uow.skip_locked('d')}", (self.uow.world, now_ms, limit))
         if rows:
-            self.uow.many("UPDATE deliveries SET status = 'in_flight' WHERE id = ?", [(r["id"],) for r in rows])
+            self.uow.many("UPDATE deliveries SET status = 'in_flight', claimed_by = ? WHERE id = ?",
+                          [(self.uow.replica, r["id"]) for r in rows])
         return rows
 
     def next_due_ms(self) -> int | None:
@@ -59,21 +62,29 @@ class Deliveries(Table):
                             " GROUP BY world")
         return {row["world"]: row["due"] for row in rows if row["due"] is not None}
 
-    def recover(self, at_most_once: Collection[str], now_ms: int) -> None:
-        """After a crash: what was in flight in this world is retried at `now_ms` (its clock), except
-        for at-most-once providers (`unknown`)."""
+    def recover(self, at_most_once: Collection[str], now_ms: int, alive: tuple[str, ...]) -> int:
+        """After a crash: what a replica no longer `alive` left in flight in this world is retried at
+        `now_ms` (its clock), except for at-most-once providers (`unknown`). Returns how many rows."""
+        abandoned, params = not_claimed_by(alive)
+        found = 0
         if at_most_once:
-            self.uow.execute(
+            found += self.uow.execute(
                 "UPDATE deliveries SET status = 'unknown', next_ms = NULL, updated_ms = ?,"
-                " last_error = 'in flight when the server stopped' WHERE world = ? AND status = 'in_flight'"
-                f" AND provider IN ({', '.join('?' * len(at_most_once))})", (now_ms, self.uow.world, *at_most_once))
-        self.uow.execute("UPDATE deliveries SET status = 'pending', next_ms = ?, updated_ms = ?"
-                         " WHERE world = ? AND status = 'in_flight'", (now_ms, now_ms, self.uow.world))
+                f" last_error = 'in flight when the server stopped' WHERE world = ? AND status = 'in_flight' AND ({abandoned})"
+                f" AND provider IN ({', '.join('?' * len(at_most_once))})",
+                (now_ms, self.uow.world, *params, *at_most_once)).rowcount
+        retried = self.uow.execute("UPDATE deliveries SET status = 'pending', next_ms = ?, updated_ms = ?, claimed_by = NULL"
+                                   f" WHERE world = ? AND status = 'in_flight' AND ({abandoned})",
+                                   (now_ms, now_ms, self.uow.world, *params)).rowcount
+        if retried:
+            self.uow.queue_delivery(now_ms)
+        return found + retried
 
-    def worlds_in_flight(self) -> list[str]:
-        """The worlds with a delivery left in flight (by a crash), for `recover`."""
+    def worlds_in_flight(self, alive: tuple[str, ...]) -> list[str]:
+        """The worlds with a delivery left in flight by a replica no longer `alive`, for `recover`."""
+        abandoned, params = not_claimed_by(alive)
         return [row["world"] for row in self.uow.all(
-            "SELECT DISTINCT world FROM deliveries WHERE status = 'in_flight'")]
+            f"SELECT DISTINCT world FROM deliveries WHERE status = 'in_flight' AND ({abandoned})", params)]
 
     def finish_attempt(self, delivery_id: int, status: str, attempts: int, next_ms: int | None,
                        last_error: str | None, now_ms: int) -> bool:

@@ -150,7 +150,6 @@ class PostgresStore(Store, kind="postgres"):
     def __init__(self, conn: Any, writer: Writer, path: str, dialect: Dialect, replica: str) -> None:
         super().__init__(conn, writer, path)
         self.dialect = dialect
-        #: This process's id among the replicas (claims and attempts carry it).
         self.replica = replica
         self._listener: _Listener | None = None
 

@@ -29,6 +29,7 @@ from sandbox.store.intents import Intents
 from sandbox.store.jobs import Jobs
 from sandbox.store.meta import Meta
 from sandbox.store.receipts import Receipts
+from sandbox.store.replicas import Replicas
 from sandbox.store.sessions import Sessions
 from sandbox.store.timeline import Timeline
 from sandbox.store.writer import Dialect
@@ -44,8 +45,11 @@ _RESET_ORDER = ("attempts", "deliveries", "events", "timeline", "jobs", "session
 class UnitOfWork:
     """One transaction (or read) over the store's connection, with the table families as attributes."""
 
-    def __init__(self, conn: Any, world: str, dialect: Dialect = SQLITE, *, writing: bool = False) -> None:
+    def __init__(self, conn: Any, world: str, dialect: Dialect = SQLITE, *, writing: bool = False,
+                 replica: str = "") -> None:
         self._conn = conn
+        #: The process running this unit of work (claims and attempts carry it).
+        self.replica = replica
         self._dialect = dialect
         self._writing = writing
         self._first_world = world
@@ -81,10 +85,18 @@ class UnitOfWork:
         share the database ("" in a read, and on SQLite, whose one writer needs none)."""
         return self._dialect.for_update if self._writing else ""
 
-    @property
-    def skip_locked(self) -> str:
-        """Appended to a SELECT that claims work: rows another process is claiming are skipped."""
-        return self._dialect.skip_locked if self._writing else ""
+    def skip_locked(self, of: str | None = None) -> str:
+        """Appended to a SELECT that claims work (rows of table alias `of`): rows another process is
+        claiming are skipped, not waited for."""
+        if not (self._writing and self._dialect.skip_locked):
+            return ""
+        return f" FOR UPDATE OF {of} SKIP LOCKED" if of else self._dialect.skip_locked
+
+    def serialize(self, name: str) -> None:
+        """Hold a lock named `name` until this transaction ends, so processes sharing the database run
+        this critical section one at a time (SQLite's one writer already does)."""
+        if self._writing and self._dialect.shared:
+            self.execute("SELECT pg_advisory_xact_lock(hashtext(?))", (name,))
 
     # --- statements (for the table modules) -----------------------------------------------------
 
@@ -174,6 +186,10 @@ class UnitOfWork:
     def sessions(self) -> Sessions:
         return Sessions(self)
 
+    @cached_property
+    def replicas(self) -> Replicas:
+        return Replicas(self)
+
     # --- the whole state --------------------------------------------------------------------------
 
     def reset(self, provider: str | None) -> None:
@@ -206,6 +222,15 @@ class UnitOfWork:
         self.meta.delete_world()
         self.execute("DELETE FROM worlds WHERE id = ?", (self.world,))
         self.world_changed()
+    def world_record(self) -> dict | None:
+        """This world's stored record, or None (never created, or deleted)."""
+        row = self.one("SELECT record FROM worlds WHERE id = ?", (self.world,))
+        return json.loads(row["record"]) if row else None
+
+    def world_ids(self) -> list[str]:
+        """The ids of every stored world."""
+        return [row["id"] for row in self.all("SELECT id FROM worlds")]
+
     def world_records(self) -> list[dict]:
         """Every stored world record, oldest first."""
         return [json.loads(row["record"]) for row in self.all("SELECT record FROM worlds ORDER BY created_ms, id")]
