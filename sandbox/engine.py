@@ -139,8 +139,9 @@ class Sandbox:
 
     # --- worlds (SPEC §12) -----------------------------------------------------------------------
 
-    async def create_world(self, spec) -> World:
-        """A new world from a validated `POST /_sandbox/worlds` body: credentials, clock, persisted."""
+    async def create_world(self, spec, account_of: World | None = None) -> World:
+        """A new world from a validated `POST /_sandbox/worlds` body: credentials, clock, persisted.
+        With `account_of`, it presents and signs as that world does (`World.take_account_of`)."""
         world_id = "wld_" + self.worlds.default.ids.alnum(20)
         seed = spec.seed if spec.seed is not None else self.settings.seed
         ids = Ids(seed, self.boot, world=world_id)
@@ -151,6 +152,8 @@ class Sandbox:
         world = World(world_id, Clock(now, scale), ids, credentials, name=spec.name, seed=spec.seed,
                       signature_clock=spec.signature_clock, webhook_urls=dict(spec.webhook_urls or {}),
                       ttl_s=spec.ttl_s)
+        if account_of is not None:
+            world.take_account_of(account_of)
         scoped = self.scope(world)
         await scoped.save_world()
         for provider in self.providers.values():

@@ -23,15 +23,17 @@ WEBHOOK_ACTIONS = ["drop", "delay", "duplicate", "reorder", "bad_signature", "st
                    "unknown_fields", "tampered_body", "api_error", "api_timeout"]
 
 
-def add_connection_args(parser: argparse.ArgumentParser) -> None:
-    """`--url`, `--admin-token` and `--json`, which every command talking to a server takes."""
+def add_connection_args(parser: argparse.ArgumentParser, world_help: str | None = None) -> None:
+    """`--url`, `--admin-token`, `--world` and `--json`, which every command talking to a server takes
+    (`world_help` words `--world` for a command that gives it more meaning than the header)."""
     parser.add_argument("--url", default=os.environ.get("SANDBOX_URL", DEFAULT_URL),
                         help="the running sandbox (default $SANDBOX_URL or %(default)s)")
     parser.add_argument("--admin-token", default=os.environ.get("SANDBOX_ADMIN_TOKEN"),
                         help="the control API's token, needed when the sandbox is bound beyond loopback "
                              "(default $SANDBOX_ADMIN_TOKEN)")
     parser.add_argument("--world", default=os.environ.get("SANDBOX_WORLD"),
-                        help="the world to act in (X-Sandbox-World; default $SANDBOX_WORLD, else the default world)")
+                        help=world_help or "the world to act in (X-Sandbox-World; default $SANDBOX_WORLD, "
+                                           "else the default world)")
     parser.add_argument("--json", action="store_true", help="print the control API's JSON instead of a table")
 
 

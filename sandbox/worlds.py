@@ -15,6 +15,7 @@ creates a world notices nothing. Worlds live in memory for lookups and in the st
 
 from __future__ import annotations
 
+import copy
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -68,6 +69,20 @@ class World:
     def signing_now(self) -> datetime:
         """The time webhook signatures carry (SPEC §5): the real clock unless sandbox time was chosen."""
         return self.clock.now() if self.signature_clock == "sandbox" else wall_now()
+
+    def take_account_of(self, other: World) -> None:
+        """Present and sign exactly as `other` does, with none of its rows: copies of its credentials,
+        webhook secrets (a rotation's previous secret and deadline too, not its endpoint URLs),
+        signature clock and clock (time and scale). The grade's own world is made so (SPEC §15):
+        what it sends verifies with the secret a partner of `other` holds, and the times in its
+        bodies are on `other`'s clock, while its rows, fault rules, receiver instructions and clock
+        stay its own. `other` keeps its credentials in the index (a value's first owner keeps it).
+        """
+        self.credentials = copy.deepcopy(other.credentials)
+        self.endpoints = {provider: {k: v for k, v in entry.items() if k != "url"}
+                          for provider, entry in other.endpoints.items()}
+        self.signature_clock = other.signature_clock
+        self.clock.set(now=other.clock.now(), time_scale=other.clock.time_scale)
 
     def record(self) -> dict:
         """What the store keeps so a restart finds the world, its clock state and credentials again."""

@@ -3,7 +3,7 @@ storage backend every storage-touching test runs on twice (SQLite, then PostgreS
 
 `BOTH_BACKENDS` names the test files and folders that touch storage in ways the backends could
 differ in: the store itself, worlds and their clocks, delivery, faults, durability, grading's
-stored reports, the receiver's receipts, the control API, and the providers' state paths through a
+stored reports and its own worlds, the receiver's receipts, the control API, and the providers' state paths through a
 representative subset (each provider's lifecycle and webhooks). Their tests get a `[sqlite]` and
 a `[postgres]` instance; the rest (pages, browser, CLI, contracts) run once on SQLite. A test
 written for one database only says so with `@pytest.mark.sqlite_only`.
@@ -28,7 +28,8 @@ from tests.support import (
 
 BOTH_BACKENDS = (
     "store/", "worlds/", "delivery/", "faults/", "replicas/", "test_durability.py", "test_control_api.py",
-    "test_clock.py", "grading/test_grade_api.py", "grading/test_grade_state.py", "partner/test_receiver.py",
+    "test_clock.py", "grading/test_grade_api.py", "grading/test_grade_state.py", "grading/test_grade_world.py",
+    "partner/test_receiver.py",
     "providers/test_liqx_smoke.py", "providers/test_liqx_scenarios.py", "providers/test_rozo_lifecycle.py",
     "providers/test_rozo_webhooks.py", "providers/test_inqud_webhooks.py", "providers/test_mizu_api.py",
     "providers/test_mizu_webhook.py",

@@ -1,9 +1,13 @@
 """`sandbox grade PROVIDER --target URL`: grade a partner's webhook receiver from the command line.
 
 The command asks a running sandbox (`--url`, default `$SANDBOX_URL`) to run the grade
-(`POST /_sandbox/grades`, in `--world` when given), prints the report — a table, or SPEC §15's JSON
-with `--json` — and writes `--junit FILE` and `--html FILE` for CI. Exit code: 0 when every
-applicable case passed, 1 when one failed, 2 when the grade could not run.
+(`POST /_sandbox/grades`), prints the report — a table, or SPEC §15's JSON with `--json` — and
+writes `--junit FILE` and `--html FILE` for CI. Exit code: 0 when every applicable case passed,
+1 when one failed, 2 when the grade could not run.
+
+By default the grade is sent from a world made for it (signed with the default world's secrets)
+and deleted afterwards, so it leaves every partner's data as it was. `--world ID` grades inside
+that existing world instead: signed with its secrets, its rows and the report kept there.
 """
 
 from __future__ import annotations
@@ -25,7 +29,15 @@ CALL_TIMEOUT_S = 300
 
 def build(sub) -> None:
     """Add the `grade` command."""
-    grade = sub.add_parser("grade", help="grade a partner's webhook receiver")
+    grade = sub.add_parser(
+        "grade", help="grade a partner's webhook receiver",
+        description="Send a battery of the provider's webhooks (honest, duplicated, out of order, forged, "
+                    "unsigned, stale, tampered, for an unknown intent) to --target and judge each answer. "
+                    "Unless --world names a world to grade in, the webhooks are sent from a "
+                    "world made for the grade (the default world's credentials and secrets, none of its "
+                    "data) and deleted afterwards; the report is kept in the inspector "
+                    "(/_sandbox/ui/grades). Exit code 0: every applicable case passed; 1: one failed; "
+                    "2: the grade could not run.")
     grade.add_argument("provider", help="whose webhooks to send: liqx, rozo, inqud or mizu")
     grade.add_argument("--target", required=True, help="the partner's webhook endpoint")
     grade.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report")
@@ -34,7 +46,11 @@ def build(sub) -> None:
                        help="the partner's view of an intent, e.g. http://localhost:3000/orders/{external_ref}")
     grade.add_argument("--case", action="append", choices=CASES, dest="cases",
                        help="run only this case (repeatable; default: all)")
-    add_connection_args(grade)  # --url, --admin-token and --json (the JSON report instead of the table)
+    # --url, --admin-token, --world and --json (the JSON report instead of the table)
+    add_connection_args(grade, world_help=(
+        "grade inside this existing world (wld_…; default $SANDBOX_WORLD): signed with its secrets, the "
+        "grade's deliveries and report kept there. Without it the grade is sent from a world made for it, "
+        "signed with the default world's secrets and deleted afterwards, so no other world's data changes"))
 
 
 def _post(args: argparse.Namespace, body: dict) -> tuple[int, dict]:
@@ -61,6 +77,8 @@ def run(args: argparse.Namespace) -> int:
         body["cases"] = list(dict.fromkeys(args.cases))
     if args.state_url:
         body["state_url"] = args.state_url
+    if args.world:
+        body["world"] = args.world   # grade in it; the header (set in _post) keeps the report there too
     try:
         status, report = _post(args, body)
     except (urllib.error.URLError, OSError) as exc:

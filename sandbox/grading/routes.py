@@ -3,14 +3,16 @@
 `POST` runs the whole battery before answering (a grade takes as long as the receiver's slowest
 case, at most a few tens of seconds) and answers 201 with the report, which is kept: `GET` reads
 it back, `/_sandbox/ui/grades` lists kept grades and `/_sandbox/ui/grades/{id}` shows one with
-every attempt.
+every attempt. Every route acts in the addressed world (`X-Sandbox-World` or `?world=`): the
+grade signs with that world's secrets and its report is kept there, while the webhooks are sent
+from a world made for the grade — or from the existing world the body's `world` names.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import json
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -22,7 +24,7 @@ from sandbox.grading import page, state
 from sandbox.grading.cases import CASES
 from sandbox.grading.records import get_grade, list_grades
 from sandbox.grading.runner import GradeRequest, run_grade
-from sandbox.keys import SANDBOX
+from sandbox.keys import sandbox_for
 from sandbox.web.render import render
 
 routes = web.RouteTableDef()
@@ -36,6 +38,9 @@ class GradeBody(BaseModel):
     target: str = Field(min_length=1, max_length=2048)
     cases: list[str] | None = Field(None, min_length=1, max_length=len(CASES))
     state_url: str | None = Field(None, min_length=1, max_length=2048)
+    world: str | None = Field(None, min_length=1, max_length=255,
+                              description="grade inside this existing world (kept, with the grade's rows); "
+                                          "absent: a world made for the grade and deleted after it")
 
     @field_validator("target")
     @classmethod
@@ -86,8 +91,8 @@ def _parse(body) -> GradeBody:
 @routes.post("/grades")
 @accepts(GradeBody, status=201)
 async def create(request: web.Request) -> web.Response:
-    """Run a grade now and answer with its report (201)."""
-    sb = request.config_dict[SANDBOX]
+    """Run a grade now for the addressed world and answer with its report (201); 404 for an unknown `world`."""
+    sb = sandbox_for(request)
     body, _ = await read_json(request)
     parsed = _parse(body)
     provider = sb.providers.get(parsed.provider)
@@ -95,15 +100,16 @@ async def create(request: web.Request) -> web.Response:
         raise ValidationFailed(f"unknown provider {parsed.provider!r}",
                                details=[{"field": "/provider", "issue": f"must be one of {', '.join(sb.providers)}"}])
     cases = tuple(parsed.cases) if parsed.cases else CASES
-    report = await run_grade(sb, GradeRequest(parsed.provider, parsed.target, cases, parsed.state_url))
-    report["inspector_url"] = f"{sb.base_url}/_sandbox/ui/grades/{report['id']}"
+    report = await run_grade(sb, GradeRequest(parsed.provider, parsed.target, cases, parsed.state_url, parsed.world))
+    report["inspector_url"] = (f"{sb.base_url}/_sandbox/ui/grades/{quote(report['id'], safe='')}"
+                               f"{page.page_query(None, sb.world.id)}")
     return _json(report, 201)
 
 
 @routes.get("/grades")
 async def index(request: web.Request) -> web.Response:
-    """Kept grades, newest first (`?provider=`, `?limit=` up to 100)."""
-    sb = request.config_dict[SANDBOX]
+    """The addressed world's kept grades, newest first (`?provider=`, `?limit=` up to 100)."""
+    sb = sandbox_for(request)
     text = request.query.get("limit", "20")
     if not text.isdigit() or not 1 <= int(text) <= 100:
         raise ValidationFailed("invalid limit", details=[{"field": "limit", "issue": "must be 1 to 100"}])
@@ -112,7 +118,7 @@ async def index(request: web.Request) -> web.Response:
 
 
 async def _kept(request: web.Request) -> dict:
-    sb = request.config_dict[SANDBOX]
+    sb = sandbox_for(request)
     report = await sb.store.read(get_grade, request.match_info["grade_id"])
     if report is None:
         raise NotFound(f"grade {request.match_info['grade_id']!r} not found")
@@ -127,14 +133,16 @@ async def show(request: web.Request) -> web.Response:
 
 @routes.get("/ui/grades")
 async def index_page(request: web.Request) -> web.Response:
-    """The inspector's list of kept grades (the latest 100)."""
-    sb = request.config_dict[SANDBOX]
+    """The inspector's list of the addressed world's kept grades (the latest 100)."""
+    sb = sandbox_for(request)
     grades = await sb.store.read(list_grades, None, 100)
-    return render(request, "grading/grades.html", page.index_context(grades, request.query.get("admin_token")))
+    return render(request, "grading/grades.html",
+                  page.index_context(grades, request.query.get("admin_token"), sb.world.id))
 
 
 @routes.get("/ui/grades/{grade_id}")
 async def show_page(request: web.Request) -> web.Response:
     """The inspector's grade page: every case, its verdict, and each of its attempts."""
     report = await _kept(request)
-    return render(request, "grading/grade.html", page.grade_context(report, request.query.get("admin_token")))
+    return render(request, "grading/grade.html",
+                  page.grade_context(report, request.query.get("admin_token"), sandbox_for(request).world.id))

@@ -1,11 +1,21 @@
 """Run a grade (SPEC §15): each case's synthetic events, sent through the dispatcher, judged, kept.
 
-A grade never touches a partner's data: every case makes its own synthetic intent from the
-provider's `GradeProfile`, tagged with the grade id (`grd_…-honest` is its external ref), and
-its events and deliveries are rows of their own. Each send is one attempt of the dispatcher's —
-the same signing, the same fault actions (`bad_signature`, `stale_timestamp`, `missing_signature`,
-`unknown_fields`, `tampered_body`, `duplicate` copies, the `reorder` hold) and the same attempt
-rows as any delivery — awaited here and never retried, so the receiver sees exactly the battery.
+A grade never touches a partner's data. By default it runs in a world of its own, made for the
+grade as a copy of the addressed world's account (`World.take_account_of`: the same credentials,
+webhook secrets, signature clock and clock time, none of its rows) and deleted afterwards, so
+the addressed world's intents, deliveries, fault rules, receiver instructions and clock stay
+exactly as they were, while every webhook still verifies with the secret the partner holds for
+that world. The report is kept in the addressed world, whole — each attempt's headers, bodies
+and answer are copied into it before the grade's world goes — so the inspector's grade page
+needs nothing else. Asked for an existing world (`GradeRequest.world`), the grade runs there and the world
+stays, with the grade's rows in it.
+
+Inside its world every case makes its own synthetic intent from the provider's `GradeProfile`,
+tagged with the grade id (`grd_…-honest` is its external ref). Each send is one attempt of the
+dispatcher's — the same signing, the same fault actions (`bad_signature`, `stale_timestamp`,
+`missing_signature`, `unknown_fields`, `tampered_body`, `duplicate` copies, the `reorder` hold)
+and the same attempt rows as any delivery — awaited here and never retried, so the receiver sees
+exactly the battery.
 Cases run concurrently (each with its own intent); the sends inside a case keep their order.
 """
 
@@ -16,7 +26,8 @@ from dataclasses import dataclass
 
 import aiohttp
 
-from sandbox.clock import iso
+from sandbox.clock import iso, to_ms
+from sandbox.control.worlds import WorldBody
 from sandbox.delivery.dispatcher import Claimed
 from sandbox.delivery.faults import FaultRule, log_fault
 from sandbox.delivery.outbox import Outgoing, insert_copy, stage
@@ -36,8 +47,11 @@ from sandbox.grading.cases import (
 from sandbox.grading.records import attempts_of, put_grade
 from sandbox.grading.sample import SampleContext, SampleEvent
 from sandbox.store import UnitOfWork, dumps
+from sandbox.worlds import WorldNotFound
 
 DUPLICATE_COPIES = 2
+#: Real seconds after which the grade's own world is deleted even if the server stopped mid-grade.
+GRADE_WORLD_TTL_S = 3600
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,13 +62,15 @@ class GradeRequest:
     target: str
     cases: tuple[str, ...] = CASES
     state_url: str | None = None
+    #: An existing world to grade in (kept); None: a world of the grade's own, deleted after it.
+    world: str | None = None
 
 
 class Grade:
-    """One grade in progress over one sandbox (world)."""
+    """One grade in progress: sent from `sb`'s world, its report kept in `home`'s (the addressed world)."""
 
-    def __init__(self, sb, request: GradeRequest, session: aiohttp.ClientSession) -> None:
-        self.sb, self.request, self.session = sb, request, session
+    def __init__(self, home, sb, request: GradeRequest, session: aiohttp.ClientSession) -> None:
+        self.home, self.sb, self.request, self.session = home, sb, request, session
         self.provider = sb.providers[request.provider]
         self.profile = self.provider.grading
         self.id = "grd_" + sb.ids.alnum(16)
@@ -74,22 +90,25 @@ class Grade:
         return None
 
     async def run(self) -> dict:
-        """Every requested case, then `slow_ack` over all their attempts; the report, kept."""
-        created = self.sb.clock.now()
+        """Every requested case, then `slow_ack` over all their attempts; the report, kept in the home world."""
+        created = self.home.clock.now()
         real = [name for name in CASES if name in self.request.cases and name != "slow_ack"]
         verdicts = list(await asyncio.gather(*(self.case(name) for name in real)))
         if "slow_ack" in self.request.cases:
             rows = await self.sb.store.read(attempts_of, self.deliveries)
             ok, observed, offenders = judge_slow_ack(rows)
             verdicts.append(Verdict("slow_ack", "passed" if ok else "failed", EXPECTED["slow_ack"], observed, offenders))
-        finished = self.sb.clock.now()
+        finished = self.home.clock.now()
         report = {
             "id": self.id, "provider": self.provider.name, "target": self.request.target,
             "passed": all(v.status != "failed" for v in verdicts),
             "cases": [v.as_dict() for v in verdicts],
             "state_url": self.request.state_url, "created_at": iso(created), "finished_at": iso(finished),
+            "grade_world": {"id": self.sb.world.id, "kept": self.request.world is not None},
         }
-        await self.sb.store.commit(put_grade, report, self.sb.clock.now_ms(), self.sb.clock.now_ms())
+        if self.home.worlds.find(self.home.world.id) is not self.home.world:
+            raise WorldNotFound(self.home.world.id)   # deleted meanwhile: keep no report for no world
+        await self.home.store.commit(put_grade, report, to_ms(created), to_ms(finished))
         return report
 
     async def case(self, name: str) -> Verdict:
@@ -210,7 +229,22 @@ def _copies(uow: UnitOfWork, delivery: int, count: int, now_ms: int) -> list[int
     return [insert_copy(uow, delivery, None, now_ms, status="grading") for _ in range(count)]
 
 
-async def run_grade(sb, request: GradeRequest) -> dict:
-    """Grade `request.target` for `request.provider` in this sandbox; returns the kept report."""
-    async with aiohttp.ClientSession() as session:
-        return await Grade(sb, request, session).run()
+async def run_grade(home, request: GradeRequest) -> dict:
+    """Grade `request.target` for `request.provider` on behalf of `home`'s world; returns the report kept there.
+
+    The grade runs in `request.world` when given (it must exist: 404 `WORLD_NOT_FOUND`), else in a
+    copy of `home`'s account made for it and deleted once the report is kept (or the grade failed).
+    """
+    if request.world is not None:
+        world = await home.find_world(request.world)
+        if world is None:
+            raise WorldNotFound(request.world)
+    else:
+        spec = WorldBody(name=f"grade of {request.provider} webhooks for {home.world.id}", ttl_s=GRADE_WORLD_TTL_S)
+        world = await home.create_world(spec, account_of=home.world)
+    try:
+        async with aiohttp.ClientSession() as session:
+            return await Grade(home, home.scope(world), request, session).run()
+    finally:
+        if request.world is None:
+            await home.delete_world(world.id)
