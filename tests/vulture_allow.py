@@ -13,6 +13,7 @@ Sandbox.settle  # tests wait for due work
 SqliteStore.trace  # the query-plan test's hook
 _.row_factory  # sqlite3 reads it
 _.enabled  # aiohttp's AbstractAccessLogger asks it before each log call
+_._srcfile, _.logThreads, _.logProcesses, _.logMultiprocessing  # the logging module reads them per record
 _.loops  # tests prove idle workers never woke
 _.in_process  # SandboxServer field read by partners
 pytest_addoption, pytest_configure  # pytest hooks
