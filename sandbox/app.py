@@ -1,7 +1,9 @@
 """`create_app(settings, clock=None)`: the aiohttp application and its resources' lifetimes.
 
-Resources live in one `cleanup_ctx` generator: the store opens first and closes last, the
-dispatcher and timers start after it and stop before it (in-flight attempts get up to 5 s).
+Resources live in one `cleanup_ctx` generator: the store opens first and closes last; the services
+(`sandbox.engine.Services`) are built on it, registered under their typed keys (`sandbox.keys`),
+and their workers — leases, dispatcher, timers, the worlds' TTL watch — start after it and stop
+before it (in-flight attempts get up to 5 s).
 Each provider is a sub-app at `/<name>`, the control API at `/_sandbox`. One middleware renders
 every error in the shape of the provider whose URL space it happened in, so a partner never sees
 a foreign error envelope — and never a bare 500.
@@ -20,7 +22,7 @@ from sandbox.clock import Clock
 from sandbox.contracts import Contracts
 from sandbox.control.app import make_app as make_control_app
 from sandbox.control.ui import TEMPLATES as CONTROL_TEMPLATES
-from sandbox.engine import Sandbox
+from sandbox.engine import Sandbox, Services
 from sandbox.errors import (
     MethodNotAllowed,
     NotFound,
@@ -32,7 +34,17 @@ from sandbox.errors import (
 from sandbox.grading.page import TEMPLATES as GRADING_TEMPLATES
 from sandbox.idempotency import encode
 from sandbox.ids import Ids
-from sandbox.keys import SANDBOX, WORLD_SANDBOX, sandbox_for
+from sandbox.keys import (
+    ACCOUNTS,
+    DISPATCHER,
+    FAULT_RULES,
+    LIFECYCLE,
+    SANDBOX,
+    SERVICES,
+    TIMERS,
+    WORLD_SANDBOX,
+    sandbox_for,
+)
 from sandbox.partner.receiver import routes as receiver_routes
 from sandbox.partner.site import TEMPLATES as PARTNER_TEMPLATES
 from sandbox.partner.site import landing_routes
@@ -143,9 +155,10 @@ async def world_middleware(request: web.Request, handler) -> web.StreamResponse:
 async def api_fault_middleware(request: web.Request, handler) -> web.StreamResponse:
     """Injected API faults (SPEC §6): answer 500/503, or hang past the client's timeout."""
     sb: Sandbox = sandbox_for(request)
+    faults = request.app[FAULT_RULES]
     provider = _first_segment(request.path)
-    if sb.api_rules_present and provider in sb.providers:
-        rule = await sb.take_api_fault(provider, request.method, request.path)
+    if faults.may_fault_api(sb.world) and provider in sb.providers:
+        rule = await faults.take_api_fault(sb.world, provider, request.method, request.path)
         if rule is not None:
             if rule.action == "api_timeout":
                 await asyncio.sleep((rule.params.delay_ms or 0) / 1000)  # network time, not sandbox time
@@ -172,17 +185,14 @@ def create_app(settings: Settings, clock: Clock | None = None, *, providers: Seq
         try:
             boot = await store.commit(_next_boot)
             ids = Ids(settings.seed, boot)
-            sb = Sandbox(settings, store, clock or Clock(time_scale=settings.time_scale), ids, contracts, scenarios,
-                         {p.name: p for p in providers}, boot)
-            await sb.load()
-            for provider in providers:
-                await provider.on_start(sb)
-            app[SANDBOX] = sb
-            await sb.start_workers()
+            services = Services.build(settings, store, clock or Clock(time_scale=settings.time_scale), ids, contracts,
+                                      scenarios, {p.name: p for p in providers}, boot)
+            register(app, services)
+            await services.start()
             try:
                 yield
             finally:
-                await sb.stop_workers()
+                await services.stop()
         finally:
             await store.close()
 
@@ -199,6 +209,17 @@ def create_app(settings: Settings, clock: Clock | None = None, *, providers: Seq
     app.add_routes(landing_routes)
     pages.mount_static(app)
     return app
+
+
+def register(app: web.Application, services: Services) -> None:
+    """Each service under its typed key, and the default world's view."""
+    app[SERVICES] = services
+    app[ACCOUNTS] = services.accounts
+    app[FAULT_RULES] = services.fault_rules
+    app[LIFECYCLE] = services.lifecycle
+    app[DISPATCHER] = services.dispatcher
+    app[TIMERS] = services.timers
+    app[SANDBOX] = services.view()
 
 
 def template_sources(providers: Sequence[Provider]) -> dict[str, Path]:

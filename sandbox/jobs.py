@@ -46,6 +46,14 @@ class JobRunner:
         """A job due at `due_ms` (on `world`'s clock) was added."""
         self.schedule.note(world, due_ms)
 
+    def rekey(self, world: str) -> None:
+        """`world`'s clock changed: its next due timer maps onto real time anew."""
+        self.schedule.rekey(world)
+
+    def forget_world(self, world: str) -> None:
+        """A deleted world: none of its timers fires again."""
+        self.schedule.forget(world)
+
     async def start(self) -> None:
         for world_id, due_ms in (await self.store.read(_next_due_by_world)).items():
             self.schedule.note(world_id, due_ms)

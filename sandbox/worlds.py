@@ -15,7 +15,6 @@ creates a world notices nothing. Worlds live in memory for lookups and in the st
 
 from __future__ import annotations
 
-import copy
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -55,11 +54,10 @@ class World:
     #: Where webhooks go unless an endpoint override says otherwise (chosen at creation).
     webhook_urls: dict[str, str] = field(default_factory=dict)
     #: Overrides set through the control API: url, secret, and a rotated-out secret with its deadline.
+    #: Credentials and endpoints change only through `sandbox.services.accounts`.
     endpoints: dict[str, dict[str, Any]] = field(default_factory=dict)
     created_ms: int = field(default_factory=wall_ms)
     ttl_s: float | None = None
-    #: Whether any API fault rule exists here, so API calls skip the lookup when none does.
-    api_rules_present: bool = False
 
     @property
     def expires_ms(self) -> int | None:
@@ -70,20 +68,6 @@ class World:
         """The time webhook signatures carry (SPEC §5): the real clock unless sandbox time was chosen."""
         return self.clock.now() if self.signature_clock == "sandbox" else wall_now()
 
-    def take_account_of(self, other: World) -> None:
-        """Present and sign exactly as `other` does, with none of its rows: copies of its credentials,
-        webhook secrets (a rotation's previous secret and deadline too, not its endpoint URLs),
-        signature clock and clock (time and scale). The grade's own world is made so (SPEC §15):
-        what it sends verifies with the secret a partner of `other` holds, and the times in its
-        bodies are on `other`'s clock, while its rows, fault rules, receiver instructions and clock
-        stay its own. `other` keeps its credentials in the index (a value's first owner keeps it).
-        """
-        self.credentials = copy.deepcopy(other.credentials)
-        self.endpoints = {provider: {k: v for k, v in entry.items() if k != "url"}
-                          for provider, entry in other.endpoints.items()}
-        self.signature_clock = other.signature_clock
-        self.clock.set(now=other.clock.now(), time_scale=other.clock.time_scale)
-
     def record(self) -> dict:
         """What the store keeps so a restart finds the world, its clock state and credentials again."""
         return {
@@ -92,6 +76,31 @@ class World:
             "created_ms": self.created_ms, "ttl_s": self.ttl_s,
             "clock": {**self.clock.state(), "saved_ms": wall_ms()},
         }
+
+
+async def save_world(store, world: World) -> None:
+    """Persist a world's record (credentials, endpoints, clock); the default world is configured, not stored.
+
+    On a database replicas share, the default world's clock is stored too, so they all keep one time.
+    """
+    if world.id != DEFAULT:
+        await store.commit(_save_world, world.record(), world.created_ms, world.expires_ms, world=world.id)
+    elif store.shared:
+        await store.commit(_save_clock, world.record()["clock"], world=world.id)
+
+
+def _save_world(uow, record: dict, created_ms: int, expires_ms: int | None) -> None:
+    uow.save_world(record, created_ms, expires_ms)
+
+
+def _save_clock(uow, state: dict) -> None:
+    uow.meta.set("clock", state)
+    uow.world_changed()
+
+
+def load_clock(uow) -> dict | None:
+    """The default world's clock as a replica last stored it (a unit of work's body)."""
+    return uow.meta.get("clock")
 
 
 def restore_clock(saved: dict) -> Clock:
@@ -233,25 +242,26 @@ async def resolve(sb, request) -> World:
     """
     path = request.path
     first = path.lstrip("/").split("/", 1)[0]
-    shared = sb.shared_store.shared   # replicas: a world may be one another replica just created
+    store, worlds, lifecycle = sb.services.store, sb.worlds, sb.lifecycle
+    shared = store.shared   # replicas: a world may be one another replica just created
     if first == "_sandbox" or path.startswith("/api/webhooks/"):
         named = request.headers.get(HEADER) or request.query.get("world")
         if shared and named:
-            await sb.find_world(named)
-        return named_world(sb.worlds, request.headers, request.query)
-    if first not in sb.providers or (len(sb.worlds) == 1 and not shared):
-        return sb.worlds.default
+            await lifecycle.find_world(named)
+        return named_world(worlds, request.headers, request.query)
+    if first not in sb.providers or (len(worlds) == 1 and not shared):
+        return worlds.default
     segments = [part for part in path.split("/") if part and len(part) <= 255]
     presented = (*_presented(request.headers), *segments)
     for attempt in range(2 if shared else 1):
         if attempt:
-            await sb.sync_worlds()
+            await lifecycle.sync_worlds()
         for value in presented:
-            world = sb.worlds.by_credential(first, value)
+            world = worlds.by_credential(first, value)
             if world is not None:
                 return world
-    owner = await sb.shared_store.read(_owner_world, first, segments[1:])
-    return (await sb.find_world(owner) if owner else None) or sb.worlds.default
+    owner = await store.read(_owner_world, first, segments[1:])
+    return (await lifecycle.find_world(owner) if owner else None) or worlds.default
 
 
 def _presented(headers) -> list[str]:

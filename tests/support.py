@@ -186,7 +186,7 @@ async def start_sandbox(tmp_path: Path, *, clock: Clock | None = None, settings:
 async def stop_sandbox(running: Running) -> None:
     # Workers first: an attempt in flight to the sandbox's own receiver would otherwise wait for
     # its timeout once the server has stopped listening.
-    await running.sb.stop_workers()
+    await running.sb.services.stop()
     await running.http.close()
     await running.runner.cleanup()
 

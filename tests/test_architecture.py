@@ -120,3 +120,61 @@ def test_no_import_cycle_among_sandbox_modules():
         if module not in state:
             visit(module)
     assert cycles == []
+
+
+#: State a service owns, by attribute name, and the one module that may change it.
+OWNED = {"credentials": "sandbox.services.accounts", "endpoints": "sandbox.services.accounts",
+         "_api_worlds": "sandbox.services.fault_rules"}
+#: Methods that change the container they are called on.
+MUTATORS = {"pop", "popitem", "update", "clear", "setdefault", "add", "discard", "remove", "append"}
+#: The `Worlds` index changes only through the lifecycle service.
+INDEX_WRITERS = {"add", "remove", "index"}
+LIFECYCLE = "sandbox.services.lifecycle"
+
+
+def _owned_attribute(node: ast.AST) -> str | None:
+    """The owned attribute a target or receiver reaches (`x.credentials[p] = …` → credentials)."""
+    while isinstance(node, ast.Subscript):
+        node = node.value
+    return node.attr if isinstance(node, ast.Attribute) and node.attr in OWNED else None
+
+
+def _receiver_name(node: ast.AST) -> str | None:
+    return node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else None
+
+
+def service_state_writes() -> list[tuple[str, str, int]]:
+    """Every (module, owner, line) where a module writes state some service owns."""
+    found = []
+    for module, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            targets = []
+            if isinstance(node, (ast.Assign, ast.Delete)):
+                targets = node.targets
+            elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+                targets = [node.target]
+            for target in targets:
+                if (attr := _owned_attribute(target)) is not None:
+                    found.append((module, OWNED[attr], node.lineno))
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                method, receiver = node.func.attr, node.func.value
+                if method in MUTATORS and (attr := _owned_attribute(receiver)) is not None:
+                    found.append((module, OWNED[attr], node.lineno))
+                elif method in INDEX_WRITERS and _receiver_name(receiver) in ("worlds", "_worlds"):
+                    found.append((module, LIFECYCLE, node.lineno))
+    return found
+
+
+def test_the_ownership_scan_sees_the_services_own_writes():
+    """The scan finds the writes each owning service makes (so the next check can fail)."""
+    owners = {(module, owner) for module, owner, _ in service_state_writes()}
+    assert {("sandbox.services.accounts", "sandbox.services.accounts"),
+            ("sandbox.services.fault_rules", "sandbox.services.fault_rules"),
+            (LIFECYCLE, LIFECYCLE)} <= owners
+
+
+def test_only_a_service_writes_its_own_state():
+    """Credentials and endpoints, the API-rule cache and the worlds index change only inside their service."""
+    offenders = sorted(f"{module}:{line} writes state of {owner}" for module, owner, line in service_state_writes()
+                       if module != owner)
+    assert offenders == []

@@ -21,14 +21,13 @@ from sandbox.delivery.faults import (
     MAX_DELAY_MS,
     MAX_TIMES,
     FaultRule,
-    delete_rule,
     list_rules,
     read_fault_log,
 )
 from sandbox.delivery.outbox import resend
 from sandbox.engine import Sandbox
 from sandbox.errors import NotFound, ValidationFailed
-from sandbox.keys import sandbox_for
+from sandbox.keys import ACCOUNTS, FAULT_RULES, LIFECYCLE, sandbox_for, world_of
 from sandbox.partner.receiver import set_behaviour
 from sandbox.partner.site import SIMULATOR_PAGES
 from sandbox.store import UnitOfWork, masked
@@ -69,7 +68,7 @@ class IntentsQuery(ListQuery):
 @routes.get("/health")
 async def health(request: web.Request) -> web.Response:
     # `replica`: which process answered (several may serve one PostgreSQL database, SPEC §14).
-    return _json({"status": "ok", "version": __version__, "replica": _sb(request).shared_store.replica})
+    return _json({"status": "ok", "version": __version__, "replica": _sb(request).services.store.replica})
 
 
 def effective_config(sb: Sandbox) -> dict:
@@ -108,11 +107,11 @@ async def reset_state(request: web.Request) -> web.Response:
     if provider is not None:
         _provider(sb, provider)
     await sb.store.commit(_reset, provider)
-    await sb.forget_endpoints(provider)
+    await request.config_dict[ACCOUNTS].forget_endpoints(sb.world, provider)
     for name, p in sb.providers.items():
         if provider in (None, name):
             await p.on_start(sb)
-    await sb.refresh_fault_rules()
+    await request.config_dict[FAULT_RULES].refresh(sb.world)
     return _json({"reset": provider or "all"})
 
 
@@ -227,21 +226,19 @@ async def add_fault(request: web.Request) -> web.Response:
     rule = _model(FaultRule, body)
     if rule.provider is not None:
         _provider(sb, rule.provider)
-    await sb.add_fault_rule(rule)
+    await request.config_dict[FAULT_RULES].add(sb.world, rule)
     return _json(rule.model_dump(), 201)
 
 
 @routes.delete("/faults")
 async def clear_faults(request: web.Request) -> web.Response:
     """Delete every fault rule (scenario rules of live intents included)."""
-    sb = _sb(request)
-    return _json({"deleted": await sb.clear_fault_rules()})
+    return _json({"deleted": await request.config_dict[FAULT_RULES].clear(world_of(request))})
 
 
 @routes.delete("/faults/{rule_id}")
 async def remove_fault(request: web.Request) -> web.Response:
-    sb = _sb(request)
-    if not await sb.store.commit(delete_rule, request.match_info["rule_id"]):
+    if not await request.config_dict[FAULT_RULES].remove(world_of(request), request.match_info["rule_id"]):
         raise NotFound(f"fault rule {request.match_info['rule_id']!r} not found")
     return _json({"deleted": request.match_info["rule_id"]})
 
@@ -274,7 +271,7 @@ async def advance(request: web.Request) -> web.Response:
     seconds = _model(AdvanceBody, body).seconds
     _within_bounds(sb.clock.now() + timedelta(seconds=seconds), "/seconds")
     sb.clock.advance(seconds)
-    await sb.save_world()   # a world's clock survives a restart, kill -9 included
+    await request.config_dict[LIFECYCLE].save(sb.world)   # a world's clock survives a restart, kill -9 included
     return _json(sb.clock.state())
 
 
@@ -299,7 +296,7 @@ async def set_clock(request: web.Request) -> web.Response:
     if now is not None:
         _within_bounds(now, "/now")
     sb.clock.set(now, parsed.time_scale)
-    await sb.save_world()
+    await request.config_dict[LIFECYCLE].save(sb.world)
     return _json(sb.clock.state())
 
 
@@ -329,7 +326,7 @@ async def set_endpoint(request: web.Request) -> web.Response:
     parsed = _model(EndpointBody, body)
     if parsed.url is not None:
         refuse_url(parsed.url, sb.settings.webhook_policy, "/url")
-    await sb.set_endpoint(provider, parsed.url, parsed.secret)
+    await request.config_dict[ACCOUNTS].set_endpoint(sb.world, provider, parsed.url, parsed.secret)
     return await endpoint(request)
 
 
@@ -337,7 +334,7 @@ async def set_endpoint(request: web.Request) -> web.Response:
 async def rotate(request: web.Request) -> web.Response:
     sb = _sb(request)
     provider = _provider(sb, request.match_info["provider"])
-    await sb.rotate_secret(provider)
+    await request.config_dict[ACCOUNTS].rotate_secret(sb.world, provider)
     return await endpoint(request)
 
 

@@ -19,7 +19,7 @@ from sandbox.control.openapi import accepts
 from sandbox.control.routes import _json, _model, _sb
 from sandbox.delivery.destinations import refuse_url
 from sandbox.errors import ValidationFailed
-from sandbox.keys import SANDBOX
+from sandbox.keys import LIFECYCLE, SANDBOX
 from sandbox.worlds import DEFAULT
 
 routes = web.RouteTableDef()
@@ -78,22 +78,22 @@ def parse_body(body: dict | None, providers, policy) -> WorldBody:
 async def create(request: web.Request) -> web.Response:
     """Create a world: 201 with its id, credentials, base URLs, webhook URLs and clock."""
     sb = request.config_dict[SANDBOX]   # worlds are made by the server, whatever world a header names
+    lifecycle = request.config_dict[LIFECYCLE]
     body, _ = await read_json(request, allow_empty=True)
-    world = await sb.create_world(parse_body(body, sb.providers, sb.settings.webhook_policy))
-    return _json(sb.describe_world(world), 201)
+    world = await lifecycle.create(parse_body(body, sb.providers, sb.settings.webhook_policy))
+    return _json(lifecycle.describe(world), 201)
 
 
 @routes.get("/worlds")
 async def list_worlds(request: web.Request) -> web.Response:
     """Every world, the default world first."""
-    sb = _sb(request)
-    return _json({"data": [sb.describe_world(world) for world in sb.worlds]})
+    describe = request.config_dict[LIFECYCLE].describe
+    return _json({"data": [describe(world) for world in _sb(request).worlds]})
 
 
 @routes.get("/worlds/{world_id}")
 async def get_world(request: web.Request) -> web.Response:
-    sb = _sb(request)
-    return _json(sb.describe_world(sb.worlds.get(request.match_info["world_id"])))
+    return _json(request.config_dict[LIFECYCLE].describe(_sb(request).worlds.get(request.match_info["world_id"])))
 
 
 @routes.delete("/worlds/{world_id}")
@@ -104,5 +104,5 @@ async def delete_world(request: web.Request) -> web.Response:
     if world_id == DEFAULT:
         raise ValidationFailed("the default world cannot be deleted (reset it instead)",
                                details=[{"field": "world_id", "issue": "is the default world"}])
-    await sb.delete_world(sb.worlds.get(world_id).id)
+    await request.config_dict[LIFECYCLE].delete(sb.worlds.get(world_id).id)
     return _json({"deleted": world_id})

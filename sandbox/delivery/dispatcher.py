@@ -105,6 +105,10 @@ class Dispatcher:
         """Look at every world's due time again now."""
         self.schedule.wake()
 
+    def rekey(self, world: str) -> None:
+        """`world`'s clock changed: its next due delivery maps onto real time anew."""
+        self.schedule.rekey(world)
+
     def forget_world(self, world: str) -> None:
         """A deleted world: nothing of it is claimed again, and its attempts in flight are cancelled."""
         self.schedule.forget(world)

@@ -172,6 +172,11 @@ def has_api_rules(uow: UnitOfWork) -> bool:
     return uow.faults.any_of(API_ACTIONS)
 
 
+def worlds_with_api_rules(uow: UnitOfWork) -> set[str]:
+    """The worlds that have an API-call rule (the cache of which worlds to look in, filled at start)."""
+    return uow.faults.worlds_having(API_ACTIONS)
+
+
 def with_unknown_fields(body: bytes) -> bytes:
     """The `unknown_fields` body: the same event plus members no contract knows (a provider adding fields).
 

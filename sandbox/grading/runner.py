@@ -1,7 +1,7 @@
 """Run a grade (SPEC §15): each case's synthetic events, sent through the dispatcher, judged, kept.
 
 A grade never touches a partner's data. By default it runs in a world of its own, made for the
-grade as a copy of the addressed world's account (`World.take_account_of`: the same credentials,
+grade as a copy of the addressed world's account (`WorldLifecycle.create(…, account_of=)`: the same credentials,
 webhook secrets, signature clock and clock time, none of its rows) and deleted afterwards, so
 the addressed world's intents, deliveries, fault rules, receiver instructions and clock stay
 exactly as they were, while every webhook still verifies with the secret the partner holds for
@@ -236,15 +236,15 @@ async def run_grade(home, request: GradeRequest) -> dict:
     copy of `home`'s account made for it and deleted once the report is kept (or the grade failed).
     """
     if request.world is not None:
-        world = await home.find_world(request.world)
+        world = await home.lifecycle.find_world(request.world)
         if world is None:
             raise WorldNotFound(request.world)
     else:
         spec = WorldBody(name=f"grade of {request.provider} webhooks for {home.world.id}", ttl_s=GRADE_WORLD_TTL_S)
-        world = await home.create_world(spec, account_of=home.world)
+        world = await home.lifecycle.create(spec, account_of=home.world)
     try:
         async with aiohttp.ClientSession() as session:
             return await Grade(home, home.scope(world), request, session).run()
     finally:
         if request.world is None:
-            await home.delete_world(world.id)
+            await home.lifecycle.delete(world.id)

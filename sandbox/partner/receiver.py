@@ -22,7 +22,7 @@ from pydantic import BaseModel
 
 from sandbox.bodies import json_response, parse_json, read_raw
 from sandbox.clock import from_ms, iso, parse_iso, to_ms
-from sandbox.delivery.faults import FaultRule, log_fault, replace_receiver_rule, take_receiver_rule
+from sandbox.delivery.faults import FaultRule, log_fault, take_receiver_rule
 from sandbox.engine import Sandbox
 from sandbox.errors import MalformedJson, NotFound, ValidationFailed
 from sandbox.keys import sandbox_for
@@ -91,7 +91,7 @@ async def receive(request: web.Request) -> web.Response:
         return json_response({"received": False, "error": "body must be a JSON object"}, status=400)
     facts = _scalar_facts(provider.dialect.describe(body))
     secrets = await provider.receiver_secrets(sb, body)
-    signed_now = sb.signing_now()  # the replay window is checked on the clock signatures carry
+    signed_now = sb.world.signing_now()  # the replay window is checked on the clock signatures carry
     results = [provider.dialect.verify(raw, request.headers, secret, signed_now) for secret in (secrets or [None])]
     valid = None if all(r is None for r in results) else any(r is True for r in results)
     headers = dict(request.headers)
@@ -154,10 +154,6 @@ async def set_behaviour(sb: Sandbox, provider: str, behaviour: dict) -> dict:
     Stored as a `receiver_answer` fault rule, so it is listed, logged and cleared like any other.
     """
     _provider(sb, provider)
-    times = behaviour.get("times", 1)
-    rule = None
-    if times > 0:
-        rule = FaultRule(id=f"flt_{sb.ids.alnum(16)}", provider=provider, action="receiver_answer", times=times,
-                         params={"status": behaviour.get("status", 500), "delay_ms": behaviour.get("delay_ms") or None})
-    await sb.store.commit(replace_receiver_rule, provider, rule, sb.clock.now_ms())
+    rule = await sb.fault_rules.instruct_receiver(sb.world, provider, behaviour.get("status", 500),
+                                                  behaviour.get("times", 1), behaviour.get("delay_ms"))
     return {**behaviour, "rule_id": rule.id if rule else None}

@@ -288,7 +288,8 @@ class Provider:
 
     def attach(self, where: Where):
         """The in-transaction hook that turns a chosen scenario's fault rules into rules of a new object."""
-        return _sandbox(where).attach_scenario
+        sb = _sandbox(where)
+        return sb.fault_rules.attach(sb.world)
 
     # --- requests -------------------------------------------------------------------------------
 

@@ -77,6 +77,11 @@ class Faults(Table):
         return self.uow.one(f"SELECT 1 FROM faults WHERE world = ? AND action IN {_in(actions)} LIMIT 1",
                             (self.uow.world, *actions)) is not None
 
+    def worlds_having(self, actions: tuple[str, ...]) -> set[str]:
+        """Every world with a rule of one of these actions (read once at start, not on a request path)."""
+        return {row["world"] for row in self.uow.all(f"SELECT DISTINCT world FROM faults WHERE action IN {_in(actions)}",
+                                                     actions)}
+
     def for_delivery(self, provider: str, actions: tuple[str, ...], facts: dict, attempt: int | None) -> list[dict]:
         """Rules of these actions for this provider's event (`facts`: event_type, intent_id, external_ref)
         at enqueue time (`attempt` None) or for its Nth attempt, oldest first."""

@@ -79,7 +79,7 @@ async def test_a_thousand_idle_worlds_cost_no_background_work(sandbox):
     await asyncio.sleep(0.05)
     assert len(asyncio.all_tasks()) <= tasks_before, "no task per world"
     sb = sandbox.sb
-    assert len(sb.dispatcher.schedule) == 0 and len(sb.jobs.schedule) == 0, "idle worlds are not in the heap"
-    loops = (sb.dispatcher.loops, sb.jobs.loops)
+    assert len(sb.dispatcher.schedule) == 0 and len(sb.timers.schedule) == 0, "idle worlds are not in the heap"
+    loops = (sb.dispatcher.loops, sb.timers.loops)
     await asyncio.sleep(0.3)
-    assert (sb.dispatcher.loops, sb.jobs.loops) == loops, "nothing woke while every world was idle"
+    assert (sb.dispatcher.loops, sb.timers.loops) == loops, "nothing woke while every world was idle"

@@ -51,6 +51,27 @@ async def test_graceful_restart_keeps_worlds_clocks_credentials_and_timers(tmp_p
         await stop_sandbox(running)
 
 
+async def test_a_worlds_api_fault_rule_still_applies_after_a_restart(tmp_path):
+    """An API fault rule of a non-default world, added before a restart, answers that world's next API call after it."""
+    running = await start_sandbox(tmp_path)
+    try:
+        world = WorldView(running, await create_world(running, name="faulty"))
+        await world.control("POST", "/faults", {"provider": "liqx", "action": "api_error",
+                                                "params": {"status": 503}, "times": 1})
+    finally:
+        await stop_sandbox(running)
+    running = await start_sandbox(tmp_path)
+    try:
+        status, body, _ = await running.request("POST", "/liqx/v1/payin-intents", json=liqx_support.PAYIN,
+                                                headers=credentials(world, "liqx"))
+        assert status == 503, body
+        status, _, _ = await running.request("POST", "/liqx/v1/payin-intents", json=liqx_support.PAYIN,
+                                             headers=credentials(world, "liqx"))
+        assert status == 201, "the rule was spent once"
+    finally:
+        await stop_sandbox(running)
+
+
 async def test_kill_9_keeps_every_world_and_delivers_its_pending_webhooks(tmp_path):
     """A real `sandbox serve`, three worlds with webhooks due, SIGKILL, restart: all worlds and all webhooks."""
     receiver = await start_receiver()

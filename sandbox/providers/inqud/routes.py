@@ -145,10 +145,10 @@ async def put_project(request: web.Request) -> web.Response:
         refuse_url(body["webhookUrl"], sb.settings.webhook_policy, "/webhookUrl")
     await inqud.commit(request, projects.update, body)
     if "webhookUrl" in body:
-        await sb.set_endpoint(NAME, body["webhookUrl"], None)
+        await sb.accounts.set_endpoint(sb.world, NAME, body["webhookUrl"], None)
     if "webhookSecret" in body:
         if body["webhookSecret"] is None:  # no secret at all: unsigned webhooks, as Inqud's are
-            await sb.unsign(NAME)
+            await sb.accounts.unsign(sb.world, NAME)
         else:
-            await sb.set_endpoint(NAME, None, body["webhookSecret"])
+            await sb.accounts.set_endpoint(sb.world, NAME, None, body["webhookSecret"])
     return inqud.respond(request, await _project_answer(request), contract="project")
