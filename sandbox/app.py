@@ -1,4 +1,4 @@
-"""`create_app(settings, clock=None)`: the aiohttp application and its resources' lifetimes.
+"""`create_app(settings, clock=None, *, providers=None)`: the aiohttp application and its resources' lifetimes.
 
 Resources live in one `cleanup_ctx` generator: the store opens first and closes last; the services
 (`sandbox.engine.Services`) are built on it, registered under their typed keys (`sandbox.keys`),
@@ -41,6 +41,7 @@ from sandbox.keys import (
     LIFECYCLE,
     SANDBOX,
     SERVICES,
+    SETTINGS,
     TIMERS,
     WORLD_SANDBOX,
     sandbox_for,
@@ -60,9 +61,6 @@ from sandbox.web import render as pages
 from sandbox.worlds import resolve as resolve_world
 
 log = logging.getLogger("sandbox")
-
-SETTINGS: web.AppKey[Settings] = web.AppKey("settings")
-
 
 def _first_segment(path: str) -> str:
     return path.lstrip("/").split("/", 1)[0]

@@ -1,5 +1,6 @@
-"""The command line: `sandbox serve`, `sandbox contracts …`, `sandbox trigger …` and the rehearsal
-commands that talk to a running server (`faults`, `events`, `clock`, in `sandbox.remote`).
+"""The command line: `sandbox serve`, `sandbox contracts …`, `sandbox trigger …`, `sandbox grade …`
+(`sandbox.grading.cli`) and the rehearsal commands that talk to a running server (`faults`,
+`events`, `clock`, `worlds`, in `sandbox.remote`).
 
 Commands that print data print a table for people and, with `--json`, the control API's JSON for
 scripts. A configuration mistake is one line on stderr and exit 2 (`sandbox.preflight`).

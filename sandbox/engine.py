@@ -7,6 +7,7 @@ kept by passing the world explicitly):
 - `FaultRules` (`sandbox.services.fault_rules`): fault rules and the API-rule cache;
 - `WorldLifecycle` (`sandbox.services.lifecycle`): creating, restoring, expiring, deleting worlds;
 - `Dispatcher` and `JobRunner`: due deliveries and due timers, over every world;
+- `Leases` (`sandbox.leases`): this replica's heartbeat, and taking over a dead replica's claims;
 - each world's `Clock` (`World.clock`).
 
 Request handlers of the core look a service up by its typed key (`sandbox.keys`). Provider code,
@@ -22,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 from sandbox.clock import Clock
@@ -43,23 +44,34 @@ if TYPE_CHECKING:
     from sandbox.providers.base import Provider
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class Services:
-    """Every service of one server, made once at start."""
+@dataclass(slots=True, eq=False)
+class Shared:
+    """What every world shares: configuration, data and the services (read-only once built)."""
 
     settings: Settings
     contracts: Contracts
     scenarios: Scenarios
     providers: Mapping[str, Provider]
-    #: The store across worlds; a `Sandbox`'s `store` is one world's view of it.
-    store: Store
     base_url: str
+    #: Every live world (to resolve and read; `lifecycle` adds and removes).
     worlds: Worlds
     accounts: Accounts
     fault_rules: FaultRules
     lifecycle: WorldLifecycle
     dispatcher: Dispatcher
     timers: JobRunner
+
+
+#: The members of `Shared`, which a `Sandbox` view copies from `Services`.
+SHARED = tuple(f.name for f in fields(Shared))
+
+
+@dataclass(slots=True, eq=False)
+class Services(Shared):
+    """Every service of one server, made once at start."""
+
+    #: The store across worlds; a `Sandbox`'s `store` is one world's view of it.
+    store: Store
     #: This replica's heartbeat and the takeover of a dead replica's claims.
     leases: Leases
 
@@ -81,13 +93,15 @@ class Services:
         lifecycle = WorldLifecycle(settings, store, worlds, providers, boot, accounts, fault_rules, dispatcher, timers,
                                    view)
         leases = Leases(store, lifecycle.find_world, dispatcher.at_most_once, settings.lease_s)
-        services = cls(settings, contracts, scenarios, providers, store, base_url, worlds, accounts, fault_rules,
-                       lifecycle, dispatcher, timers, leases)
+        services = cls(settings, contracts, scenarios, providers, base_url, worlds, accounts, fault_rules,
+                       lifecycle, dispatcher, timers, store, leases)
         return services
 
     def view(self, world: World | None = None) -> Sandbox:
         """The `Sandbox` bound to `world` (default: the default world)."""
-        return Sandbox(self, world or self.worlds.default)
+        world = world or self.worlds.default
+        return Sandbox(*(getattr(self, name) for name in SHARED), world=world,
+                       store=WorldStore(self.store, world.id), services=self)
 
     async def start(self) -> None:
         """Load the default world's accounts, let providers make their bookkeeping, restore worlds, start workers."""
@@ -140,18 +154,18 @@ def _job_handler(provider: Provider, view: Callable[[World], Sandbox]):
     return handle
 
 
-class Sandbox:
+@dataclass(slots=True, eq=False)
+class Sandbox(Shared):
     """One world's view of the services: what provider code needs, bound to the world it serves."""
 
-    __slots__ = ("services", "world", "store")
-
-    def __init__(self, services: Services, world: World) -> None:
-        self.services, self.world = services, world
-        self.store = WorldStore(services.store, world.id)
+    world: World
+    #: This world's view of the store: every unit of work it runs is confined to the world.
+    store: WorldStore
+    services: Services
 
     def scope(self, world: World) -> Sandbox:
         """The view of `world`: the same services, that world's clock, ids, credentials and rows."""
-        return self if world is self.world else Sandbox(self.services, world)
+        return self if world is self.world else self.services.view(world)
 
     # --- the world this view is bound to --------------------------------------------------------
 
@@ -179,55 +193,6 @@ class Sandbox:
     async def settle(self, timeout_s: float = 10.0) -> None:
         """Wait (real time) until every due timer has fired and every due delivery was attempted."""
         await self.services.settle(timeout_s)
-
-    # --- shared, read-only ----------------------------------------------------------------------
-
-    @property
-    def settings(self) -> Settings:
-        return self.services.settings
-
-    @property
-    def contracts(self) -> Contracts:
-        return self.services.contracts
-
-    @property
-    def scenarios(self) -> Scenarios:
-        return self.services.scenarios
-
-    @property
-    def providers(self) -> Mapping[str, Provider]:
-        return self.services.providers
-
-    @property
-    def base_url(self) -> str:
-        return self.services.base_url
-
-    @property
-    def worlds(self) -> Worlds:
-        """Every live world (to resolve and read; `lifecycle` adds and removes)."""
-        return self.services.worlds
-
-    # --- the services ----------------------------------------------------------------------------
-
-    @property
-    def accounts(self) -> Accounts:
-        return self.services.accounts
-
-    @property
-    def fault_rules(self) -> FaultRules:
-        return self.services.fault_rules
-
-    @property
-    def lifecycle(self) -> WorldLifecycle:
-        return self.services.lifecycle
-
-    @property
-    def dispatcher(self) -> Dispatcher:
-        return self.services.dispatcher
-
-    @property
-    def timers(self) -> JobRunner:
-        return self.services.timers
 
 
 class WorldStore:

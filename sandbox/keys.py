@@ -1,4 +1,6 @@
-"""The typed application keys, kept in one small module as the aiohttp docs suggest.
+"""The root application's typed keys, kept in one small module as the aiohttp docs suggest.
+
+(A sub-app's own keys stay with it: a provider's `THIS`, the partner proxy's `PROXY`.)
 
 A request handler of the core asks for the service it needs — `request.config_dict[ACCOUNTS]`,
 `[FAULT_RULES]`, `[LIFECYCLE]`, `[DISPATCHER]`, `[TIMERS]` — and for the world it acts in with
@@ -18,8 +20,11 @@ if TYPE_CHECKING:
     from sandbox.services.accounts import Accounts
     from sandbox.services.fault_rules import FaultRules
     from sandbox.services.lifecycle import WorldLifecycle
+    from sandbox.settings import Settings
     from sandbox.worlds import World
 
+#: The effective configuration (set when the app is built, before any service exists).
+SETTINGS: web.AppKey[Settings] = web.AppKey("settings")
 #: Every service of the server (what the app's lifetime starts and stops).
 SERVICES: web.AppKey[Services] = web.AppKey("services")
 ACCOUNTS: web.AppKey[Accounts] = web.AppKey("accounts")

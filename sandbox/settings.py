@@ -3,7 +3,8 @@
 Each source is read into a plain nested dict, the dicts are merged in precedence order, and the
 result is validated once by pydantic, so a typo in any source fails at start with a clear message
 rather than at the first request. Values left unset here (API keys, webhook secrets) are filled in
-by the app from the database, so a restart keeps the credentials a partner already configured.
+by the accounts service (`sandbox.services.accounts`) from the database, so a restart keeps the
+credentials a partner already configured.
 
 The core settings are fixed; each provider contributes its own fields (its configurable
 credentials) and so its own `SANDBOX_<NAME>_<FIELD>` variables. The providers come from the

@@ -376,7 +376,7 @@ async def contract(request: web.Request) -> web.Response:
 
 @routes.get("/openapi.json")
 async def openapi(request: web.Request) -> web.Response:
-    """The OpenAPI 3.1 document for the LIQX, Mizu and control APIs."""
+    """The OpenAPI 3.1 document for the providers that document an API, and for the control API."""
     from sandbox.control.openapi import build
 
     sb = _sb(request)

@@ -1,1 +1,1 @@
-"""The webhook delivery engine (SPEC §5): outbox, fault rules, retry policies and the dispatcher."""
+"""The webhook delivery engine (SPEC §5): outbox, fault rules, retry policies, destinations and the dispatcher."""

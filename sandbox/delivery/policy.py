@@ -1,6 +1,6 @@
-"""Retry policies as data, and the adapter a provider gives the engine to sign its webhooks.
+"""Retry policies as data, and the adapter a provider gives the delivery engine to sign its webhooks.
 
-The engine knows nothing about any provider: it asks the adapter to sign a body for an attempt,
+The delivery engine knows nothing about any provider: it asks the adapter to sign a body for an attempt,
 to name the contract a body must satisfy, and to say which headers carry the signature (so the
 `missing_signature` fault can strip them).
 """

@@ -14,8 +14,10 @@ Each provider folder has the same files: `__init__.py` (the subclass and `PROVID
 (the partner API), `pages.py` (hosted pages), `models.py` (state and transitions), `events.py`
 (webhook bodies and the signing dialect), `errors.py` (the error envelope), `grading.py`,
 `templates/` and `static/` (served at `/<name>/static/`). Handlers find their provider with
-`this(request)`; every helper takes `where` — the request, or for background work the sandbox bound
-to a world — so the same provider code serves every world (SPEC §12).
+`this(request)`; every helper takes `where` — the request, or for background work the world-bound
+`Sandbox` view (`sandbox.engine`) — so the same provider code serves every world (SPEC §12).
+Changes to credentials, endpoints and fault rules go through their services (`sb.accounts`,
+`sb.fault_rules`), never by writing the view's data.
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ T = TypeVar("T")
 #: The provider a sub-app serves, so a handler can find it: `this(request)`.
 THIS: web.AppKey[Provider] = web.AppKey("provider")
 
-#: Where a provider finds the sandbox: a request (its world's sandbox) or a sandbox bound to a world.
+#: Where a provider finds its world's `Sandbox` view: a request, or the view background work was given.
 Where = Any
 
 
@@ -248,7 +250,7 @@ class Provider:
     # --- services -------------------------------------------------------------------------------
 
     def sandbox(self, where: Where) -> Sandbox:
-        """The sandbox bound to the world of `where` (a request's, or the one background work runs in)."""
+        """The `Sandbox` view of the world of `where` (a request's, or the one background work runs in)."""
         return _sandbox(where)
 
     def base_url(self, where: Where) -> str:

@@ -4,7 +4,8 @@ In Inqud these are widget settings made in the app, not through the API ("predef
 from the widget settings and cannot be changed via REST API requests"). The sandbox keeps them in
 the database (`meta` key `inqud:project`) and lets a partner read and change them through the
 sandbox-only `/inqud/sandbox/projects/{projectId}`. The webhook URL and secret are the provider's
-endpoint (the credentials service's `endpoint("inqud")`), so the control API and this page show the same values.
+endpoint, kept by the accounts service (`sandbox.services.accounts`), so the control API and this page
+show the same values.
 """
 
 from __future__ import annotations
