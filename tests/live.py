@@ -61,14 +61,7 @@ class LiveServer:
 
     def stop(self) -> int:
         """SIGTERM, then the exit code (killed after 15 s)."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        return self.proc.returncode
+        return terminate(self.proc)
 
 
 def http(method: str, url: str, body: dict | None = None, headers: dict | None = None):
@@ -109,3 +102,15 @@ def start_server(workdir: Path, *args: str, command: list[str] | None = None, en
         time.sleep(0.05)
     server.stop()
     raise AssertionError(f"no banner within {timeout} s:\n{server.banner}\n{server.stderr}")
+
+
+def terminate(proc: subprocess.Popen) -> int:
+    """Stop a server process as an operator would (SIGTERM), killing it after 15 s; its exit code."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+    return proc.returncode

@@ -15,6 +15,7 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
+from tests.live import terminate
 from tests.providers.liqx_support import PAYIN
 from tests.support import free_socket
 
@@ -52,13 +53,7 @@ class Replica:
         self.proc.wait(10)
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        terminate(self.proc)
 
 
 async def start_replicas(http: aiohttp.ClientSession, db: str, logs: Path, count: int = 3, **env: str) -> list[Replica]:
