@@ -7,7 +7,9 @@ database. Each test gets a database of its own, owned by a role that is not a su
 what SPEC §14 asks of a real deployment; it is dropped after the test.
 
 Under `CI=true` a missing PostgreSQL is a failure (`.ci/run` installs the package); elsewhere the
-PostgreSQL half of the suite is skipped with the reason.
+PostgreSQL half of the suite is skipped with the reason. `bench/bench_postgres.py` starts its
+cluster the same way, with durability settings of its own (`Cluster(bin, settings)`), so this
+module imports nothing else from the test suite.
 """
 
 from __future__ import annotations
@@ -16,14 +18,17 @@ import glob
 import os
 import pwd
 import shutil
+import socket
 import subprocess
 import tempfile
 import uuid
 from pathlib import Path
 
-from tests.support import free_socket
-
 ROLE = "sandbox"
+
+#: The tests' server settings: durability off (the tests kill sandbox processes, never the database).
+TEST_SETTINGS = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off",
+                 "max_connections": "400", "shared_buffers": "64MB"}
 
 
 def pg_bin() -> Path | None:
@@ -33,10 +38,14 @@ def pg_bin() -> Path | None:
 
 
 class Cluster:
-    """One PostgreSQL server for the whole test session."""
+    """One PostgreSQL server (for the whole test session, or for one benchmark run).
 
-    def __init__(self, bin_dir: Path) -> None:
+    `settings` are server parameters passed as `-c name=value` (default: `TEST_SETTINGS`).
+    """
+
+    def __init__(self, bin_dir: Path, settings: dict[str, str] | None = None) -> None:
         self.bin = bin_dir
+        self.settings = TEST_SETTINGS if settings is None else settings
         self.root = Path(tempfile.mkdtemp(prefix="sandbox-pg-"))
         self.data = self.root / "data"
         self.port = 0
@@ -56,11 +65,11 @@ class Cluster:
             entry = pwd.getpwnam(self._user)
             os.chown(self.root, entry.pw_uid, entry.pw_gid)
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C")
-        with free_socket() as sock:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
             self.port = sock.getsockname()[1]
-        options = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=400 "
-                   "-c shared_buffers=64MB")
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1" + "".join(
+            f" -c {name}={value}" for name, value in self.settings.items())
         self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.root / "server.log"), "-w",
                   "-t", "60", "start")
         self.admin(f"CREATE ROLE {ROLE} LOGIN")
@@ -77,6 +86,11 @@ class Cluster:
 
         with psycopg.connect(self.url("postgres", user="postgres"), autocommit=True) as conn:
             conn.execute(sql)
+
+    @property
+    def pid(self) -> int:
+        """The server's main process id (the first line of `postmaster.pid`)."""
+        return int((self.data / "postmaster.pid").read_text().split()[0])
 
     def url(self, database: str, user: str = ROLE) -> str:
         return f"postgresql://{user}@127.0.0.1:{self.port}/{database}"

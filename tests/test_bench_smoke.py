@@ -11,7 +11,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHES = ("bench_create.py", "bench_delivery.py", "bench_lateness.py", "bench_scale.py", "bench_worlds.py")
+BENCHES = ("bench_create.py", "bench_delivery.py", "bench_lateness.py", "bench_scale.py", "bench_worlds.py",
+           "bench_postgres.py")
 
 
 def test_every_benchmark_runs_quick_and_prints_its_ratio_to_a_baseline():
