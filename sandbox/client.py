@@ -147,7 +147,7 @@ class World:
         return providers[provider]
 
     def base_url(self, provider: str) -> str:
-        """Where the provider's API lives in the sandbox (e.g. `http://127.0.0.1:8080/liqx/v1`)."""
+        """Where the provider's API lives in the sandbox (`<sandbox URL>/<provider><its API base>`)."""
         return self.credentials(provider)["base_url"]
 
     def set_webhook_url(self, provider: str, url: str, secret: str | None = None) -> Endpoint:
@@ -176,7 +176,7 @@ class World:
         return self.call("POST", "/clock/advance", {"seconds": seconds})
 
     def add_fault(self, rule: dict[str, Any]) -> dict[str, Any]:
-        """Add a fault rule (SPEC §6), e.g. `{"action": "duplicate", "provider": "liqx", "times": 1}`."""
+        """Add a fault rule (SPEC §6), e.g. `{"action": "duplicate", "provider": name, "times": 1}`."""
         return self.call("POST", "/faults", rule)
 
     def faults(self) -> list[dict[str, Any]]:
