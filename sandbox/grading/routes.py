@@ -25,6 +25,7 @@ from sandbox.grading.cases import CASES
 from sandbox.grading.records import get_grade, list_grades
 from sandbox.grading.runner import GradeRequest, run_grade
 from sandbox.keys import sandbox_for
+from sandbox.validation import parse_query, query_int, query_text, takes_query
 from sandbox.web.render import render
 
 routes = web.RouteTableDef()
@@ -106,15 +107,20 @@ async def create(request: web.Request) -> web.Response:
     return _json(report, 201)
 
 
+class GradesQuery(BaseModel):
+    """`GET /_sandbox/grades`: one provider's grades or all, newest first, at most `limit`."""
+
+    provider: query_text(64) = None
+    limit: query_int(1, 100) = 20
+
+
 @routes.get("/grades")
+@takes_query(GradesQuery)
 async def index(request: web.Request) -> web.Response:
     """The addressed world's kept grades, newest first (`?provider=`, `?limit=` up to 100)."""
     sb = sandbox_for(request)
-    text = request.query.get("limit", "20")
-    if not text.isdigit() or not 1 <= int(text) <= 100:
-        raise ValidationFailed("invalid limit", details=[{"field": "limit", "issue": "must be 1 to 100"}])
-    provider = request.query.get("provider") or None
-    return _json({"data": await sb.store.read(list_grades, provider, int(text))})
+    query = parse_query(GradesQuery, request.query)
+    return _json({"data": await sb.store.read(list_grades, query.provider, query.limit)})
 
 
 async def _kept(request: web.Request) -> dict:

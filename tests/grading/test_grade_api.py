@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from sandbox.clock import Clock
 from tests.grading.support import grade_partner
 from tests.support import start_sandbox, stop_sandbox
@@ -104,3 +106,11 @@ async def test_grading_inside_a_world_leaves_its_rules_and_intents_alone(sandbox
     rules = (await sandbox.control("GET", "/faults"))["data"]
     assert [(r["id"], r["remaining"]) for r in rules] == [(rule["id"], 1)]
     assert (await sandbox.control("GET", "/intents?provider=liqx"))["data"] == []
+
+
+@pytest.mark.parametrize("limit", ["²", "0", "101", "1e3", " 5", "9" * 30])
+async def test_grade_list_refuses_a_limit_that_is_not_1_to_100_in_ascii_digits(sandbox, limit):
+    """`?limit=` goes through the one query vocabulary: a 400 naming `limit`, never a 500."""
+    status, answer, _ = await sandbox.request("GET", f"/_sandbox/grades?limit={limit}")
+    assert status == 400, answer
+    assert [d["field"] for d in answer["error"]["details"]] == ["limit"]
