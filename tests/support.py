@@ -218,16 +218,20 @@ class Receiver:
         return self.requests
 
 
-async def start_receiver() -> Receiver:
-    receiver = Receiver()
+async def serve_posts(handler, shutdown_timeout: float = 60.0) -> tuple[web.AppRunner, str]:
+    """A real HTTP endpoint on a free loopback port answering every POST with `handler`; its runner and `…/hooks` URL."""
     app = web.Application()
-    app.router.add_post("/{tail:.*}", receiver.handle)
-    runner = web.AppRunner(app, access_log=None)
+    app.router.add_post("/{tail:.*}", handler)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=shutdown_timeout)
     await runner.setup()
     sock = free_socket()
     await web.SockSite(runner, sock).start()
-    receiver.runner = runner
-    receiver.url = f"http://127.0.0.1:{sock.getsockname()[1]}/hooks"
+    return runner, f"http://127.0.0.1:{sock.getsockname()[1]}/hooks"
+
+
+async def start_receiver() -> Receiver:
+    receiver = Receiver()
+    receiver.runner, receiver.url = await serve_posts(receiver.handle)
     return receiver
 
 

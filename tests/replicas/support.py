@@ -17,7 +17,7 @@ from aiohttp import web
 
 from tests.live import terminate
 from tests.providers.liqx_support import PAYIN
-from tests.support import free_socket
+from tests.support import free_socket, serve_posts
 
 
 class Replica:
@@ -87,13 +87,7 @@ class CountingReceiver:
         return web.json_response({"ok": True})
 
     async def start(self) -> None:
-        app = web.Application()
-        app.router.add_post("/hooks", self.handle)
-        self.runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
-        await self.runner.setup()
-        sock = free_socket()
-        await web.SockSite(self.runner, sock).start()
-        self.url = f"http://127.0.0.1:{sock.getsockname()[1]}/hooks"
+        self.runner, self.url = await serve_posts(self.handle, shutdown_timeout=0.1)
 
     async def wait_for(self, event_ids: set[str], timeout: float) -> None:
         deadline = time.monotonic() + timeout

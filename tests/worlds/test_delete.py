@@ -7,7 +7,7 @@ import asyncio
 from aiohttp import web
 
 from tests.faults.drivers import DRIVERS
-from tests.support import free_socket, query
+from tests.support import query, serve_posts
 from tests.worlds.support import world_view
 
 TABLES = ("intents", "timeline", "events", "deliveries", "attempts", "sessions", "jobs", "faults", "fault_log",
@@ -30,13 +30,7 @@ class Gate:
         return web.json_response({"ok": True})
 
     async def start(self) -> None:
-        app = web.Application()
-        app.router.add_post("/{tail:.*}", self.handle)
-        self.runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
-        await self.runner.setup()
-        sock = free_socket()
-        await web.SockSite(self.runner, sock).start()
-        self.url = f"http://127.0.0.1:{sock.getsockname()[1]}/hooks"
+        self.runner, self.url = await serve_posts(self.handle, shutdown_timeout=0.1)
 
 
 def rows_of(db_path: str, world_id: str) -> dict[str, int]:
