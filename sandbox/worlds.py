@@ -16,6 +16,7 @@ creates a world notices nothing. Worlds live in memory for lookups and in the st
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -160,6 +161,14 @@ class Worlds:
     def clock_of(self, world_id: str) -> Clock | None:
         world = self._worlds.get(world_id)
         return world.clock if world is not None else None
+
+    def any_due(self, next_due_by_world: Mapping[str, int]) -> bool:
+        """Whether a known world's earliest due time (sandbox ms) has come on its own clock."""
+        for world_id, due_ms in next_due_by_world.items():
+            clock = self.clock_of(world_id)
+            if clock is not None and due_ms <= clock.now_ms():
+                return True
+        return False
 
     def add(self, world: World) -> None:
         self._worlds[world.id] = world

@@ -147,13 +147,7 @@ class Dispatcher:
 
     async def idle(self) -> bool:
         """True when nothing is in flight and no world has a delivery due on its clock (tests use this)."""
-        if self._tasks:
-            return False
-        for world_id, due_ms in (await self.store.read(_next_due_by_world)).items():
-            clock = self.worlds.clock_of(world_id)
-            if clock is not None and due_ms <= clock.now_ms():
-                return False
-        return True
+        return not self._tasks and not self.worlds.any_due(await self.store.read(_next_due_by_world))
 
     async def _run(self) -> None:
         while not self._stopping:
