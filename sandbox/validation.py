@@ -17,6 +17,7 @@ from typing import Annotated, Any, TypeVar
 from pydantic import BaseModel, BeforeValidator, ValidationError, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
+from sandbox.bodies import read_json
 from sandbox.errors import ValidationFailed
 
 M = TypeVar("M", bound=BaseModel)
@@ -107,7 +108,8 @@ def _pydantic_issues(exc: ValidationError, *, pointer: bool) -> list[Issue]:
     for error in exc.errors():
         loc = [str(part) for part in error["loc"]]
         field = "/" + "/".join(loc) if pointer else ".".join(loc)
-        text = "unknown parameter" if error["type"] == "extra_forbidden" else error["msg"]
+        # A field validator's ValueError reads "Value error, <its message>": keep only its message.
+        text = "unknown parameter" if error["type"] == "extra_forbidden" else error["msg"].removeprefix("Value error, ")
         found.append(Issue(field or "/", text))
     return found
 
@@ -126,3 +128,9 @@ def parse_body(model: type[M], body: Mapping | None, *, what: str = "the control
         return model.model_validate(body or {})
     except ValidationError as exc:
         raise refuse(f"request does not match {what}", _pydantic_issues(exc, pointer=True)) from exc
+
+
+async def read_model(request, model: type[M], *, allow_empty: bool = False, what: str = "the control API") -> M:
+    """The request's JSON body, read by the one strict reader, as `model` (an empty body is `{}` when allowed)."""
+    body, _ = await read_json(request, allow_empty=allow_empty)
+    return parse_body(model, body, what=what)

@@ -12,7 +12,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from sandbox import __version__
-from sandbox.bodies import json_response, read_json
+from sandbox.bodies import json_response
 from sandbox.clock import EARLIEST, LATEST, from_ms, iso, parse_iso
 from sandbox.contracts import UnknownContract
 from sandbox.control.openapi import accepts
@@ -31,7 +31,7 @@ from sandbox.keys import ACCOUNTS, FAULT_RULES, LIFECYCLE, sandbox_for, world_of
 from sandbox.partner.receiver import set_behaviour
 from sandbox.partner.site import SIMULATOR_PAGES
 from sandbox.store import UnitOfWork, masked
-from sandbox.validation import parse_body, parse_query, query_int, query_text, takes_query
+from sandbox.validation import parse_query, query_int, query_text, read_model, takes_query
 
 routes = web.RouteTableDef()
 
@@ -41,7 +41,6 @@ def _sb(request: web.Request) -> Sandbox:
 
 
 _json = json_response
-_model = parse_body
 
 
 def _provider(sb: Sandbox, name: str) -> str:
@@ -102,8 +101,7 @@ class ResetBody(BaseModel):
 @accepts(ResetBody, required=False)
 async def reset_state(request: web.Request) -> web.Response:
     sb = _sb(request)
-    body, _ = await read_json(request, allow_empty=True)
-    provider = _model(ResetBody, body).provider
+    provider = (await read_model(request, ResetBody, allow_empty=True)).provider
     if provider is not None:
         _provider(sb, provider)
     await sb.store.commit(_reset, provider)
@@ -172,8 +170,7 @@ class TransitionBody(BaseModel):
 async def transition(request: web.Request) -> web.Response:
     sb = _sb(request)
     provider = _provider(sb, request.match_info["provider"])
-    body, _ = await read_json(request)
-    to = _model(TransitionBody, body).to
+    to = (await read_model(request, TransitionBody)).to
     result = await sb.providers[provider].transition(sb, request.match_info["intent_id"], to)
     return _json({"provider": provider, "object": result})
 
@@ -222,8 +219,7 @@ async def fault_log(request: web.Request) -> web.Response:
 @accepts(FaultRule, status=201)
 async def add_fault(request: web.Request) -> web.Response:
     sb = _sb(request)
-    body, _ = await read_json(request)
-    rule = _model(FaultRule, body)
+    rule = await read_model(request, FaultRule)
     if rule.provider is not None:
         _provider(sb, rule.provider)
     await request.config_dict[FAULT_RULES].add(sb.world, rule)
@@ -267,8 +263,7 @@ def _within_bounds(moment, field: str):
 @accepts(AdvanceBody)
 async def advance(request: web.Request) -> web.Response:
     sb = _sb(request)
-    body, _ = await read_json(request)
-    seconds = _model(AdvanceBody, body).seconds
+    seconds = (await read_model(request, AdvanceBody)).seconds
     _within_bounds(sb.clock.now() + timedelta(seconds=seconds), "/seconds")
     sb.clock.advance(seconds)
     await request.config_dict[LIFECYCLE].save(sb.world)   # a world's clock survives a restart, kill -9 included
@@ -287,8 +282,7 @@ class ClockBody(BaseModel):
 @accepts(ClockBody)
 async def set_clock(request: web.Request) -> web.Response:
     sb = _sb(request)
-    body, _ = await read_json(request)
-    parsed = _model(ClockBody, body)
+    parsed = await read_model(request, ClockBody)
     try:
         now = parse_iso(parsed.now) if parsed.now else None
     except (ValueError, OverflowError) as exc:
@@ -322,8 +316,7 @@ class EndpointBody(BaseModel):
 async def set_endpoint(request: web.Request) -> web.Response:
     sb = _sb(request)
     provider = _provider(sb, request.match_info["provider"])
-    body, _ = await read_json(request)
-    parsed = _model(EndpointBody, body)
+    parsed = await read_model(request, EndpointBody)
     if parsed.url is not None:
         refuse_url(parsed.url, sb.settings.webhook_policy, "/url")
     await request.config_dict[ACCOUNTS].set_endpoint(sb.world, provider, parsed.url, parsed.secret)
@@ -352,8 +345,7 @@ class ReceiverBody(BaseModel):
 async def receiver(request: web.Request) -> web.Response:
     sb = _sb(request)
     provider = _provider(sb, request.match_info["provider"])
-    body, _ = await read_json(request)
-    behaviour = _model(ReceiverBody, body).model_dump()
+    behaviour = (await read_model(request, ReceiverBody)).model_dump()
     return _json({"provider": provider, **await set_behaviour(sb, provider, behaviour)})
 
 

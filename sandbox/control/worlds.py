@@ -13,13 +13,13 @@ from typing import Annotated, Literal
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
-from sandbox.bodies import read_json
 from sandbox.clock import EARLIEST, LATEST, parse_iso
 from sandbox.control.openapi import accepts
-from sandbox.control.routes import _json, _model, _sb
+from sandbox.control.routes import _json, _sb
 from sandbox.delivery.destinations import refuse_url
 from sandbox.errors import ValidationFailed
 from sandbox.keys import LIFECYCLE, SANDBOX
+from sandbox.validation import read_model
 from sandbox.worlds import DEFAULT
 
 routes = web.RouteTableDef()
@@ -60,9 +60,8 @@ class WorldBody(BaseModel):
     signature_clock: Literal["wall", "sandbox"] = "wall"
 
 
-def parse_body(body: dict | None, providers, policy) -> WorldBody:
-    """The validated create body; unknown providers and refused destinations in `webhook_urls` are named."""
-    parsed = _model(WorldBody, body)
+def check_destinations(parsed: WorldBody, providers, policy) -> WorldBody:
+    """Unknown providers and refused destinations in `webhook_urls` are named; the body otherwise as parsed."""
     for name, url in (parsed.webhook_urls or {}).items():
         refuse_url(url, policy, f"/webhook_urls/{name}")
     unknown = sorted(set(parsed.webhook_urls or {}) - set(providers))
@@ -79,8 +78,8 @@ async def create(request: web.Request) -> web.Response:
     """Create a world: 201 with its id, credentials, base URLs, webhook URLs and clock."""
     sb = request.config_dict[SANDBOX]   # worlds are made by the server, whatever world a header names
     lifecycle = request.config_dict[LIFECYCLE]
-    body, _ = await read_json(request, allow_empty=True)
-    world = await lifecycle.create(parse_body(body, sb.providers, sb.settings.webhook_policy))
+    parsed = await read_model(request, WorldBody, allow_empty=True)
+    world = await lifecycle.create(check_destinations(parsed, sb.providers, sb.settings.webhook_policy))
     return _json(lifecycle.describe(world), 201)
 
 

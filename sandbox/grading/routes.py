@@ -15,9 +15,8 @@ import json
 from urllib.parse import quote, urlsplit
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from sandbox.bodies import read_json
 from sandbox.control.openapi import accepts
 from sandbox.errors import NotFound, ValidationFailed
 from sandbox.grading import page, state
@@ -25,7 +24,7 @@ from sandbox.grading.cases import CASES
 from sandbox.grading.records import get_grade, list_grades
 from sandbox.grading.runner import GradeRequest, run_grade
 from sandbox.keys import sandbox_for
-from sandbox.validation import parse_query, query_int, query_text, takes_query
+from sandbox.validation import parse_query, query_int, query_text, read_model, takes_query
 from sandbox.web.render import render
 
 routes = web.RouteTableDef()
@@ -80,22 +79,12 @@ def _json(value, status: int = 200) -> web.Response:
     return web.json_response(value, status=status, dumps=lambda v: json.dumps(v, ensure_ascii=False))
 
 
-def _parse(body) -> GradeBody:
-    try:
-        return GradeBody.model_validate(body if isinstance(body, dict) else {})
-    except ValidationError as exc:
-        details = [{"field": "/" + "/".join(str(p) for p in e["loc"]), "issue": e["msg"].removeprefix("Value error, ")}
-                   for e in exc.errors()]
-        raise ValidationFailed("the grade request is invalid", details=details) from exc
-
-
 @routes.post("/grades")
 @accepts(GradeBody, status=201)
 async def create(request: web.Request) -> web.Response:
     """Run a grade now for the addressed world and answer with its report (201); 404 for an unknown `world`."""
     sb = sandbox_for(request)
-    body, _ = await read_json(request)
-    parsed = _parse(body)
+    parsed = await read_model(request, GradeBody, what="a grade request")
     provider = sb.providers.get(parsed.provider)
     if provider is None or provider.grading is None:
         raise ValidationFailed(f"unknown provider {parsed.provider!r}",
