@@ -3,7 +3,10 @@
 SPEC §11 targets: the sandbox's LIQX create reaches at least half the echo's throughput, and at
 least 30x localstripe's `POST /v1/payment_intents` once localstripe holds 10 k objects. localstripe
 is an optional peer, not a dependency: when it is not importable its row is skipped with a note.
-Run: `python bench/bench_create.py [--seconds 10] [--concurrency 32] [--localstripe-prefill 10000] [--quick]`.
+`--localstripe-python` names an interpreter that has it (a venv of its own keeps its dependencies
+apart from the sandbox's), else this interpreter is tried.
+Run: `python bench/bench_create.py [--seconds 10] [--concurrency 32] [--localstripe-prefill 10000]
+[--localstripe-python PATH] [--quick]`.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ import asyncio
 import importlib.util
 import itertools
 import json
+import subprocess
+import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -65,14 +70,21 @@ async def measure(url: str | Sequence[str], headers: dict, seconds: float, concu
 LOCALSTRIPE_FORM = {"amount": "7550", "currency": "usd", "payment_method_types[]": "card"}
 
 
-async def localstripe(seconds: float, concurrency: int, prefill: int) -> tuple[float, float] | None:
+def _has_localstripe(python: str) -> bool:
+    if python == sys.executable:
+        return importlib.util.find_spec("localstripe") is not None
+    return subprocess.run([python, "-c", "import localstripe"], capture_output=True).returncode == 0
+
+
+async def localstripe(seconds: float, concurrency: int, prefill: int,
+                      python: str = sys.executable) -> tuple[float, float] | None:
     """localstripe's create-payment-intent rate after `prefill` stored intents; None when not installed."""
-    if importlib.util.find_spec("localstripe") is None:
+    if not _has_localstripe(python):
         return None
     import aiohttp
     port = free_port()
     proc = spawn(["-c", "import sys; from localstripe.server import start; "
-                  f"sys.argv = ['localstripe', '--port', '{port}']; start()"])
+                  f"sys.argv = ['localstripe', '--port', '{port}', '--from-scratch']; start()"], python=python)
     url = f"http://127.0.0.1:{port}/v1/payment_intents"
     headers = {"Authorization": "Bearer sk_test_bench"}
     try:
@@ -100,6 +112,8 @@ async def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--localstripe-prefill", type=int, default=10_000)
+    parser.add_argument("--localstripe-python", default=sys.executable,
+                        help="an interpreter with localstripe installed (default: this one)")
     parser.add_argument("--quick", action="store_true", help="a smoke run: short and small, figures meaningless")
     args = parser.parse_args()
     if args.quick:
@@ -125,13 +139,14 @@ async def main() -> None:
             args.seconds, args.concurrency, unique=True, pid=sandbox.pid)
     finally:
         stop(echo, sandbox)
-    peer = await localstripe(args.seconds, args.concurrency, args.localstripe_prefill)
+    peer = await localstripe(args.seconds, args.concurrency, args.localstripe_prefill, args.localstripe_python)
     print(f"bare aiohttp JSON echo : {echo_rps:8.0f} req/s  p99 {echo_p99:6.1f} ms  server CPU {echo_cpu:5.3f} ms/req")
     print(f"LIQX create-intent     : {create_rps:8.0f} req/s  p99 {create_p99:6.1f} ms  server CPU {create_cpu:5.3f} ms/req")
     print(f"ratio create / echo    : {create_rps / echo_rps:8.2f}   (SPEC §11 target >= 0.50; "
           f"by server CPU per request {echo_cpu / create_cpu:.2f})")
     if peer is None:
-        print("localstripe            : skipped (not installed; `pip install localstripe` to compare)")
+        print("localstripe            : skipped (not installed; `pip install localstripe`, or name an interpreter "
+              "that has it with --localstripe-python, to compare)")
     else:
         print(f"localstripe create     : {peer[0]:8.0f} req/s  p99 {peer[1]:6.1f} ms  "
               f"(after {args.localstripe_prefill} stored)")

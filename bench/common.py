@@ -25,9 +25,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def spawn(args: list[str], env: dict | None = None, log: Path | None = None) -> subprocess.Popen:
+def spawn(args: list[str], env: dict | None = None, log: Path | None = None,
+          python: str = sys.executable) -> subprocess.Popen:
     out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 (closed with the process)
-    return subprocess.Popen([sys.executable, *args], cwd=ROOT, env={**os.environ, **(env or {})},
+    return subprocess.Popen([python, *args], cwd=ROOT, env={**os.environ, **(env or {})},
                             stdout=out, stderr=subprocess.STDOUT)
 
 

@@ -10,6 +10,12 @@ surrogates (the UTF-8 encoder fails when the value is stored or sent), nesting t
 only refuse with a `RecursionError`, and numbers `int()` cannot convert. Each of those is
 `MALFORMED_JSON` here, so nothing past this module ever sees them. `dumps` is the matching
 writer: it refuses to emit anything that is not JSON.
+
+The common body is parsed by orjson (`sandbox.jsontext`), which refuses NaN, Infinity, numbers
+beyond a double and lone surrogates by itself; what it cannot judge the way the rules above do
+(a run of 19 or more digits, which it would turn into a float; more brackets than `MAX_DEPTH`) and
+everything it refuses goes through the standard library's decoder with the hooks below, so a
+refusal always carries the same message.
 """
 
 from __future__ import annotations
@@ -19,20 +25,28 @@ import math
 import re
 from typing import Any
 
+import orjson
 from aiohttp import web
 
 from sandbox.errors import MalformedJson, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from sandbox.jsontext import dumps_bytes
 
 MAX_BODY = 1024 * 1024
 MAX_DEPTH = 64
 MAX_DIGITS = 100
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_LONG_DIGITS = re.compile(rb"\d{19}")
 
 
 async def read_raw(request: web.Request, limit: int = MAX_BODY) -> bytes:
     """The body's bytes, refusing anything over `limit` before it is all read."""
     if request.content_length is not None and request.content_length > limit:
         raise PayloadTooLarge(f"request body is larger than {limit} bytes")
+    if request.content.is_eof():   # the whole body has arrived (the common, small case): no awaits
+        data = request.content.read_nowait()
+        if len(data) > limit:
+            raise PayloadTooLarge(f"request body is larger than {limit} bytes")
+        return data
     chunks, size = [], 0
     async for chunk in request.content.iter_chunked(64 * 1024):
         size += len(chunk)
@@ -85,8 +99,27 @@ def _check_tree(value: Any) -> None:
             raise _Refused("a string holds a lone UTF-16 surrogate")
 
 
+def _fast(raw: bytes | str) -> Any:
+    """orjson's parse when it is sure to agree with the rules; `_Refused` sends the body to the careful path."""
+    data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else bytes(raw)
+    if _LONG_DIGITS.search(data) or data.count(b"[") + data.count(b"{") > MAX_DEPTH:
+        raise _Refused("careful path")
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise _Refused("careful path") from exc
+
+
 def parse_json(raw: bytes | str) -> Any:
     """Parse JSON strictly, or raise `MalformedJson` saying what is wrong; nothing else escapes."""
+    try:
+        return _fast(raw)
+    except _Refused:
+        return careful_parse(raw)
+
+
+def careful_parse(raw: bytes | str) -> Any:
+    """`parse_json` by the standard library's decoder alone, every rule checked by a hook (the reference)."""
     try:
         text = raw.decode("utf-8") if isinstance(raw, bytes | bytearray) else raw
         value = json.loads(text, parse_constant=_constant, parse_int=_integer, parse_float=_float)
@@ -104,8 +137,9 @@ def parse_json(raw: bytes | str) -> Any:
 
 def dumps(value: Any, *, compact: bool = True) -> str:
     """JSON text with Unicode kept as is; refuses NaN and Infinity, so output is always JSON."""
-    separators = (",", ":") if compact else (", ", ": ")
-    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=separators)
+    if compact:
+        return dumps_bytes(value).decode("utf-8")
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(", ", ": "))
 
 
 def json_response(value: Any, status: int = 200, *, headers: dict | None = None) -> web.Response:

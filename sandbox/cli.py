@@ -186,6 +186,19 @@ def _about_database(exc: BaseException, db: str) -> bool:
     return named is not None and Path(named).resolve() in (target, *target.parents)
 
 
+def _loop_factory():
+    """uvloop's event loop where it is installed (not on Windows), else asyncio's own.
+
+    uvloop's transports and scheduling are compiled, which takes a share of every request's CPU
+    (bench/README.md); nothing in the sandbox depends on which loop runs it.
+    """
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
+
+
 def run_serve(args: argparse.Namespace) -> int:
     """Load and check the configuration, then serve until a signal; exit 2 on a configuration error."""
     from sandbox import logs
@@ -202,7 +215,8 @@ def run_serve(args: argparse.Namespace) -> int:
         return 2
     logs.configure(args.log_format, bool(args.quiet))
     try:
-        asyncio.run(serve(settings))
+        with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+            runner.run(serve(settings))
     except KeyboardInterrupt:  # interrupted while still starting, before the handlers were installed
         return 130
     except StartError as exc:

@@ -44,19 +44,19 @@ class Ids:
         return _FAKER
 
     def hex(self, length: int) -> str:
-        return "".join(self.rng.choice("0123456789abcdef") for _ in range(length))
+        return "".join(self.rng.choices("0123456789abcdef", k=length))
 
     def alnum(self, length: int) -> str:
-        return "".join(self.rng.choice(string.ascii_lowercase + string.digits) for _ in range(length))
+        return "".join(self.rng.choices(string.ascii_lowercase + string.digits, k=length))
 
     def digits(self, length: int) -> str:
-        return "".join(self.rng.choice(string.digits) for _ in range(length))
+        return "".join(self.rng.choices(string.digits, k=length))
 
     def base58(self, length: int) -> str:
-        return "".join(self.rng.choice(_BASE58) for _ in range(length))
+        return "".join(self.rng.choices(_BASE58, k=length))
 
     def base32(self, length: int) -> str:
-        return "".join(self.rng.choice(_BASE32) for _ in range(length))
+        return "".join(self.rng.choices(_BASE32, k=length))
 
     def uuid(self) -> str:
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))

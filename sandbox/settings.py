@@ -81,7 +81,10 @@ class Settings(BaseModel):
     providers: dict[str, ProviderSettings] = Field(default_factory=dict)
 
     def provider(self, name: str) -> ProviderSettings:
-        return self.providers.setdefault(name, ProviderSettings())
+        found = self.providers.get(name)   # not setdefault: that builds a model on every call
+        if found is None:
+            found = self.providers[name] = ProviderSettings()
+        return found
 
     @field_validator("webhook_allow", mode="before")
     @classmethod

@@ -15,8 +15,9 @@ from hypothesis import given, seed, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from sandbox.bodies import MAX_DEPTH, dumps, parse_json
+from sandbox.bodies import MAX_DEPTH, careful_parse, dumps, parse_json
 from sandbox.errors import MalformedJson, ValidationFailed
+from sandbox.jsontext import loads
 from sandbox.validation import ascii_int, parse_query, query_int, query_text
 
 SEED = 20261122
@@ -94,9 +95,39 @@ def test_every_holdable_value_round_trips_exactly(value):
     assert json.loads(dumps(value)) == value
 
 
+def _outcome(parse, raw):
+    try:
+        return "value", parse(raw)
+    except MalformedJson as exc:
+        return "refused", exc.message
+
+
+@seed(SEED)
+@PROPERTY
+@given(raw=TEXTS | st.lists(st.sampled_from(['"', '9' * 19, '1' * 25, '[', ']', '{"a":', '}', ',', '0.5', 'NaN', '"\\ud800"',
+                                           '[1]', '"홍"', '\\', '1e400', ' ']), max_size=80)
+       .map(lambda parts: "".join(parts).encode()))
+def test_the_fast_reader_agrees_with_the_careful_one(raw):
+    """orjson's path takes exactly what the standard library's careful path takes, and refuses with its words."""
+    fast, careful = _outcome(parse_json, raw), _outcome(careful_parse, raw)
+    assert fast == careful
+    if fast[0] == "value":
+        assert type(fast[1]) is type(careful[1])
+
+
+def test_long_integers_stay_exact_both_ways():
+    """Integers up to 100 digits are taken, stored and read back as integers, not floats."""
+    for number in (2**63, 2**64 + 1, -(10**40), int("9" * 100)):
+        document = {"n": number, "list": [number, None]}
+        assert parse_json(dumps(document).encode()) == document
+        assert loads(dumps(document)) == document
+        assert type(loads(dumps(document))["n"]) is int
+
+
 def test_writer_refuses_nan():
-    """The writer never emits a NaN (it would not be JSON)."""
-    for bad in (float("nan"), float("inf"), {"x": [float("-inf")]}):
+    """The writer never emits a NaN (it would not be JSON), also beside a null in the same document."""
+    for bad in (float("nan"), float("inf"), {"x": [float("-inf")]}, {"a": None, "b": [1.5, float("nan")]},
+                (None, float("inf"))):
         try:
             dumps(bad)
         except ValueError:

@@ -16,7 +16,6 @@ Deleting a world cancels its attempts in flight and nothing of it is claimed aga
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -32,6 +31,7 @@ from sandbox.delivery.destinations import DestinationPolicy, DestinationRefused,
 from sandbox.delivery.faults import log_fault, take_webhook_rules, tampered, with_unknown_fields
 from sandbox.delivery.outbox import insert_copy, release_held
 from sandbox.delivery.policy import RetryPolicy, WebhookDialect
+from sandbox.jsontext import loads
 from sandbox.logs import log_attempt
 from sandbox.signing import wrong_secret
 from sandbox.store import Store, UnitOfWork
@@ -235,7 +235,7 @@ class Dispatcher:
 
     async def _contract_ok(self, world: World, item: Claimed) -> bool:
         name = self.targets[item.provider].dialect.contract_name(item.event_type)
-        issues = self.contracts.errors(item.provider, "webhooks", name, json.loads(item.body))
+        issues = self.contracts.errors(item.provider, "webhooks", name, loads(item.body))
         if issues:
             await self.store.commit(_mark_violation, item, [i.as_dict() for i in issues], world.clock.now_ms(),
                                     world=world.id)
@@ -327,7 +327,7 @@ def _claim_due(uow: UnitOfWork, world: str, now_ms: int, limit: int) -> tuple[li
         if r["intent_id"] and r["intent_id"] not in refs:
             refs[r["intent_id"]] = uow.intents.external_ref(r["provider"], r["intent_id"])
     claimed = [Claimed(r["id"], r["event_id"], r["provider"], r["intent_id"], refs.get(r["intent_id"]), r["event_type"],
-                       r["body"], r["url"], r["secret"], r["trigger"], r["attempts"] + 1, json.loads(r["faults"]),
+                       r["body"], r["url"], r["secret"], r["trigger"], r["attempts"] + 1, loads(r["faults"]),
                        world=world) for r in rows]
     # Rules limited to an attempt number are taken here, in the claim's transaction, so an attempt
     # costs no extra round trip to the store when (as usually) there are none.

@@ -11,12 +11,12 @@ deliveries or calls it has left; 0 means until deleted.
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from sandbox.jsontext import loads
 from sandbox.store import UnitOfWork, dumps
 
 #: Control-API bounds (SPEC §10): counts up to a million, delays up to a week.
@@ -183,7 +183,7 @@ def with_unknown_fields(body: bytes) -> bytes:
     Added at the top level and inside a `data` object when there is one, so a receiver that
     validates either level strictly is caught. The result is signed as is: it is a valid event.
     """
-    value = json.loads(body)
+    value = loads(body)
     if not isinstance(value, dict):
         return body
     extra = {"note": "a field this receiver has never seen", "added_in": "a later API version"}
@@ -199,7 +199,7 @@ def tampered(body: bytes, amount_path: tuple[str, ...]) -> bytes:
     Decimal strings stay decimal strings with the same places ("10.00" → "100.00"); numbers stay
     numbers. A body without that member gains it, so the bytes always differ from what was signed.
     """
-    value = json.loads(body)
+    value = loads(body)
     holder = value
     for key in amount_path[:-1]:
         holder = holder.get(key) if isinstance(holder, dict) else None

@@ -8,10 +8,10 @@ the applied actions ride along on the delivery row, where signing-time ones take
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from sandbox.delivery.faults import log_fault, take_webhook_rules
+from sandbox.jsontext import loads
 from sandbox.store import UnitOfWork, dumps
 
 #: A `reorder`-held delivery waits for a later event of its intent, but never longer than this
@@ -74,7 +74,7 @@ def insert_copy(uow: UnitOfWork, delivery_id: int, due_ms: int | None, now_ms: i
     """One more delivery of a delivery's event (an attempt-level `duplicate`), trigger `duplicate`."""
     row = uow.deliveries.get(delivery_id)
     event = Outgoing(row["provider"], row["event_id"], "", {}, row["intent_id"], url=row["url"], secret=row["secret"])
-    return _insert_delivery(uow, event, status, "duplicate", due_ms, json.loads(row["faults"]), now_ms)
+    return _insert_delivery(uow, event, status, "duplicate", due_ms, loads(row["faults"]), now_ms)
 
 
 def stage(uow: UnitOfWork, event: Outgoing, faults: list[str], now_ms: int) -> int:

@@ -14,7 +14,6 @@ arrives correctly signed after a badly signed first attempt authenticates the ev
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Any
 
 from aiohttp import web
@@ -25,6 +24,7 @@ from sandbox.clock import from_ms, iso, parse_iso, to_ms
 from sandbox.delivery.faults import FaultRule, log_fault, take_receiver_rule
 from sandbox.engine import Sandbox
 from sandbox.errors import MalformedJson, NotFound, ValidationFailed
+from sandbox.jsontext import loads
 from sandbox.keys import sandbox_for
 from sandbox.store import UnitOfWork
 from sandbox.validation import parse_query, query_int, query_text
@@ -107,7 +107,7 @@ def _receipt(row: Any) -> dict:
         "signature_valid": None if row["signature_valid"] is None else bool(row["signature_valid"]),
         "received_at": iso(from_ms(row["received_ms"])), "last_received_at": iso(from_ms(row["last_ms"])),
         "deliveries": row["count"], "duplicates": row["count"] - 1,
-        "headers": json.loads(row["headers"]), "body": json.loads(row["body"]), "raw_body": row["body"],
+        "headers": loads(row["headers"]), "body": loads(row["body"]), "raw_body": row["body"],
     }
 
 

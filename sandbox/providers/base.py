@@ -22,7 +22,6 @@ Changes to credentials, endpoints and fault rules go through their services (`sb
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -43,6 +42,7 @@ from sandbox.grading.sample import GradeProfile
 from sandbox.idempotency import encode, run_once
 from sandbox.ids import Ids
 from sandbox.jobs import Job
+from sandbox.jsontext import loads
 from sandbox.keys import sandbox_for
 from sandbox.scenarios import Scenario, UnknownScenario, combine
 from sandbox.signing import equal
@@ -336,7 +336,7 @@ class Provider:
         """A JSON answer; with `--strict`, one that breaks its own response contract is a sandbox bug (500)."""
         sb = _sandbox(where)
         if sb.settings.strict and contract is not None:
-            instance = json.loads(raw) if body is None and raw is not None else body
+            instance = loads(raw) if body is None and raw is not None else body
             issues = sb.contracts.errors(self.name, "responses", contract, instance)
             if issues:
                 log.error("response violates %s/responses/%s: %s", self.name, contract, issues)

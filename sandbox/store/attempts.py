@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from sandbox.store.base import Table, dumps
+from sandbox.store.base import Table, dumps, loads
 
 
 def attempt_dict(a: Any) -> dict:
     """An attempt row as the control API shows it."""
     return {
         "id": a["id"], "delivery_id": a["delivery_id"], "event_id": a["event_id"], "n": a["n"], "trigger": a["trigger"],
-        "url": a["url"], "request_headers": json.loads(a["request_headers"]), "request_body": a["request_body"],
+        "url": a["url"], "request_headers": loads(a["request_headers"]), "request_body": a["request_body"],
         "signature_input": a["signature_input"], "status": a["status"], "response_body": a["response_body"],
-        "duration_ms": a["duration_ms"], "error": a["error"], "faults": json.loads(a["faults"]), "at_ms": a["at_ms"],
+        "duration_ms": a["duration_ms"], "error": a["error"], "faults": loads(a["faults"]), "at_ms": a["at_ms"],
         "replica": a["replica"],
     }
 
@@ -32,7 +31,7 @@ class Attempts(Table):
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (self.uow.world, delivery_id, event_id, n, record["trigger"], record["url"], dumps(record["headers"]), body,
              record["signature_input"], record["status"], record["response"], record["duration_ms"], record["error"],
-             json.dumps(record["faults"]), self.uow.replica or None, now_ms),
+             dumps(record["faults"]), self.uow.replica or None, now_ms),
         )
 
     def of_delivery(self, delivery_id: int) -> list[dict]:

@@ -7,19 +7,17 @@ connection.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
+
+from sandbox.jsontext import dumps, loads
 
 if TYPE_CHECKING:
     from sandbox.store.uow import UnitOfWork
 
-
-def dumps(value: Any) -> str:
-    """Compact JSON that keeps Unicode as is (홍길동 stays 홍길동 in the database and on the wire).
-
-    NaN and Infinity are refused: SQLite's JSON functions cannot read a row that holds them.
-    """
-    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+#: Stored documents are compact JSON that keeps Unicode as is (홍길동 stays 홍길동 in the database and
+#: on the wire); NaN and Infinity are refused, since SQLite's JSON functions cannot read a row that
+#: holds them. Table modules import the codec from here.
+__all__ = ["Table", "dumps", "loads", "where"]
 
 
 def where(*conditions: tuple[str, Any]) -> tuple[str, list]:

@@ -6,11 +6,10 @@ A row that becomes due marks the unit of work, so the store wakes the dispatcher
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection
 from typing import Any
 
-from sandbox.store.base import Table, where
+from sandbox.store.base import Table, dumps, loads, where
 from sandbox.store.replicas import not_claimed_by
 
 
@@ -25,7 +24,7 @@ class Deliveries(Table):
         row = self.uow.one(
             "INSERT INTO deliveries (world, event_id, provider, intent_id, url, secret, status, trigger, next_ms, faults,"
             " created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            (self.uow.world, event_id, provider, intent_id, url, secret, status, trigger, next_ms, json.dumps(faults), now_ms, now_ms),
+            (self.uow.world, event_id, provider, intent_id, url, secret, status, trigger, next_ms, dumps(faults), now_ms, now_ms),
         )
         self.uow.queue_delivery(next_ms if status == "pending" else None)
         return row["id"]
@@ -129,6 +128,6 @@ class Deliveries(Table):
             "id": r["id"], "event_id": r["event_id"], "provider": r["provider"], "intent_id": r["intent_id"],
             "url": r["url"], "status": r["status"], "trigger": r["trigger"],
             "attempts": self.uow.attempts.of_delivery(r["id"]),
-            "next_ms": r["next_ms"], "faults": json.loads(r["faults"]), "last_error": r["last_error"],
+            "next_ms": r["next_ms"], "faults": loads(r["faults"]), "last_error": r["last_error"],
             "created_ms": r["created_ms"], "updated_ms": r["updated_ms"],
         } for r in rows]

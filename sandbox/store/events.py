@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from sandbox.store.base import Table, where
+from sandbox.store.base import Table, loads, where
 
 
 class Events(Table):
@@ -28,4 +27,4 @@ class Events(Table):
         clause, params = where(("world = ?", self.uow.world), ("provider = ?", provider), ("intent_id = ?", intent_id), ("type = ?", type_))
         rows = self.uow.all(f"SELECT * FROM events {clause} ORDER BY seq DESC LIMIT ?", (*params, limit))
         return [{"id": r["id"], "provider": r["provider"], "intent_id": r["intent_id"], "type": r["type"],
-                 "created_ms": r["created_ms"], "body": json.loads(r["body"])} for r in rows]
+                 "created_ms": r["created_ms"], "body": loads(r["body"])} for r in rows]

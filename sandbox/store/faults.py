@@ -8,17 +8,16 @@ rule as posted; `sandbox.delivery.faults` turns them into models.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from sandbox.store.base import Table, dumps
+from sandbox.store.base import Table, dumps, loads
 
 MATCH_COLUMNS = ("event_type", "intent_id", "external_ref", "method", "path")
 
 
 def _rule(row: Any) -> dict:
     return {"id": row["id"], "provider": row["provider"], "match": {c: row[c] for c in MATCH_COLUMNS},
-            "action": row["action"], "params": json.loads(row["params"]), "times": row["times"],
+            "action": row["action"], "params": loads(row["params"]), "times": row["times"],
             "attempt": row["attempt"], "remaining": row["remaining"], "source": row["source"]}
 
 
@@ -119,4 +118,4 @@ class Faults(Table):
         """Applied faults, newest first."""
         rows = self.uow.all("SELECT * FROM fault_log WHERE world = ? ORDER BY seq DESC LIMIT ?", (self.uow.world, limit))
         return [{"seq": r["seq"], "provider": r["provider"], "intent_id": r["intent_id"], "at_ms": r["at_ms"],
-                 **json.loads(r["data"])} for r in rows]
+                 **loads(r["data"])} for r in rows]

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
-
-from sandbox.store.base import Table, dumps, where
+from sandbox.store.base import Table, dumps, loads, where
 
 
 class Grades(Table):
@@ -22,10 +20,10 @@ class Grades(Table):
     def get(self, grade_id: str) -> dict | None:
         """One kept report, or None."""
         row = self.uow.one("SELECT report FROM grades WHERE id = ? AND world = ?", (grade_id, self.uow.world))
-        return json.loads(row["report"]) if row else None
+        return loads(row["report"]) if row else None
 
     def list(self, provider: str | None, limit: int) -> list[dict]:
         """Kept reports, newest first."""
         clause, params = where(("world = ?", self.uow.world), ("provider = ?", provider))
         rows = self.uow.all(f"SELECT report FROM grades {clause} ORDER BY seq DESC LIMIT ?", (*params, limit))
-        return [json.loads(row["report"]) for row in rows]
+        return [loads(row["report"]) for row in rows]

@@ -10,12 +10,11 @@ a deposit address and memo, the link a payment belongs to) go through `intent_ke
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sandbox.store.base import Table, dumps, where
+from sandbox.store.base import Table, dumps, loads, where
 
 
 @dataclass(slots=True)
@@ -38,7 +37,7 @@ class IntentRow:
     def from_row(cls, row: Any) -> IntentRow:
         """The row as read from `intents`."""
         return cls(row["provider"], row["id"], row["external_ref"], row["status"], row["scenario"],
-                   json.loads(row["data"]), row["created_ms"], row["updated_ms"], row["seq"], row["account"],
+                   loads(row["data"]), row["created_ms"], row["updated_ms"], row["seq"], row["account"],
                    row["kind"])
 
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
-from sandbox.store.base import Table, dumps
+from sandbox.store.base import Table, dumps, loads
 from sandbox.store.replicas import not_claimed_by
 
 
@@ -48,7 +47,7 @@ class Jobs(Table):
                             f" ORDER BY due_ms, id LIMIT ?{self.uow.skip_locked()}", (self.uow.world, now_ms, limit))
         if rows:
             self.uow.many("UPDATE jobs SET claimed_by = ? WHERE id = ?", [(self.uow.replica, r["id"]) for r in rows])
-        return [Job(r["id"], r["provider"], r["intent_id"], r["kind"], r["due_ms"], json.loads(r["payload"]))
+        return [Job(r["id"], r["provider"], r["intent_id"], r["kind"], r["due_ms"], loads(r["payload"]))
                 for r in rows]
 
     def release(self, alive: tuple[str, ...]) -> dict[str, int]:

@@ -8,10 +8,9 @@ unique across worlds) say so with `shared=True`.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from sandbox.store.base import Table, dumps
+from sandbox.store.base import Table, dumps, loads
 
 DEFAULT_WORLD = "default"
 
@@ -28,7 +27,7 @@ class Meta(Table):
     def get(self, key: str, default: Any = None, *, shared: bool = False) -> Any:
         """The value stored under `key`, or `default`."""
         row = self.uow.one(f"SELECT value FROM meta WHERE key = ?{self.uow.for_update}", (self._key(key, shared),))
-        return json.loads(row["value"]) if row else default
+        return loads(row["value"]) if row else default
 
     def set(self, key: str, value: Any, *, shared: bool = False) -> None:
         """Store `value` under `key`, replacing what was there."""
@@ -41,7 +40,7 @@ class Meta(Table):
         row = self.uow.one("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE"
                            " SET value = CAST(CAST(meta.value AS INTEGER) + 1 AS TEXT) RETURNING value",
                            (self._key(key, shared), dumps(start)))
-        return json.loads(row["value"])
+        return loads(row["value"])
 
     def delete(self, key: str, *, shared: bool = False) -> None:
         """Forget `key` (nothing happens if it is not there)."""

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
-
-from sandbox.store.base import Table, dumps
+from sandbox.store.base import Table, dumps, loads
 
 
 class Sessions(Table):
@@ -25,4 +23,4 @@ class Sessions(Table):
                            (token, provider, self.uow.world))
         if row is None:
             return None
-        return {**json.loads(row["data"]), "_expires_ms": row["expires_ms"]}
+        return {**loads(row["data"]), "_expires_ms": row["expires_ms"]}

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
-
-from sandbox.store.base import Table, dumps
+from sandbox.store.base import Table, dumps, loads
 
 
 class Timeline(Table):
@@ -21,4 +19,4 @@ class Timeline(Table):
         """The intent's entries in order, each `{"seq", "kind", "at_ms", **data}`."""
         rows = self.uow.all("SELECT * FROM timeline WHERE world = ? AND provider = ? AND intent_id = ? ORDER BY seq",
                             (self.uow.world, provider, intent_id))
-        return [{"seq": r["seq"], "kind": r["kind"], "at_ms": r["at_ms"], **json.loads(r["data"])} for r in rows]
+        return [{"seq": r["seq"], "kind": r["kind"], "at_ms": r["at_ms"], **loads(r["data"])} for r in rows]

@@ -13,13 +13,12 @@ each caller's care.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from functools import cached_property
 from typing import Any
 
 from sandbox.store.attempts import Attempts
-from sandbox.store.base import dumps
+from sandbox.store.base import dumps, loads
 from sandbox.store.deliveries import Deliveries
 from sandbox.store.events import Events
 from sandbox.store.faults import Faults
@@ -225,7 +224,7 @@ class UnitOfWork:
     def world_record(self) -> dict | None:
         """This world's stored record, or None (never created, or deleted)."""
         row = self.one("SELECT record FROM worlds WHERE id = ?", (self.world,))
-        return json.loads(row["record"]) if row else None
+        return loads(row["record"]) if row else None
 
     def world_ids(self) -> list[str]:
         """The ids of every stored world."""
@@ -233,4 +232,4 @@ class UnitOfWork:
 
     def world_records(self) -> list[dict]:
         """Every stored world record, oldest first."""
-        return [json.loads(row["record"]) for row in self.all("SELECT record FROM worlds ORDER BY created_ms, id")]
+        return [loads(row["record"]) for row in self.all("SELECT record FROM worlds ORDER BY created_ms, id")]

@@ -1,0 +1,65 @@
+"""The one JSON codec: every stored document, answer and webhook body is written and read here.
+
+orjson does the work (the create path spent about an eighth of its CPU in the standard library's
+encoder), with the standard library's output and semantics kept exactly:
+
+- **Writing**: compact separators, Unicode kept as is (홍길동 stays 홍길동). NaN and Infinity are
+  refused with `ValueError` like `json.dumps(allow_nan=False)`: orjson would write them as `null`,
+  so a document whose output holds a `null` is searched for a non-finite float before it is
+  returned. Whatever orjson cannot take (integers beyond 64 bits, which the strict reader allows
+  up to 100 digits) goes through the standard library, which gives the same text.
+- **Reading**: orjson turns integers beyond 64 bits into floats, so any text with a run of 19 or
+  more digits is read by the standard library instead, which keeps them exact.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+import orjson
+
+_OPTIONS = orjson.OPT_NON_STR_KEYS
+_LONG_DIGITS = re.compile(rb"\d{19}")
+_LONG_DIGITS_TEXT = re.compile(r"\d{19}")
+
+
+def _refuse_non_finite(value: Any) -> None:
+    """`ValueError` if a float in `value` is NaN or infinite (containers are walked, leaves only looked at)."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        for item in node.values() if type(node) is dict else node:
+            kind = type(item)
+            if kind is str or item is None:
+                continue
+            if kind is dict or kind is list or kind is tuple:
+                stack.append(item)
+            elif isinstance(item, float) and not math.isfinite(item):
+                raise ValueError("Out of range float values are not JSON compliant")
+
+
+def dumps_bytes(value: Any) -> bytes:
+    """Compact UTF-8 JSON bytes, Unicode kept as is; NaN and Infinity raise `ValueError`."""
+    try:
+        encoded = orjson.dumps(value, option=_OPTIONS)
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+    if b"null" in encoded:
+        _refuse_non_finite(value if isinstance(value, dict | list | tuple) else [value])
+    return encoded
+
+
+def dumps(value: Any) -> str:
+    """`dumps_bytes` as text (for TEXT columns)."""
+    return dumps_bytes(value).decode("utf-8")
+
+
+def loads(text: str | bytes | bytearray | memoryview) -> Any:
+    """A JSON document this process or its database wrote (trusted: the strict reader is `bodies.parse_json`)."""
+    long_digits = _LONG_DIGITS_TEXT if isinstance(text, str) else _LONG_DIGITS
+    if long_digits.search(text):
+        return json.loads(text if isinstance(text, str | bytes | bytearray) else bytes(text))
+    return orjson.loads(text)

@@ -1,0 +1,57 @@
+"""SQLite checkpoints run on their own thread, not inside a COMMIT, and lose nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import threading
+import time
+
+from sandbox.store import Store, sqlite
+
+
+def _add_intents(uow, start: int, count: int) -> None:
+    for n in range(start, start + count):
+        uow.intents.insert("liqx", f"lqi_{n}", f"ref-{n}", "CREATED", None, {"n": n, "pad": "x" * 500}, 0)
+
+
+async def _until(predicate, timeout: float = 10.0) -> bool:
+    """Real-time polling for a background thread's effect (no sandbox time is involved)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        await asyncio.sleep(0.02)
+    return predicate()
+
+
+async def test_commits_leave_checkpoints_to_the_background_thread(tmp_path, monkeypatch):
+    """The store's connection never checkpoints by itself; the checkpointer copies the WAL into the file."""
+    monkeypatch.setattr(sqlite, "CHECKPOINT_EVERY_S", 0.05)
+    path = tmp_path / "ckpt.db"
+    store = await Store.open(str(path))
+    try:
+        assert await store.read(lambda uow: uow.one("PRAGMA wal_autocheckpoint")[0]) == 0
+        size_before = os.path.getsize(path)
+        for start in range(0, 600, 100):
+            await store.commit(_add_intents, start, 100)
+        # 600 rows of half a kilobyte are several hundred kilobytes: only a checkpoint puts them in the file.
+        assert await _until(lambda: os.path.getsize(path) > size_before + 200_000)
+        # Every committed row is readable through a fresh connection, WAL and file together.
+        with sqlite3.connect(path) as other:
+            assert other.execute("SELECT COUNT(*) FROM intents").fetchone()[0] == 600
+    finally:
+        await store.close()
+    assert not any(t.name == "store-checkpoint" and t.is_alive() for t in threading.enumerate())
+
+
+async def test_a_memory_database_has_no_checkpointer():
+    """`:memory:` has no WAL file to checkpoint: no thread is started for it."""
+    store = await Store.open(":memory:")
+    try:
+        assert store._checkpointer is None
+        await store.commit(_add_intents, 0, 3)
+        assert await store.read(lambda uow: uow.one("SELECT COUNT(*) FROM intents")[0]) == 3
+    finally:
+        await store.close()
