@@ -8,8 +8,10 @@ encoder), with the standard library's output and semantics kept exactly:
   so a document whose output holds a `null` is searched for a non-finite float before it is
   returned. Whatever orjson cannot take (integers beyond 64 bits, which the strict reader allows
   up to 100 digits) goes through the standard library, which gives the same text.
-- **Reading**: orjson turns integers beyond 64 bits into floats, so any text with a run of 19 or
-  more digits is read by the standard library instead, which keeps them exact.
+- **Reading**: orjson turns integers beyond 64 bits into floats, so any text where a run of 19 or
+  more digits could be a number (it follows `:`, `,`, `[`, `-`, white space or nothing) is read by
+  the standard library instead, which keeps it exact. Digits inside a string (`"evt_0000…"`)
+  follow a letter or a quote, and orjson reads strings exactly.
 """
 
 from __future__ import annotations
@@ -22,8 +24,8 @@ from typing import Any
 import orjson
 
 _OPTIONS = orjson.OPT_NON_STR_KEYS
-_LONG_DIGITS = re.compile(rb"\d{19}")
-_LONG_DIGITS_TEXT = re.compile(r"\d{19}")
+_LONG_DIGITS = re.compile(rb"(?:^|(?<=[:,\[\s-]))\d{19}")
+_LONG_DIGITS_TEXT = re.compile(r"(?:^|(?<=[:,\[\s-]))\d{19}")
 
 
 def _refuse_non_finite(value: Any) -> None:

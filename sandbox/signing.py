@@ -9,13 +9,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-_ALGORITHMS = {"sha256": hashlib.sha256, "sha1": hashlib.sha1}
+_ALGORITHMS = ("sha256", "sha1")
 
 
 def hmac_hex(secret: str | bytes, message: bytes, algorithm: str = "sha256") -> str:
-    """Lowercase hex HMAC of `message` under `secret`."""
+    """Lowercase hex HMAC of `message` under `secret` (`hmac.digest`: OpenSSL's one-shot HMAC, no Python object)."""
+    if algorithm not in _ALGORITHMS:
+        raise KeyError(algorithm)
     key = secret.encode("utf-8") if isinstance(secret, str) else secret
-    return hmac.new(key, message, _ALGORITHMS[algorithm]).hexdigest()
+    return hmac.digest(key, message, algorithm).hex()
 
 
 def equal(a: str | bytes, b: str | bytes) -> bool:

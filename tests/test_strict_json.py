@@ -93,6 +93,7 @@ def test_every_holdable_value_round_trips_exactly(value):
     """What the writer emits, the reader takes back unchanged (Unicode kept)."""
     assert parse_json(dumps(value).encode("utf-8")) == value
     assert json.loads(dumps(value)) == value
+    assert loads(dumps(value)) == value == loads(dumps(value).encode("utf-8"))
 
 
 def _outcome(parse, raw):

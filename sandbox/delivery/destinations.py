@@ -18,6 +18,7 @@ checked before the request. A refusal is a failed attempt whose error says why.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import socket
 from collections.abc import Iterable
@@ -91,8 +92,12 @@ class DestinationPolicy:
             return None
         return f"{host} ({ip}) is not in SANDBOX_WEBHOOK_ALLOW"
 
+    @functools.lru_cache(maxsize=1024)   # noqa: B019 (policies live as long as the server; the answer depends only on the URL)
     def refuse_url(self, url: str) -> str | None:
-        """Why `url` is refused before any DNS lookup (scheme, shape, IP literals), or None."""
+        """Why `url` is refused before any DNS lookup (scheme, shape, IP literals), or None.
+
+        Asked before every attempt, with the same few URLs: the answers are kept (the policy is frozen).
+        """
         if len(url) > MAX_URL:
             return f"is longer than {MAX_URL} characters"
         try:

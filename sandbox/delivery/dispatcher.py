@@ -16,6 +16,7 @@ Deleting a world cancels its attempts in flight and nothing of it is claimed aga
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -127,7 +128,9 @@ class Dispatcher:
             self.schedule.note(world_id, due_ms)
         connector = aiohttp.TCPConnector(limit=self.max_in_flight, limit_per_host=0, force_close=False,
                                          resolver=PolicyResolver(self.destinations))
-        self._session = aiohttp.ClientSession(connector=connector, auto_decompress=False)
+        # A provider keeps no cookies a receiver sets (and filtering them cost every attempt).
+        self._session = aiohttp.ClientSession(connector=connector, auto_decompress=False,
+                                              cookie_jar=aiohttp.DummyCookieJar())
         self._loop_task = asyncio.create_task(self._run(), name="dispatcher")
 
     async def stop(self, grace_s: float = 5.0) -> None:
@@ -276,7 +279,7 @@ class Dispatcher:
             return record
         started = time.perf_counter()
         try:
-            timeout = aiohttp.ClientTimeout(total=timeout_s)
+            timeout = _timeout(timeout_s)
             async with self._session.post(url, data=body, headers=headers, allow_redirects=False,
                                           timeout=timeout) as response:
                 record["status"] = response.status
@@ -315,6 +318,12 @@ class Dispatcher:
 
 def _next_due_by_world(uow: UnitOfWork) -> dict[str, int]:
     return uow.deliveries.next_due_by_world()
+
+
+@functools.lru_cache(maxsize=64)
+def _timeout(total_s: float) -> aiohttp.ClientTimeout:
+    """One `ClientTimeout` per distinct total (an attempt's timeout comes from a handful of policies)."""
+    return aiohttp.ClientTimeout(total=total_s)
 
 
 def _claim_due(uow: UnitOfWork, world: str, now_ms: int, limit: int) -> tuple[list[Claimed], int | None]:
