@@ -35,7 +35,7 @@ from sandbox.leases import Leases
 from sandbox.scenarios import Scenario, Scenarios
 from sandbox.services.accounts import Accounts
 from sandbox.services.fault_rules import FaultRules
-from sandbox.services.lifecycle import WorldLifecycle
+from sandbox.services.lifecycle import WorldLifecycle, seeding
 from sandbox.settings import Settings
 from sandbox.store import Store
 from sandbox.worlds import DEFAULT, World, Worlds
@@ -107,8 +107,7 @@ class Services(Shared):
         """Load the default world's accounts, let providers make their bookkeeping, restore worlds, start workers."""
         await self.lifecycle.load_default()
         default = self.view()
-        for provider in self.providers.values():
-            await provider.on_start(default)
+        await default.store.commit(seeding(self.providers.values(), default))
         await self.lifecycle.restore()
         await self.fault_rules.load()
         await self.leases.start()

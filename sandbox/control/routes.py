@@ -30,6 +30,7 @@ from sandbox.errors import NotFound, ValidationFailed
 from sandbox.keys import ACCOUNTS, FAULT_RULES, LIFECYCLE, sandbox_for, world_of
 from sandbox.partner.receiver import set_behaviour
 from sandbox.partner.site import SIMULATOR_PAGES
+from sandbox.services.lifecycle import seeding
 from sandbox.store import UnitOfWork, masked
 from sandbox.validation import parse_query, query_int, query_text, read_model, takes_query
 
@@ -106,9 +107,7 @@ async def reset_state(request: web.Request) -> web.Response:
         _provider(sb, provider)
     await sb.store.commit(_reset, provider)
     await request.config_dict[ACCOUNTS].forget_endpoints(sb.world, provider)
-    for name, p in sb.providers.items():
-        if provider in (None, name):
-            await p.on_start(sb)
+    await sb.store.commit(seeding([p for name, p in sb.providers.items() if provider in (None, name)], sb))
     await request.config_dict[FAULT_RULES].refresh(sb.world)
     return _json({"reset": provider or "all"})
 

@@ -454,8 +454,9 @@ class Provider:
         """The control API's transition, in the provider's own status words."""
         return await self.commit(where, self.force, self.ctx(where), object_id, to)
 
-    async def on_start(self, where: Where) -> None:
-        """Make what the provider keeps besides intents (on start and after a reset)."""
+    def seed(self, db: Any, ctx: Ctx) -> None:
+        """Make what the provider keeps besides intents, inside the caller's transaction (on start, in
+        a new world, after a reset; see `sandbox.services.lifecycle.seeding`). Nothing by default."""
 
     async def receiver_secrets(self, where: Where, body: dict) -> list[str]:
         """The secrets the built-in receiver accepts for a body: the endpoint's."""

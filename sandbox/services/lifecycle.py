@@ -14,7 +14,7 @@ first (its credentials and id resolve to nothing at once), stops its work, then 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from sandbox.clock import Clock, parse_iso
@@ -98,10 +98,9 @@ class WorldLifecycle:
             self._accounts.copy_account(world, account_of)
             world.signature_clock = account_of.signature_clock
             world.clock.set(now=account_of.clock.now(), time_scale=account_of.clock.time_scale)
-        await save_world(self._store, world)
-        view = self._view(world)
-        for provider in self._providers.values():
-            await provider.on_start(view)
+        seed = seeding(self._providers.values(), self._view(world))
+        await self._store.commit(_create_world, world.record(), world.created_ms, world.expires_ms, seed,
+                                 world=world_id)
         self._adopt(world)
         return world
 
@@ -206,6 +205,24 @@ class WorldLifecycle:
                 await asyncio.wait_for(self._expiry_wake.wait(), timeout)
             except TimeoutError:
                 pass
+
+
+def seeding(providers: Iterable[Provider], where: Any) -> Callable[[Any], None]:
+    """One unit of work running every provider's `seed` for `where`'s world: a new world is made in
+    one transaction (its record and every provider's bookkeeping together)."""
+    work = [(provider.seed, provider.ctx(where)) for provider in providers]
+
+    def seed_all(db: Any) -> None:
+        for seed, ctx in work:
+            seed(db, ctx)
+    return seed_all
+
+
+def _create_world(uow: UnitOfWork, record: dict, created_ms: int, expires_ms: int | None,
+                  seed: Callable[[UnitOfWork], None]) -> None:
+    """A new world's record and every provider's bookkeeping, as one transaction."""
+    uow.save_world(record, created_ms, expires_ms)
+    seed(uow)
 
 
 def _delete_world(uow: UnitOfWork) -> None:

@@ -53,9 +53,9 @@ class Inqud(Provider):
         return {"project_id": self.credential(where, "project_id"),
                 "merchant_domain": urlparse(self.base_url(where)).netloc}
 
-    async def on_start(self, where: Where) -> None:
+    def seed(self, db, ctx) -> None:
         """Make the project settings on first start (and after a reset)."""
-        await self.commit(where, projects.load)
+        projects.load(db)
 
     def describe_more(self, where: Where) -> dict:
         """The endpoints of the sandbox's project and the widget script."""

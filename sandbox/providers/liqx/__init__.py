@@ -43,9 +43,9 @@ class Liqx(Provider):
         """A failed payout preflight (422) still made an intent: its id rides in the error."""
         return answer.get("intent_id") or (answer.get("error") or {}).get("intent_id")
 
-    async def on_start(self, where: Where) -> None:
-        """The five mapped users, made once per database."""
-        await self.commit(where, models.seed_users, self.ctx(where).ids)
+    def seed(self, db, ctx) -> None:
+        """The five mapped users, made once per world."""
+        models.seed_users(db, ctx.ids)
 
     def describe_more(self, where: Where) -> dict:
         """The SDK script and the payout test inputs."""
