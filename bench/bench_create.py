@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from common import closed_loop, cpu_s, free_port, load_note, percentile, spawn, stop, wait_up
+from common import closed_loop, cpu_s, free_port, load_note, percentile, spawn, stop, thread_cpu_s, wait_up
 
 BODY = {"external_ref": "", "external_user_id": "partner-user-001", "depositor_name": "홍길동",
         "amount_krw": "100000", "amount_usdt": "75.50", "user_email": "demo@example.com",
@@ -40,6 +40,8 @@ class Figures(NamedTuple):
     p99_ms: float
     cpu_ms: float
     db_cpu_ms: float
+    #: CPU ms per request of each thread of the first server (`loop`, then the store's and others').
+    threads_ms: dict = {}
 
 
 async def measure(url: str | Sequence[str], headers: dict, seconds: float, concurrency: int, unique: bool,
@@ -61,10 +63,13 @@ async def measure(url: str | Sequence[str], headers: dict, seconds: float, concu
 
     await closed_loop(one, min(1.0, seconds), concurrency)  # warm up connections and caches
     before = [cpu_s(p) for p in pids], [cpu_s(p) for p in db_pids]
+    threads_before = thread_cpu_s(pids[0])
     count, latencies = await closed_loop(one, seconds, concurrency)
     servers, database = ((sum(cpu_s(p) for p in group) - sum(start)) * 1000 / max(count, 1)
                          for group, start in zip((pids, db_pids), before, strict=True))
-    return Figures(count / seconds, percentile(latencies, 99) * 1000, servers, database)
+    threads = {name: (used - threads_before.get(name, 0.0)) * 1000 / max(count, 1)
+               for name, used in thread_cpu_s(pids[0]).items()}
+    return Figures(count / seconds, percentile(latencies, 99) * 1000, servers, database, threads)
 
 
 LOCALSTRIPE_FORM = {"amount": "7550", "currency": "usd", "payment_method_types[]": "card"}
@@ -132,9 +137,9 @@ async def main() -> None:
             async with http.get(f"http://127.0.0.1:{sandbox_port}/_sandbox/config") as response:
                 key = (await response.json())["providers"]["liqx"]["api_key"]
         json_headers = {"Content-Type": "application/json"}
-        echo_rps, echo_p99, echo_cpu, _ = await measure(f"http://127.0.0.1:{echo_port}/echo", json_headers,
+        echo_rps, echo_p99, echo_cpu, *_ = await measure(f"http://127.0.0.1:{echo_port}/echo", json_headers,
                                                      args.seconds, args.concurrency, unique=False, pid=echo.pid)
-        create_rps, create_p99, create_cpu, _ = await measure(
+        create_rps, create_p99, create_cpu, _, create_threads = await measure(
             f"http://127.0.0.1:{sandbox_port}/liqx/v1/payin-intents", {**json_headers, "Authorization": f"Bearer {key}"},
             args.seconds, args.concurrency, unique=True, pid=sandbox.pid)
     finally:
@@ -142,6 +147,9 @@ async def main() -> None:
     peer = await localstripe(args.seconds, args.concurrency, args.localstripe_prefill, args.localstripe_python)
     print(f"bare aiohttp JSON echo : {echo_rps:8.0f} req/s  p99 {echo_p99:6.1f} ms  server CPU {echo_cpu:5.3f} ms/req")
     print(f"LIQX create-intent     : {create_rps:8.0f} req/s  p99 {create_p99:6.1f} ms  server CPU {create_cpu:5.3f} ms/req")
+    split = ", ".join(f"{name} {ms:.3f}" for name, ms in sorted(create_threads.items(), key=lambda kv: -kv[1])
+                      if ms >= 0.005)
+    print(f"  create CPU by thread ms/req: {split}")
     print(f"ratio create / echo    : {create_rps / echo_rps:8.2f}   (SPEC §11 target >= 0.50; "
           f"by server CPU per request {echo_cpu / create_cpu:.2f})")
     if peer is None:

@@ -116,6 +116,21 @@ def cpu_s(pid: int) -> float:
         return float("nan")
 
 
+def thread_cpu_s(pid: int) -> dict[str, float]:
+    """User + system CPU seconds of each thread of `pid` so far, by role: the main thread (the
+    event loop) as `loop`, the others as `thread <tid>` (Linux `/proc`; empty where it is absent)."""
+    found = {}
+    for stat in Path(f"/proc/{pid}/task").glob("*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        tid = stat.parent.name
+        found["loop" if tid == str(pid) else f"thread {tid}"] = \
+            (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return found
+
+
 def with_children(pid: int) -> list[int]:
     """`pid` and its direct children (Linux `/proc`): a PostgreSQL server's postmaster and its backends."""
     children = []

@@ -1,7 +1,8 @@
 """The one JSON codec: every stored document, answer and webhook body is written and read here.
 
 orjson does the work (the create path spent about an eighth of its CPU in the standard library's
-encoder), with the standard library's output and semantics kept exactly:
+encoder), with the standard library's semantics kept (the text differs only in how some floats
+are spelled, `1e16` for `1e+16`; both read back to the same value):
 
 - **Writing**: compact separators, Unicode kept as is (홍길동 stays 홍길동). NaN and Infinity are
   refused with `ValueError` like `json.dumps(allow_nan=False)`: orjson would write them as `null`,
@@ -33,11 +34,10 @@ def _refuse_non_finite(value: Any) -> None:
     stack = [value]
     while stack:
         node = stack.pop()
-        for item in node.values() if type(node) is dict else node:
-            kind = type(item)
-            if kind is str or item is None:
+        for item in node.values() if isinstance(node, dict) else node:
+            if type(item) is str or item is None:   # most leaves: the cheapest test first
                 continue
-            if kind is dict or kind is list or kind is tuple:
+            if isinstance(item, dict | list | tuple):
                 stack.append(item)
             elif isinstance(item, float) and not math.isfinite(item):
                 raise ValueError("Out of range float values are not JSON compliant")

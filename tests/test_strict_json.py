@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import OrderedDict
 
 from hypothesis import given, seed, settings
 from hypothesis import strategies as st
@@ -125,10 +126,14 @@ def test_long_integers_stay_exact_both_ways():
         assert type(loads(dumps(document))["n"]) is int
 
 
+class _List(list):
+    """A list subclass: the writer's NaN search must look into it too."""
+
+
 def test_writer_refuses_nan():
     """The writer never emits a NaN (it would not be JSON), also beside a null in the same document."""
     for bad in (float("nan"), float("inf"), {"x": [float("-inf")]}, {"a": None, "b": [1.5, float("nan")]},
-                (None, float("inf"))):
+                (None, float("inf")), OrderedDict(a=None, b=float("nan")), {"x": _List([None, float("inf")])}):
         try:
             dumps(bad)
         except ValueError:
