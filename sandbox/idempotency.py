@@ -27,7 +27,7 @@ def run_once(uow: UnitOfWork, provider: str, key: str | None, raw_body: bytes,
 
     Returns `(status, body bytes, replayed)`.
     """
-    request_hash = hashlib.sha256(raw_body).hexdigest()
+    request_hash = hashlib.sha256(raw_body).hexdigest() if key else ""
     if key:
         stored = uow.idempotency.get(provider, key)
         if stored is not None:
