@@ -117,3 +117,22 @@ async def test_config_and_reset_act_on_the_addressed_world(sandbox):
     assert len((await sandbox.control("GET", "/intents"))["data"]) == 1
     assert (await world.control("GET", "/config"))["providers"]["liqx"]["api_key"] == world.key("liqx"), \
         "reset forgets data, not the world's credentials"
+
+
+async def test_a_world_is_created_in_one_transaction(sandbox, monkeypatch):
+    """The world's record and every provider's bookkeeping (LIQX's users, Inqud's project) commit together."""
+    store = sandbox.sb.services.store   # the server's store, which the worlds' lifecycle writes through
+    commits = []
+    real_commit = store.commit
+
+    async def counting(fn, *args, **kwargs):
+        commits.append(kwargs.get("world"))
+        return await real_commit(fn, *args, **kwargs)
+
+    monkeypatch.setattr(store, "commit", counting)
+    world = await create_world(sandbox)
+    monkeypatch.undo()
+    assert commits == [world["id"]]
+    stored = await store.read(lambda uow: (uow.meta.get("liqx:users"), uow.meta.get("inqud:project")),
+                              world=world["id"])
+    assert [len(stored[0]), stored[1]["name"]] == [5, "Sandbox crypto widget"]
