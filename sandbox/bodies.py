@@ -28,8 +28,8 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from sandbox import jsontext
 from sandbox.errors import MalformedJson, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
-from sandbox.jsontext import dumps_bytes
 
 MAX_BODY = 1024 * 1024
 MAX_DEPTH = 64
@@ -138,7 +138,7 @@ def careful_parse(raw: bytes | str) -> Any:
 def dumps(value: Any, *, compact: bool = True) -> str:
     """JSON text with Unicode kept as is; refuses NaN and Infinity, so output is always JSON."""
     if compact:
-        return dumps_bytes(value).decode("utf-8")
+        return jsontext.dumps(value)
     return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(", ", ": "))
 
 

@@ -9,16 +9,16 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 
-from sandbox.bodies import dumps
 from sandbox.errors import IdempotencyKeyReused
+from sandbox.jsontext import dumps_bytes
 from sandbox.store import UnitOfWork
 
 Outcome = tuple[int, dict]
 
 
 def encode(body: dict) -> bytes:
-    """How every JSON answer is serialised: UTF-8, Unicode kept as is, never NaN (see `bodies.dumps`)."""
-    return dumps(body).encode("utf-8")
+    """How every JSON answer is serialised: UTF-8, Unicode kept as is, never NaN (see `sandbox.jsontext`)."""
+    return dumps_bytes(body)
 
 
 def run_once(uow: UnitOfWork, provider: str, key: str | None, raw_body: bytes,

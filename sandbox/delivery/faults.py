@@ -16,8 +16,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from sandbox.jsontext import loads
-from sandbox.store import UnitOfWork, dumps
+from sandbox.jsontext import dumps_bytes, loads
+from sandbox.store import UnitOfWork
 
 #: Control-API bounds (SPEC §10): counts up to a million, delays up to a week.
 MAX_TIMES = 1_000_000
@@ -190,7 +190,7 @@ def with_unknown_fields(body: bytes) -> bytes:
     value[UNKNOWN_FIELD] = extra
     if isinstance(value.get("data"), dict):
         value["data"][UNKNOWN_FIELD] = extra
-    return dumps(value).encode("utf-8")
+    return dumps_bytes(value)
 
 
 def tampered(body: bytes, amount_path: tuple[str, ...]) -> bytes:
@@ -207,7 +207,7 @@ def tampered(body: bytes, amount_path: tuple[str, ...]) -> bytes:
         return body + b" "
     key = amount_path[-1]
     holder[key] = _ten_times(holder.get(key))
-    return dumps(value).encode("utf-8")
+    return dumps_bytes(value)
 
 
 def _ten_times(amount):
