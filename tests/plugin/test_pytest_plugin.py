@@ -206,6 +206,8 @@ def partner(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytes
     """An empty partner project: ini, conftest, and no sandbox URL in the environment."""
     monkeypatch.delenv("SANDBOX_URL", raising=False)
     monkeypatch.delenv("SANDBOX_ADMIN_TOKEN", raising=False)
+    for name in [name for name in os.environ if name.startswith("PYTEST_XDIST_")]:
+        monkeypatch.delenv(name)   # this suite may itself run on an xdist worker: the partner's must not think so
     pytester.makeini(INI)
     pytester.makeconftest(CONFTEST)
     pytester.makepyfile(partner_helpers=HELPERS)
