@@ -16,7 +16,6 @@ Deleting a world cancels its attempts in flight and nothing of it is claimed aga
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -25,9 +24,11 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import aiohttp
+from aiohttp.payload import BytesPayload
 
 from sandbox.clock import DueSchedule
 from sandbox.contracts import Contracts
+from sandbox.delivery.deadlines import Deadlines
 from sandbox.delivery.destinations import DestinationPolicy, DestinationRefused, PolicyResolver
 from sandbox.delivery.faults import log_fault, take_webhook_rules, tampered, with_unknown_fields
 from sandbox.delivery.outbox import insert_copy, release_held
@@ -94,6 +95,7 @@ class Dispatcher:
         self._stopping = False
         self._records: list[tuple[tuple, asyncio.Future]] = []
         self._flusher: asyncio.Task | None = None
+        self._deadlines = Deadlines()
         store.watch(deliveries=self.queued)
 
     def queued(self, world: str, due_ms: int | None) -> None:
@@ -129,8 +131,9 @@ class Dispatcher:
         connector = aiohttp.TCPConnector(limit=self.max_in_flight, limit_per_host=0, force_close=False,
                                          resolver=PolicyResolver(self.destinations))
         # A provider keeps no cookies a receiver sets (and filtering them cost every attempt).
+        # Timeouts are `Deadlines`, not aiohttp's per-request timers (none here: the default is 300 s).
         self._session = aiohttp.ClientSession(connector=connector, auto_decompress=False,
-                                              cookie_jar=aiohttp.DummyCookieJar())
+                                              cookie_jar=aiohttp.DummyCookieJar(), timeout=aiohttp.ClientTimeout())
         self._loop_task = asyncio.create_task(self._run(), name="dispatcher")
 
     async def stop(self, grace_s: float = 5.0) -> None:
@@ -145,6 +148,7 @@ class Dispatcher:
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
+        await self._deadlines.stop()
         if self._session and not self._session.closed:
             await self._session.close()
 
@@ -278,18 +282,23 @@ class Dispatcher:
             record["error"] = f"webhook destination refused: URL {refused}"
             return record
         started = time.perf_counter()
+        task = asyncio.current_task()
+        self._deadlines.arm(task, timeout_s)
         try:
-            timeout = _timeout(timeout_s)
-            async with self._session.post(url, data=body, headers=headers, allow_redirects=False,
-                                          timeout=timeout) as response:
+            async with self._session.post(url, data=BytesPayload(body), headers=headers,
+                                          allow_redirects=False) as response:
                 record["status"] = response.status
                 chunk = await response.content.read(RESPONSE_KEEP)
                 record["response"] = chunk.decode("utf-8", errors="replace")
-        except TimeoutError:
+        except asyncio.CancelledError:
+            if not self._deadlines.timed_out(task):
+                raise
             record["error"] = f"timeout after {timeout_s:g} s"
         except aiohttp.ClientError as exc:
             cause = getattr(exc, "os_error", None)
             record["error"] = str(cause) if isinstance(cause, DestinationRefused) else f"{type(exc).__name__}: {exc}"
+        finally:
+            self._deadlines.disarm(task)
         record["duration_ms"] = round((time.perf_counter() - started) * 1000, 3)
         return record
 
@@ -320,28 +329,23 @@ def _next_due_by_world(uow: UnitOfWork) -> dict[str, int]:
     return uow.deliveries.next_due_by_world()
 
 
-@functools.lru_cache(maxsize=64)
-def _timeout(total_s: float) -> aiohttp.ClientTimeout:
-    """One `ClientTimeout` per distinct total (an attempt's timeout comes from a handful of policies)."""
-    return aiohttp.ClientTimeout(total=total_s)
-
-
 def _claim_due(uow: UnitOfWork, world: str, now_ms: int, limit: int) -> tuple[list[Claimed], int | None]:
     """Due deliveries of one world, marked in flight, and the world's next due time after them."""
     rows = uow.deliveries.claim_due(now_ms, limit)
     if not rows:
         return [], uow.deliveries.next_due_ms()
-    refs = {}
-    for r in rows:
-        if r["intent_id"] and r["intent_id"] not in refs:
-            refs[r["intent_id"]] = uow.intents.external_ref(r["provider"], r["intent_id"])
-    claimed = [Claimed(r["id"], r["event_id"], r["provider"], r["intent_id"], refs.get(r["intent_id"]), r["event_type"],
+    claimed = [Claimed(r["id"], r["event_id"], r["provider"], r["intent_id"], None, r["event_type"],
                        r["body"], r["url"], r["secret"], r["trigger"], r["attempts"] + 1, loads(r["faults"]),
                        world=world) for r in rows]
     # Rules limited to an attempt number are taken here, in the claim's transaction, so an attempt
-    # costs no extra round trip to the store when (as usually) there are none.
+    # costs no extra round trip to the store when (as usually) there are none; the intents'
+    # external refs, which only rules match on, are looked up only then.
     if uow.faults.any():
+        refs: dict[str, str | None] = {}
         for item in claimed:
+            if item.intent_id and item.intent_id not in refs:
+                refs[item.intent_id] = uow.intents.external_ref(item.provider, item.intent_id)
+            item.external_ref = refs.get(item.intent_id)
             item.rules = _take_attempt_rules(uow, item, now_ms)
     return claimed, uow.deliveries.next_due_ms()
 
