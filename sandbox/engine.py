@@ -82,7 +82,7 @@ class Services(Shared):
         worlds = Worlds(World(DEFAULT, clock, ids, {}, signature_clock=settings.signature_clock))
         base_url = public_base_url(settings)
         accounts = Accounts(settings, store, providers, base_url)
-        targets = {name: Target(p.dialect, _policy(p, settings)) for name, p in providers.items()}
+        targets = {name: Target(p.dialect, p.retry_policy(settings)) for name, p in providers.items()}
         dispatcher = Dispatcher(store, worlds, targets, contracts, accounts.endpoint, settings.max_in_flight,
                                 settings.webhook_policy)
         def view(world: World) -> Sandbox:   # `services` is bound below, before anything calls this
@@ -141,10 +141,6 @@ def public_base_url(settings: Settings) -> str:
     host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
     host = f"[{host}]" if ":" in host else host
     return (settings.public_url or f"http://{host}:{settings.port}").rstrip("/")
-
-
-def _policy(provider: Provider, settings: Settings):
-    return lambda: provider.retry_policy(settings)
 
 
 def _job_handler(provider: Provider, view: Callable[[World], Sandbox]):

@@ -53,7 +53,7 @@ class Target:
     """What the dispatcher needs of one provider."""
 
     dialect: WebhookDialect
-    policy: Callable[[], RetryPolicy]
+    policy: RetryPolicy   # settings are fixed once the server is built
 
 
 @dataclass(slots=True)
@@ -84,6 +84,9 @@ class Dispatcher:
         self.endpoint = endpoint
         self.destinations = destinations or DestinationPolicy.build(True)
         self.max_in_flight = max_in_flight
+        #: When all slots are taken, claim again only once an eighth of them are free: one claim
+        #: per finished attempt was a transaction per attempt with slow receivers.
+        self._claim_at_least = max(1, max_in_flight // 8)
         #: Every world's next due delivery, on one heap of real deadlines.
         self.schedule = DueSchedule(worlds.clock_of)
         #: Loop turns so far (a test reads it to prove idle worlds wake nothing).
@@ -121,7 +124,7 @@ class Dispatcher:
 
     def at_most_once(self) -> list[str]:
         """The providers whose policy never repeats an attempt (an abandoned one is recorded `unknown`)."""
-        return [name for name, t in self.targets.items() if t.policy().at_most_once]
+        return [name for name, t in self.targets.items() if t.policy.at_most_once]
 
     async def start(self) -> None:
         """Fill the schedule from the store and start claiming (`sandbox.leases` recovered what a
@@ -159,7 +162,7 @@ class Dispatcher:
     async def _run(self) -> None:
         while not self._stopping:
             self.loops += 1
-            if len(self._tasks) >= self.max_in_flight:
+            if len(self._tasks) > self.max_in_flight - self._claim_at_least:
                 self._slot.clear()
                 await self._slot.wait()
                 continue
@@ -207,7 +210,7 @@ class Dispatcher:
     async def _attempt_inner(self, world: World, item: Claimed) -> None:
         # Contract first (a violation is a sandbox bug and is never sent), then this attempt's
         # faults, a fresh signature, the POST, and one transaction recording the outcome.
-        policy = self.targets[item.provider].policy()
+        policy = self.targets[item.provider].policy
         if not await self._contract_ok(world, item):
             return
         faults = list(item.faults)
