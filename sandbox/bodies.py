@@ -35,7 +35,6 @@ MAX_BODY = 1024 * 1024
 MAX_DEPTH = 64
 MAX_DIGITS = 100
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_LONG_DIGITS = re.compile(rb"\d{19}")
 
 
 async def read_raw(request: web.Request, limit: int = MAX_BODY) -> bytes:
@@ -102,7 +101,7 @@ def _check_tree(value: Any) -> None:
 def _fast(raw: bytes | str) -> Any:
     """orjson's parse when it is sure to agree with the rules; `_Refused` sends the body to the careful path."""
     data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else bytes(raw)
-    if _LONG_DIGITS.search(data) or data.count(b"[") + data.count(b"{") > MAX_DEPTH:
+    if jsontext.has_run_of_19_digits(data) or data.count(b"[") + data.count(b"{") > MAX_DEPTH:
         raise _Refused("careful path")
     try:
         return orjson.loads(data)

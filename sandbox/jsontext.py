@@ -64,12 +64,13 @@ def dumps(value: Any) -> str:
 def loads(text: str | bytes | bytearray | memoryview) -> Any:
     """A JSON document this process or its database wrote (trusted: the strict reader is `bodies.parse_json`)."""
     value = orjson.loads(text)
-    if type(value) in _MAY_HOLD_FLOATS and _has_run_of_19_digits(text) and _float_beyond_64_bits(value):
+    if type(value) in _MAY_HOLD_FLOATS and has_run_of_19_digits(text) and _float_beyond_64_bits(value):
         return json.loads(text if isinstance(text, str | bytes | bytearray) else bytes(text))
     return value
 
 
-def _has_run_of_19_digits(text: str | bytes | bytearray | memoryview) -> bool:
+def has_run_of_19_digits(text: str | bytes | bytearray | memoryview) -> bool:
+    """Whether `text` has 19 ASCII digits in a row (where an integer beyond 64 bits could be)."""
     data = text.encode("utf-8") if isinstance(text, str) else bytes(text) if isinstance(text, memoryview) else text
     return _RUN_OF_19 in data.translate(_DIGITS_AS_ZERO)
 
