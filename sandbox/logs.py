@@ -1,6 +1,6 @@
 """Operational log lines on stderr (SPEC §13): one per HTTP request, one per webhook attempt.
 
-A failing CI job must leave a trace, so `sandbox serve` writes, as the `logging` module's two loggers:
+A failing CI job must leave a trace, so `sandbox serve` writes two kinds of line, one per logger:
 
 - `sandbox.requests`: `METHOD PATH STATUS DURATIONms` for every request the server answered
   (the query string is left out: it may carry `admin_token`), then `world wld_…` when the request
