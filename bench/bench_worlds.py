@@ -3,7 +3,7 @@
 SPEC §11 targets: creating a world takes < 10 ms (p50/p99 over 1,000 sequential creations, each a
 `POST /_sandbox/worlds` answered 201 once persisted), and 1,000 idle worlds cost nothing: the
 create-intent throughput in a world with 999 others present stays within 5% of the same server
-with only the default world (the baseline, measured first in the same run).
+with only the default world (the baseline, measured in the same run).
 Two servers run side by side (one with only the default world, one with `--worlds` worlds) and
 are measured in alternating rounds, so a change in the machine's load during the run hits both;
 the order within a round alternates too (A B, B A, …), so neither server always follows the
