@@ -129,12 +129,15 @@ def configure(log_format: str = "text", quiet: bool = False) -> None:
     for logger in (REQUESTS, ATTEMPTS):
         logger.setLevel(logging.CRITICAL + 1 if quiet else logging.INFO)
     global _direct
-    if quiet:
-        _direct = None
-    elif log_format == "json":
-        _direct = lambda text, fields: _write(json_line(time.time(), fields))  # noqa: E731
-    else:
-        _direct = lambda text, fields: _write(text)  # noqa: E731
+    _direct = None if quiet else _write_json if log_format == "json" else _write_text
+
+
+def _write_text(text: str, fields: dict) -> None:
+    _write(text)
+
+
+def _write_json(text: str, fields: dict) -> None:
+    _write(json_line(time.time(), fields))
 
 
 def _write(line: str) -> None:

@@ -1,7 +1,7 @@
 """Attempt timeouts kept by one watcher task instead of a timer per request.
 
 A per-request timer (aiohttp's `ClientTimeout`, or `asyncio.timeout`) makes, arms and cancels a
-loop timer for every attempt; with hundreds of attempts in flight that was a sixth of the
+loop timer for every attempt; with hundreds of attempts in flight that was 8% of the
 dispatcher's event-loop time (bench/README.md). Webhook timeouts are seconds long, so one task
 looking at every armed deadline `TICK_S` apart is precise enough: an attempt is cancelled at most
 `TICK_S` after its timeout. The watcher runs only while something is armed, so an idle server
