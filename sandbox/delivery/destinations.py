@@ -10,24 +10,22 @@ asks — the cloud metadata service included. The rules:
 - bound beyond loopback, a destination must match `SANDBOX_WEBHOOK_ALLOW`: host names, wildcards
   (`*.partner.example`) and CIDRs (`203.0.113.0/24`); default loopback and the private ranges.
 
-The send-time check runs on the addresses the connection will actually use: `PolicyResolver`
-sits inside aiohttp's connector, so a name that resolves differently between the API check and
-the POST (DNS rebinding) is still caught, and IP literals (which aiohttp does not resolve) are
-checked before the request. A refusal is a failed attempt whose error says why.
+The send-time check runs on the addresses the connection will actually use: the webhook client
+(`sandbox.delivery.sender`) asks `refuse_address` of every address a name resolves to, so a name
+that resolves differently between the API check and the POST (DNS rebinding) is still caught, and
+IP literals are checked before the request (`refuse_url`). A refusal is a failed attempt whose
+error says why.
 """
 
 from __future__ import annotations
 
 import functools
 import ipaddress
-import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from functools import lru_cache
 
-from aiohttp.abc import AbstractResolver, ResolveResult
-from aiohttp.resolver import DefaultResolver
 from yarl import URL
 
 from sandbox.errors import ValidationFailed
@@ -37,10 +35,6 @@ ALWAYS_REFUSED = (ipaddress.ip_network("169.254.0.0/16"), ipaddress.ip_network("
 DEFAULT_ALLOW = ("localhost", "127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
                  "fc00::/7")
 MAX_URL = 2048
-
-
-class DestinationRefused(OSError):
-    """The webhook destination is outside the policy; aiohttp reports it as a connection error."""
 
 
 def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -127,23 +121,3 @@ def refuse_url(url: str, policy: DestinationPolicy, field: str) -> None:
     reason = policy.refuse_url(url)
     if reason is not None:
         raise ValidationFailed(f"webhook URL refused: {reason}", details=[{"field": field, "issue": reason}])
-
-
-class PolicyResolver(AbstractResolver):
-    """aiohttp resolver that drops no address silently: any refused address refuses the destination."""
-
-    def __init__(self, policy: DestinationPolicy, inner: AbstractResolver | None = None) -> None:
-        self.policy = policy
-        self.inner = inner or DefaultResolver()
-
-    async def resolve(self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-                      ) -> list[ResolveResult]:
-        results = await self.inner.resolve(host, port, family)
-        for result in results:
-            reason = self.policy.refuse_address(host, result["host"])
-            if reason is not None:
-                raise DestinationRefused(f"webhook destination refused: {reason}")
-        return results
-
-    async def close(self) -> None:
-        await self.inner.close()

@@ -24,16 +24,14 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-import aiohttp
-from aiohttp.payload import BytesPayload
-
 from sandbox.clock import DueSchedule
 from sandbox.contracts import Contracts
 from sandbox.delivery.deadlines import Deadlines
-from sandbox.delivery.destinations import DestinationPolicy, DestinationRefused, PolicyResolver
+from sandbox.delivery.destinations import DestinationPolicy
 from sandbox.delivery.faults import log_fault, take_webhook_rules, tampered, with_unknown_fields
 from sandbox.delivery.outbox import insert_copy, release_held
 from sandbox.delivery.policy import RetryPolicy, WebhookDialect
+from sandbox.delivery.sender import Sender, SendFailed
 from sandbox.jsontext import loads
 from sandbox.logs import log_attempt
 from sandbox.signing import wrong_secret
@@ -45,7 +43,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("sandbox.dispatcher")
 
-RESPONSE_KEEP = 8 * 1024
 STALE_SECONDS = 600
 
 
@@ -96,7 +93,7 @@ class Dispatcher:
         self._slot = asyncio.Event()
         self._tasks: dict[asyncio.Task, str] = {}
         self._loop_task: asyncio.Task | None = None
-        self._session: aiohttp.ClientSession | None = None
+        self._sender = Sender(self.destinations)
         self._stopping = False
         self._records: list[tuple[tuple, asyncio.Future]] = []
         self._flusher: asyncio.Task | None = None
@@ -133,12 +130,6 @@ class Dispatcher:
         crashed process left in flight before this)."""
         for world_id, due_ms in (await self.store.read(_next_due_by_world)).items():
             self.schedule.note(world_id, due_ms)
-        connector = aiohttp.TCPConnector(limit=self.max_in_flight, limit_per_host=0, force_close=False,
-                                         resolver=PolicyResolver(self.destinations))
-        # A provider keeps no cookies a receiver sets (and filtering them cost every attempt).
-        # Timeouts are `Deadlines`, not aiohttp's per-request timers (none here: the default is 300 s).
-        self._session = aiohttp.ClientSession(connector=connector, auto_decompress=False,
-                                              cookie_jar=aiohttp.DummyCookieJar(), timeout=aiohttp.ClientTimeout())
         self._loop_task = asyncio.create_task(self._run(), name="dispatcher")
 
     async def stop(self, grace_s: float = 5.0) -> None:
@@ -154,8 +145,7 @@ class Dispatcher:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
         await self._deadlines.stop()
-        if self._session and not self._session.closed:
-            await self._session.close()
+        await self._sender.close()
 
     async def idle(self) -> bool:
         """True when nothing is in flight and no world has a delivery due on its clock (tests use this)."""
@@ -290,18 +280,15 @@ class Dispatcher:
         task = asyncio.current_task()
         self._deadlines.arm(task, timeout_s)
         try:
-            async with self._session.post(url, data=BytesPayload(body), headers=headers,
-                                          allow_redirects=False) as response:
-                record["status"] = response.status
-                chunk = await response.content.read(RESPONSE_KEEP)
-                record["response"] = chunk.decode("utf-8", errors="replace")
+            answer = await self._sender.post(url, body, headers)
+            record["status"] = answer.status
+            record["response"] = answer.body.decode("utf-8", errors="replace")
         except asyncio.CancelledError:
             if not self._deadlines.timed_out(task):
                 raise
             record["error"] = f"timeout after {timeout_s:g} s"
-        except aiohttp.ClientError as exc:
-            cause = getattr(exc, "os_error", None)
-            record["error"] = str(cause) if isinstance(cause, DestinationRefused) else f"{type(exc).__name__}: {exc}"
+        except SendFailed as exc:
+            record["error"] = str(exc)
         finally:
             self._deadlines.disarm(task)
         record["duration_ms"] = round((time.perf_counter() - started) * 1000, 3)

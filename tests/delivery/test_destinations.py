@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from aiohttp.abc import AbstractResolver
 
-from sandbox.delivery.destinations import DestinationPolicy, DestinationRefused, PolicyResolver
+from sandbox.delivery.destinations import DestinationPolicy
+from sandbox.delivery.sender import Sender, SendFailed
 from sandbox.settings import load_settings
 from tests.providers.liqx_support import create_payin
 from tests.providers.rozo_support import API, EXAMPLE
@@ -59,21 +59,17 @@ def test_loopback_only_is_decided_by_ipaddress_not_by_text(host, loopback):
     assert load_settings({"host": host}, environ={}).loopback_only is loopback
 
 
-class _Rebinding(AbstractResolver):
+async def _rebinding(host: str, port: int) -> list[str]:
     """A resolver whose answer changed after the API check (DNS rebinding), as a real one can."""
-
-    async def resolve(self, host, port=0, family=0):
-        return [{"hostname": host, "host": "169.254.169.254", "port": port, "family": 2, "proto": 0, "flags": 0}]
-
-    async def close(self) -> None:
-        pass
+    return ["198.51.100.7", "169.254.169.254"]
 
 
 async def test_a_name_resolving_to_link_local_at_send_time_is_refused():
-    """The send-time check runs on the resolved address, whatever the name looked like."""
-    resolver = PolicyResolver(OPEN, _Rebinding())
-    with pytest.raises(DestinationRefused, match="always refused"):
-        await resolver.resolve("hooks.partner.example", 80)
+    """The send-time check runs on every resolved address, whatever the name looked like: nothing is sent."""
+    sender = Sender(OPEN, resolve=_rebinding)
+    with pytest.raises(SendFailed, match="webhook destination refused: .*always refused"):
+        await sender.post("http://hooks.partner.example/hook", b"{}", {})
+    assert sender.opened == 0
 
 
 async def test_urls_to_metadata_are_refused_where_they_are_set(sandbox):
