@@ -101,3 +101,21 @@ async def test_deleted_worlds_credentials_and_objects_are_gone(sandbox):
     status, _, _ = await sandbox.request("GET", f"/rozo/functions/v1/payment-api/payments/{rozo_id}")
     assert status == 404
     assert rows_of(sandbox.sb.settings.db, view.id) == {**{t: 0 for t in TABLES}, "orphan_attempts": 0}
+
+
+async def test_a_worlds_view_is_made_once_and_dropped_after_the_world_is_deleted(sandbox):
+    """Requests in one world share one view; views of deleted worlds go once the map outgrows the live worlds."""
+    services = sandbox.sb.services
+    worlds = [await world_view(sandbox) for _ in range(30)]
+    for world in worlds:
+        await world.control("GET", "/intents")
+    first = services.views[worlds[0].id]
+    await worlds[0].control("GET", "/intents")
+    assert services.views[worlds[0].id] is first and first.world.id == worlds[0].id
+    for world in worlds[1:]:
+        status, _, _ = await sandbox.request("DELETE", f"/_sandbox/worlds/{world.id}")
+        assert status == 200
+    survivor = await world_view(sandbox)
+    await survivor.control("GET", "/intents")
+    live = {w.id for w in services.worlds}
+    assert set(services.views) <= live and {worlds[0].id, survivor.id} <= set(services.views)
