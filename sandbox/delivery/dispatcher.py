@@ -2,9 +2,9 @@
 
 One loop claims due rows (bounded by free slots, default 256 in flight) and runs each attempt as
 its own task, so one slow receiver never stalls the others; one `Deadlines` watcher keeps every
-attempt's timeout. Every attempt is signed afresh with
-its own timestamp (the real clock at send time, SPEC §5, so a partner's replay window holds after
-the sandbox clock jumped days); the event id and body never change. Outcomes finishing together
+attempt's timeout, and one `Sender` POSTs over kept-alive connections. Every attempt is signed
+afresh with its own timestamp (the real clock at send time, SPEC §5, so a partner's replay window
+holds after the sandbox clock jumped days); the event id and body never change. Outcomes finishing together
 are written back in one shared transaction; an outcome whose delivery a reset deleted meanwhile
 writes nothing (no attempt or timeline row ever points at a deleted delivery or intent).
 
