@@ -250,3 +250,33 @@ async def test_a_connection_the_receiver_closed_while_idle_is_not_reused():
         await sender.close()
         server.close()
     assert len(seen) == 2 and sender.opened == 2
+
+
+async def test_idle_connections_are_capped_across_receivers_and_closed_after_idle_s():
+    """Past `max_idle` a finished connection is closed at once; the kept ones close after `idle_s` with no POST."""
+    peers: list = []
+
+    async def hook(request: web.Request) -> web.Response:
+        peers.append(request.transport)
+        await asyncio.sleep(0.05)   # real network time: the four POSTs overlap, so four connections
+        return web.Response(text="ok")
+
+    async def closed_at_the_receiver(count: int) -> bool:
+        for _ in range(600):   # real time for the FINs to arrive
+            if sum(t.is_closing() for t in peers) >= count:
+                return True
+            await asyncio.sleep(0.005)
+        return False
+
+    runner, url = await serve_posts(hook)
+    sender = Sender(OPEN, max_idle=2, idle_s=1.0)
+    try:
+        answers = await asyncio.gather(*(sender.post(url, b"{}", HEADERS) for _ in range(4)))
+        assert [a.status for a in answers] == [200] * 4 and sender.opened == 4 and sender.parked == 2
+        assert await closed_at_the_receiver(2)
+        assert sum(t.is_closing() for t in peers) == 2   # the kept two are still open
+        assert await closed_at_the_receiver(4) and sender.parked == 0
+        assert (await sender.post(url, b"{}", HEADERS)).status == 200 and sender.opened == 5
+    finally:
+        await sender.close()
+        await runner.cleanup()

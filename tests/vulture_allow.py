@@ -15,7 +15,7 @@ _.row_factory  # sqlite3 reads it
 _.enabled  # aiohttp's AbstractAccessLogger asks it before each log call
 _._srcfile, _.logThreads, _.logProcesses, _.logMultiprocessing  # the logging module reads them per record
 _.loops  # tests prove idle workers never woke
-_.opened  # tests count the webhook client's connections
+_.opened, _.parked  # tests count the webhook client's connections
 _.connection_made, _.data_received, _.connection_lost  # asyncio.Protocol methods the event loop calls
 _.on_headers_complete, _.on_body, _.on_message_complete  # httptools calls them while parsing
 _.in_process  # SandboxServer field read by partners

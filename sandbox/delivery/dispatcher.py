@@ -93,7 +93,7 @@ class Dispatcher:
         self._slot = asyncio.Event()
         self._tasks: dict[asyncio.Task, str] = {}
         self._loop_task: asyncio.Task | None = None
-        self._sender = Sender(self.destinations)
+        self._sender = Sender(self.destinations, max_idle=max_in_flight)
         self._stopping = False
         self._records: list[tuple[tuple, asyncio.Future]] = []
         self._flusher: asyncio.Task | None = None

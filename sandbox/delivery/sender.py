@@ -9,7 +9,8 @@ httptools' parser (llhttp, Node.js's parser): about 85 µs of CPU a request agai
 What it keeps of a full client:
 - connections are kept alive per (scheme, host, port) and dropped when the receiver closes them,
   answers `Connection: close`, sends more than 8 KiB, or an attempt is cancelled (its timeout);
-  an idle connection older than `IDLE_S` is not reused;
+  idle ones are closed after `IDLE_S`, and at most `max_idle` are kept across all receivers (a
+  sandbox posting to thousands of partner URLs never runs out of file descriptors);
 - `https` verifies the certificate and the host name against the system's CAs;
 - the destination policy (SPEC §10) is checked on every address a host name resolves to, at each
   new connection, so a name that resolves differently between the API check and the POST (DNS
@@ -108,7 +109,8 @@ async def _system_resolve(host: str, port: int) -> list[str]:
 class _Connection(asyncio.Protocol):
     """One keep-alive connection: one request at a time, its answer parsed as bytes arrive."""
 
-    def __init__(self, lost: Callable[[_Connection], None]) -> None:
+    def __init__(self, key: tuple[str, str, int], lost: Callable[[_Connection], None]) -> None:
+        self.key = key
         self._lost = lost
         self.transport: asyncio.Transport | None = None
         self.parser = httptools.HttpResponseParser(self)
@@ -185,11 +187,15 @@ class Sender:
     """POSTs webhook bodies; one per dispatcher, closed with it."""
 
     def __init__(self, policy: DestinationPolicy, resolve: Resolve | None = None,
-                 tls: ssl.SSLContext | None = None) -> None:
+                 tls: ssl.SSLContext | None = None, *, max_idle: int = 256, idle_s: float = IDLE_S) -> None:
         self.policy = policy
         self._resolve = resolve or _system_resolve
         self._tls = tls
         self._idle: dict[tuple[str, str, int], list[_Connection]] = {}
+        #: Idle connections kept, across all receivers; past it a finished connection is closed.
+        self.max_idle, self.idle_s = max_idle, idle_s
+        self._parked = 0
+        self._sweeper: asyncio.TimerHandle | None = None
         #: Connections opened so far (tests read it to see reuse).
         self.opened = 0
 
@@ -206,34 +212,64 @@ class Sender:
         except BaseException:   # cancelled (its timeout) or no answer: never reused
             connection.abort()
             raise
-        if connection.keep_alive and not connection.closed:
-            connection.idle_since = time.monotonic()
-            self._idle.setdefault(target.key, []).append(connection)
+        if connection.keep_alive and not connection.closed and self._parked < self.max_idle:
+            self._park(target.key, connection)
         else:
             connection.abort()
         return answer
 
+    @property
+    def parked(self) -> int:
+        """Idle connections kept now (tests read it)."""
+        return self._parked
+
     async def close(self) -> None:
-        for connections in self._idle.values():
-            for connection in list(connections):
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            self._sweeper = None
+        idle, self._idle, self._parked = self._idle, {}, 0
+        for connections in idle.values():
+            for connection in connections:
                 connection.abort()
-        self._idle.clear()
+
+    def _park(self, key: tuple[str, str, int], connection: _Connection) -> None:
+        connection.idle_since = time.monotonic()
+        self._idle.setdefault(key, []).append(connection)
+        self._parked += 1
+        if self._sweeper is None:   # idle connections are closed after idle_s even if no POST comes
+            self._sweeper = asyncio.get_running_loop().call_later(self.idle_s, self._sweep)
 
     def _reuse(self, key: tuple[str, str, int]) -> _Connection | None:
         idle = self._idle.get(key)
         now = time.monotonic()
         while idle:
             connection = idle.pop()
-            if not connection.closed and now - connection.idle_since < IDLE_S:
+            self._parked -= 1
+            if not idle:
+                del self._idle[key]
+            if not connection.closed and now - connection.idle_since < self.idle_s:
                 return connection
             connection.abort()
         return None
 
     def _forget(self, connection: _Connection) -> None:
-        for connections in self._idle.values():
-            if connection in connections:
-                connections.remove(connection)
-                return
+        """A connection closed (by either side): it is no longer idle anywhere."""
+        idle = self._idle.get(connection.key)
+        if idle and connection in idle:
+            idle.remove(connection)
+            self._parked -= 1
+            if not idle:
+                del self._idle[connection.key]
+
+    def _sweep(self) -> None:
+        self._sweeper = None
+        cutoff = time.monotonic() - self.idle_s
+        for connections in list(self._idle.values()):
+            for connection in [c for c in connections if c.idle_since <= cutoff]:
+                self._forget(connection)
+                connection.abort()
+        if self._parked:
+            self._sweeper = asyncio.get_running_loop().call_later(self.idle_s, self._sweep)
 
     async def _connect(self, target: _Target) -> _Connection:
         if target.literal:
@@ -253,7 +289,7 @@ class Sender:
         for address in addresses:
             try:
                 _, connection = await loop.create_connection(
-                    lambda: _Connection(self._forget), address, target.port,
+                    lambda: _Connection(target.key, self._forget), address, target.port,
                     ssl=tls, server_hostname=target.host if tls else None)
             except (OSError, ValueError) as exc:   # refused, unreachable, TLS and certificate errors
                 failure = exc
