@@ -14,7 +14,6 @@ each caller's care.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import cached_property
 from typing import Any
 
 from sandbox.store.attempts import Attempts
@@ -39,6 +38,26 @@ SQLITE = Dialect("sqlite", begin="BEGIN IMMEDIATE")
 #: children first keeps each cascade empty). Tables with a provider column are reset per provider.
 _RESET_ORDER = ("attempts", "deliveries", "events", "timeline", "jobs", "sessions", "intent_keys", "fault_log",
                 "intents", "faults", "idempotency", "receipts", "grades")
+
+
+class _Family:
+    """A table family, made at its first use in a unit of work and kept in the instance's dict.
+
+    `functools.cached_property` without its lock (Python 3.11 takes one at every first use): a unit
+    of work belongs to one thread, and a create makes one and uses five families in it.
+    """
+
+    def __init__(self, make: type) -> None:
+        self.make = make
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, uow: Any, owner: type | None = None) -> Any:
+        if uow is None:
+            return self
+        family = uow.__dict__[self.name] = self.make(uow)
+        return family
 
 
 class UnitOfWork:
@@ -137,57 +156,19 @@ class UnitOfWork:
 
     # --- the table families ----------------------------------------------------------------------
 
-    @cached_property
-    def meta(self) -> Meta:
-        return Meta(self)
-
-    @cached_property
-    def intents(self) -> Intents:
-        return Intents(self)
-
-    @cached_property
-    def timeline(self) -> Timeline:
-        return Timeline(self)
-
-    @cached_property
-    def events(self) -> Events:
-        return Events(self)
-
-    @cached_property
-    def deliveries(self) -> Deliveries:
-        return Deliveries(self)
-
-    @cached_property
-    def attempts(self) -> Attempts:
-        return Attempts(self)
-
-    @cached_property
-    def jobs(self) -> Jobs:
-        return Jobs(self)
-
-    @cached_property
-    def faults(self) -> Faults:
-        return Faults(self)
-
-    @cached_property
-    def grades(self) -> Grades:
-        return Grades(self)
-
-    @cached_property
-    def receipts(self) -> Receipts:
-        return Receipts(self)
-
-    @cached_property
-    def idempotency(self) -> Idempotency:
-        return Idempotency(self)
-
-    @cached_property
-    def sessions(self) -> Sessions:
-        return Sessions(self)
-
-    @cached_property
-    def replicas(self) -> Replicas:
-        return Replicas(self)
+    meta: Meta = _Family(Meta)
+    intents: Intents = _Family(Intents)
+    timeline: Timeline = _Family(Timeline)
+    events: Events = _Family(Events)
+    deliveries: Deliveries = _Family(Deliveries)
+    attempts: Attempts = _Family(Attempts)
+    jobs: Jobs = _Family(Jobs)
+    faults: Faults = _Family(Faults)
+    grades: Grades = _Family(Grades)
+    receipts: Receipts = _Family(Receipts)
+    idempotency: Idempotency = _Family(Idempotency)
+    sessions: Sessions = _Family(Sessions)
+    replicas: Replicas = _Family(Replicas)
 
     # --- the whole state --------------------------------------------------------------------------
 
