@@ -58,7 +58,7 @@ def bodies(count: int) -> list[bytes]:
 
 async def direct(url: str, count: int) -> float:
     """The baseline: the same N bodies posted straight to the receiver, 256 in flight; returns req/s."""
-    headers = {"Content-Type": "application/json"}
+    headers, payloads = {"Content-Type": "application/json"}, bodies(count)
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=256)) as http:
         async def post(body: bytes) -> None:
             async with http.post(url, data=body, headers=headers) as response:
@@ -66,14 +66,14 @@ async def direct(url: str, count: int) -> float:
                 if response.status != 200:
                     raise RuntimeError(f"receiver answered {response.status}")
         started = time.perf_counter()
-        await asyncio.gather(*(post(body) for body in bodies(count)))
+        await asyncio.gather(*(post(body) for body in payloads))
         return count / (time.perf_counter() - started)
 
 
 async def direct_sender(url: str, count: int) -> float:
     """The reference: the same N bodies through the sandbox's webhook client alone, 256 in flight."""
     sender, slots = Sender(DestinationPolicy.build(True)), asyncio.Semaphore(256)
-    headers = {"Content-Type": "application/json"}
+    headers, payloads = {"Content-Type": "application/json"}, bodies(count)
 
     async def post(body: bytes) -> None:
         async with slots:
@@ -81,7 +81,7 @@ async def direct_sender(url: str, count: int) -> float:
                 raise RuntimeError("receiver did not answer 200")
     try:
         started = time.perf_counter()
-        await asyncio.gather(*(post(body) for body in bodies(count)))
+        await asyncio.gather(*(post(body) for body in payloads))
         return count / (time.perf_counter() - started)
     finally:
         await sender.close()
