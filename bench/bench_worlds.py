@@ -9,7 +9,9 @@ are measured in alternating rounds, so a change in the machine's load during the
 the order within a round alternates too (A B, B A, …), so neither server always follows the
 other's background work (its WAL checkpoint, say). Each server's slowest and fastest round are
 printed beside the medians: on a shared 2-core machine they are often further apart than 5%.
-Run: `python bench/bench_worlds.py [--seconds 3] [--rounds 6] [--concurrency 32] [--worlds 1000]`.
+Twelve rounds of 4 s each by default: one round of either server moves by up to ±12% on this
+machine, so fewer rounds cannot judge 5%.
+Run: `python bench/bench_worlds.py [--seconds 4] [--rounds 12] [--concurrency 32] [--worlds 1000]`.
 """
 
 from __future__ import annotations
@@ -52,8 +54,8 @@ def _server(port: int, tmp: Path, name: str):
 
 async def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=float, default=3, help="length of one measuring round")
-    parser.add_argument("--rounds", type=int, default=6, help="alternating rounds per server")
+    parser.add_argument("--seconds", type=float, default=4, help="length of one measuring round")
+    parser.add_argument("--rounds", type=int, default=12, help="alternating rounds per server")
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--worlds", type=int, default=1000)
     parser.add_argument("--quick", action="store_true", help="a short run (1 round of 1 s, 50 worlds) that only proves the bench works")

@@ -260,26 +260,36 @@ async def resolve(sb, request) -> World:
         return named_world(worlds, request.headers, request.query)
     if first not in sb.providers or (len(worlds) == 1 and not shared):
         return worlds.default
-    segments = [part for part in path.split("/") if part and len(part) <= 255]
-    presented = (*_presented(request.headers), *segments)
     for attempt in range(2 if shared else 1):
         if attempt:
             await lifecycle.sync_worlds()
-        for value in presented:
-            world = worlds.by_credential(first, value)
-            if world is not None:
-                return world
+        world = _presented_world(worlds, first, request.headers, path)
+        if world is not None:
+            return world
+    segments = [part for part in path.split("/") if part and len(part) <= 255]
     owner = await store.read(_owner_world, first, segments[1:])
     return (await lifecycle.find_world(owner) if owner else None) or worlds.default
 
 
-def _presented(headers) -> list[str]:
-    """Every header value that could carry a credential (a bearer token without its scheme)."""
-    values = []
+def _presented_world(worlds: Worlds, provider: str, headers, path: str) -> World | None:
+    """The world whose credential for `provider` the request presents: the first header value (a
+    bearer token without its scheme) that is one, in the headers' order, else the first path segment.
+
+    Looked up value by value, stopping at the first hit: this runs for every provider request once
+    a second world exists.
+    """
     for value in headers.values():
         if len(value) <= 300:
-            values.append(value[7:].strip() if value[:7].lower() == "bearer " else value.strip())
-    return values
+            token = value[7:].strip() if value[:7].lower() == "bearer " else value.strip()
+            world = worlds.by_credential(provider, token)
+            if world is not None:
+                return world
+    for part in path.split("/"):
+        if len(part) <= 255:
+            world = worlds.by_credential(provider, part)
+            if world is not None:
+                return world
+    return None
 
 
 def _owner_world(uow, provider: str, segments: list[str]) -> str | None:
