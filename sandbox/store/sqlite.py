@@ -14,15 +14,28 @@ group, used to pay for it. The fsync is what still costs the others: with a mill
 pages a checkpoint writes are scattered over a 2.6 GB file, and while they are flushed the
 store's own WAL writes wait on the file system's journal. Every 5 s rather than every 0.5 s makes
 those pauses ten times rarer (a create's p99 at 1 M stored: 54–62 ms at 0.5 s, 24–42 ms at 5 s,
-21–22 ms with no checkpoint at all; bench/README.md), for a WAL of up to about 100 MB under
-sustained load. Durability is unchanged: a COMMIT still returns once its WAL frames are written,
-which a `kill -9` cannot undo, and the WAL is only reused after a synced checkpoint.
+21–22 ms with no checkpoint at all; bench/README.md). Durability is unchanged: a COMMIT still
+returns once its WAL frames are written, which a `kill -9` cannot undo, and the WAL is only reused
+after a synced checkpoint.
+
+The WAL starts over from its beginning only when a write transaction begins with every frame
+copied back. Under sustained load that never happens by itself (a commit always lands while the
+checkpoint runs), and the WAL grew by about 23 MB a second of creates, 1.4 GB in a minute, with
+every page lookup searching its whole index. So once it is past `WAL_LIMIT_BYTES` the
+checkpointer copies what was written during its pass too, then has the store's own thread copy
+the last few frames between two groups, when nothing else can write: the next transaction starts
+the WAL over, and SQLite cuts the file back to the limit (`journal_size_limit`). That last copy
+holds the store's thread for its syncs (120–180 ms on the development machine); at 256 MB it comes
+about every 11 s of sustained creates, and never in a run shorter than that (at 64 MB it came
+every 3 s, and a 400 creates/s lateness run hit it each time).
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from sandbox.store.backend import SchemaMismatch, Store
@@ -34,6 +47,8 @@ SCHEMA = (Path(__file__).parent / "schema.sql").read_text(encoding="utf-8")
 SCHEMA_VERSION = 4
 #: Seconds between background checkpoints (see the module docstring for why not less).
 CHECKPOINT_EVERY_S = 5.0
+#: The WAL size past which it is made to start over, and the size SQLite cuts it back to then.
+WAL_LIMIT_BYTES = 256 * 1024 * 1024
 
 
 def connect(path: str) -> sqlite3.Connection:
@@ -53,6 +68,7 @@ def connect(path: str) -> sqlite3.Connection:
         conn.execute("PRAGMA foreign_keys = ON")
         if path != ":memory:":
             conn.execute("PRAGMA wal_autocheckpoint = 0")   # the Checkpointer's job
+            conn.execute(f"PRAGMA journal_size_limit = {WAL_LIMIT_BYTES}")
         conn.executescript(SCHEMA)
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     except BaseException:
@@ -63,10 +79,14 @@ def connect(path: str) -> sqlite3.Connection:
 
 class Checkpointer:
     """A thread that checkpoints the WAL every `CHECKPOINT_EVERY_S` over its own connection (PASSIVE:
-    it never waits for, nor blocks, the store's thread)."""
+    it never waits for, nor blocks, the store's thread).
 
-    def __init__(self, path: str) -> None:
+    `catch_up` queues the last copy of a WAL past `WAL_LIMIT_BYTES` on the store's thread.
+    """
+
+    def __init__(self, path: str, catch_up: Callable[[], None]) -> None:
         self._path = path
+        self._catch_up = catch_up
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="store-checkpoint", daemon=True)
         self._thread.start()
@@ -78,6 +98,9 @@ class Checkpointer:
             while not self._stop.wait(CHECKPOINT_EVERY_S):
                 try:
                     conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                    if _size(self._path + "-wal") > WAL_LIMIT_BYTES:
+                        conn.execute("PRAGMA wal_checkpoint(PASSIVE)")   # what was written during the first
+                        self._catch_up()
                 except sqlite3.Error:  # noqa: S112 (busy or interrupted: the next round tries again)
                     continue
         finally:
@@ -87,6 +110,18 @@ class Checkpointer:
         """End the thread (its connection closes; the store's own connection checkpoints on close)."""
         self._stop.set()
         self._thread.join()
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:   # no WAL file (yet)
+        return 0
+
+
+def _checkpoint(conn: sqlite3.Connection) -> None:
+    """A PASSIVE checkpoint over the store's own connection, on its thread, between two groups."""
+    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 class SqliteStore(Store, kind="sqlite"):
@@ -108,7 +143,7 @@ class SqliteStore(Store, kind="sqlite"):
             raise
         store = cls(conn, writer, path)
         if path != ":memory:":
-            store._checkpointer = Checkpointer(path)
+            store._checkpointer = Checkpointer(path, lambda: writer.run_soon(_checkpoint, conn))
         return store
 
     async def close(self) -> None:

@@ -73,6 +73,10 @@ class Writer:
         """Run a plain `fn(*args)` on the thread (connect, close)."""
         return self.submit(CALL, fn, None, args)
 
+    def run_soon(self, fn: Callable, *args: Any) -> None:
+        """Queue a plain `fn(*args)` from any thread, nobody waiting for it (its outcome is dropped)."""
+        self._queue.put([CALL, fn, None, args, None, None])
+
     def stop(self) -> None:
         """End the thread once the work queued before this call has run."""
         self._queue.put([STOP, None, None, (), None, None])
@@ -152,7 +156,8 @@ def _group_commit(group: list[list], dialect: Dialect) -> list[tuple]:
 def _settle(results: list[tuple]) -> None:
     by_loop: dict[Any, list] = {}
     for item, ok, value in results:
-        by_loop.setdefault(item[4], []).append((item[5], ok, value))
+        if item[4] is not None:   # None: queued by `run_soon`, nobody waits
+            by_loop.setdefault(item[4], []).append((item[5], ok, value))
     for loop, settled in by_loop.items():
         try:
             loop.call_soon_threadsafe(_resolve, settled)

@@ -8,6 +8,8 @@ import sqlite3
 import threading
 import time
 
+import pytest
+
 from sandbox.store import Store, sqlite
 
 
@@ -55,3 +57,32 @@ async def test_a_memory_database_has_no_checkpointer():
         assert await store.read(lambda uow: uow.one("SELECT COUNT(*) FROM intents")[0]) == 3
     finally:
         await store.close()
+
+
+@pytest.mark.sqlite_only
+async def test_the_wal_starts_over_under_writes_that_never_pause(tmp_path, monkeypatch):
+    """Commits always in flight: once past its limit the WAL is made to start over and cut back,
+    instead of growing with every commit (without this it reached 55 MB here, and 1.4 GB in a
+    minute of creates)."""
+    limit = 256 * 1024
+    monkeypatch.setattr(sqlite, "CHECKPOINT_EVERY_S", 0.05)
+    monkeypatch.setattr(sqlite, "WAL_LIMIT_BYTES", limit)
+    path = tmp_path / "wal.db"
+    store = await Store.open(str(path))
+    sizes = []
+
+    async def writer(first: int) -> None:
+        for start in range(first, first + 10_000, 100):
+            await store.commit(_add_intents, start, 100)
+            sizes.append(os.path.getsize(f"{path}-wal"))
+
+    try:
+        await asyncio.gather(*(writer(n * 10_000) for n in range(4)))
+        count = await store.read(lambda uow: uow.one("SELECT COUNT(*) FROM intents")[0])
+    finally:
+        await store.close()
+    assert count == 40_000   # every commit kept
+    # It still grows between two checkpoints (2-4 MB here); never starting over, it reached 55 MB.
+    bound = 10 * 1024 * 1024
+    assert max(sizes[len(sizes) // 2:]) < bound, max(sizes)
+    assert sizes[-1] < bound

@@ -63,3 +63,29 @@ async def test_a_read_queued_behind_a_group_sees_its_commits(tmp_path):
     finally:
         await store.close()
     assert counted == 20
+
+
+async def test_work_queued_from_another_thread_runs_in_order_and_its_failure_is_dropped(tmp_path):
+    """`Writer.run_soon` (the checkpointer's catch-up) runs on the store's thread, in the order it
+    was queued; one that raises is dropped and the thread goes on serving commits."""
+    import threading
+
+    store = await Store.open(db_url(tmp_path, "g.db"))
+    ran = []
+
+    def note(tag: str) -> None:
+        ran.append((tag, threading.current_thread().name))
+        if tag == "boom":
+            raise RuntimeError("dropped")
+
+    try:
+        first = store.commit(_put, "before")
+        worker = threading.Thread(target=lambda: (store._writer.run_soon(note, "boom"),
+                                                  store._writer.run_soon(note, "ok")))
+        worker.start()
+        worker.join()
+        assert await first == "before"
+        assert await store.commit(_put, "after") == "after"
+    finally:
+        await store.close()
+    assert ran == [("boom", "store"), ("ok", "store")]
