@@ -40,22 +40,6 @@ _RESET_ORDER = ("attempts", "deliveries", "events", "timeline", "jobs", "session
                 "intents", "faults", "idempotency", "receipts", "grades")
 
 
-class _Family:
-    """A table family, made afresh at each use (`uow.intents` is `Intents(uow)`).
-
-    Families hold no state of their own (`__slots__ = ()` past `uow`), so nothing is lost by not
-    keeping them. Keeping one in the unit of work would make a reference cycle (unit of work →
-    family → unit of work): every unit of work would then be freed only by the cyclic garbage
-    collector, whose collections were 5% of the create path's time and its slowest pauses.
-    """
-
-    def __init__(self, make: type) -> None:
-        self.make = make
-
-    def __get__(self, uow: Any, owner: type | None = None) -> Any:
-        return self if uow is None else self.make(uow)
-
-
 class UnitOfWork:
     """One transaction (or read) over the store's connection, with the table families as attributes."""
 
@@ -151,20 +135,24 @@ class UnitOfWork:
         self.queued_jobs[self.world] = min(self.queued_jobs.get(self.world, due_ms), due_ms)
 
     # --- the table families ----------------------------------------------------------------------
+    # Each use makes a fresh one (`uow.intents` is `Intents(uow)`). Families hold no state, and
+    # keeping one in the unit of work would make a cycle (unit of work → family → unit of work)
+    # that only the cyclic garbage collector could free: its collections were 5% of the create
+    # path's time and its slowest pauses.
 
-    meta: Meta = _Family(Meta)
-    intents: Intents = _Family(Intents)
-    timeline: Timeline = _Family(Timeline)
-    events: Events = _Family(Events)
-    deliveries: Deliveries = _Family(Deliveries)
-    attempts: Attempts = _Family(Attempts)
-    jobs: Jobs = _Family(Jobs)
-    faults: Faults = _Family(Faults)
-    grades: Grades = _Family(Grades)
-    receipts: Receipts = _Family(Receipts)
-    idempotency: Idempotency = _Family(Idempotency)
-    sessions: Sessions = _Family(Sessions)
-    replicas: Replicas = _Family(Replicas)
+    meta = property(Meta)
+    intents = property(Intents)
+    timeline = property(Timeline)
+    events = property(Events)
+    deliveries = property(Deliveries)
+    attempts = property(Attempts)
+    jobs = property(Jobs)
+    faults = property(Faults)
+    grades = property(Grades)
+    receipts = property(Receipts)
+    idempotency = property(Idempotency)
+    sessions = property(Sessions)
+    replicas = property(Replicas)
 
     # --- the whole state --------------------------------------------------------------------------
 
