@@ -7,6 +7,8 @@ absolute numbers mean nothing across machines; ratios do.
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import mmap
 import os
 import socket
 import subprocess
@@ -81,6 +83,42 @@ def rss_mb(pid: int) -> float:
     except OSError:
         pass
     return float("nan")
+
+
+def cached_share(path: Path) -> float:
+    """The share of a file's pages in the kernel's page cache (Linux `mincore`), NaN where unavailable.
+
+    A database larger than what the host keeps cached answers some reads from the disk: the
+    scale benchmark prints this so that the server's growth and the host's cache can be told apart.
+    """
+    try:
+        size = path.stat().st_size
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.mmap.restype, libc.mmap.argtypes = ctypes.c_void_p, (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int,
+                                                                   ctypes.c_int, ctypes.c_int, ctypes.c_long)
+        libc.mincore.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p)
+        libc.munmap.argtypes = (ctypes.c_void_p, ctypes.c_size_t)
+        pages = -(-size // mmap.PAGESIZE)
+        with path.open("rb") as file:
+            address = libc.mmap(None, size, mmap.PROT_READ, mmap.MAP_SHARED, file.fileno(), 0)
+        if address in (None, ctypes.c_void_p(-1).value):
+            return float("nan")
+        try:
+            vector = ctypes.create_string_buffer(pages)
+            if libc.mincore(address, size, vector) != 0:
+                return float("nan")
+            return sum(byte & 1 for byte in vector.raw) / pages
+        finally:
+            libc.munmap(address, size)
+    except (OSError, AttributeError, ValueError):
+        return float("nan")
+
+
+def read_through(path: Path) -> None:
+    """Read a file once from start to end, so the page cache holds it (as long as the host lets it)."""
+    with path.open("rb") as file:
+        while file.read(1 << 20):
+            pass
 
 
 def load_note() -> str:
