@@ -82,6 +82,10 @@ class Clock:
     def now_ms(self) -> int:
         return to_ms(self.now())
 
+    def ms_after(self, seconds: float) -> int:
+        """Sandbox time once `seconds` of real time have passed from now (now itself when frozen)."""
+        return self.now_ms() + round(seconds * self._scale * 1000)
+
     def set(self, now: datetime | None = None, time_scale: float | None = None) -> None:
         """Pin the clock to `now` and/or change its scale (0 freezes it)."""
         current = self.now()
@@ -150,7 +154,8 @@ class DueSchedule:
     has come (the worker then handles them and `reschedule`s each with its re-read earliest due
     time, keeping anything noted meanwhile); `rekey(world)` after that world's clock changed;
     `forget(world)` when it is deleted. `wait()` sleeps until the next deadline or a wake-up.
-    Stale heap entries are skipped lazily.
+    Stale heap entries are skipped lazily. Both take a `lead_s`: a worker that prepares its work
+    ahead and then waits for the moment itself takes a world that many real seconds early.
     """
 
     def __init__(self, clock_of: Callable[[str], Clock | None]) -> None:
@@ -195,9 +200,9 @@ class DueSchedule:
     def wake(self) -> None:
         self._wake.set()
 
-    def take_due(self) -> list[tuple[str, int]]:
-        """Pop every world whose due time has been reached on its own clock, with that due time."""
-        now = time.monotonic()
+    def take_due(self, lead_s: float = 0.0) -> list[tuple[str, int]]:
+        """Pop every world whose due time is reached on its own clock within `lead_s` real seconds, with that due time."""
+        now = time.monotonic() + lead_s
         found: list[tuple[str, int]] = []
         while self._heap and self._heap[0][0] <= now:
             _, version, world = heapq.heappop(self._heap)
@@ -207,7 +212,7 @@ class DueSchedule:
             if clock is None:
                 self.forget(world)
                 continue
-            if clock.now_ms() < self._due[world]:   # float rounding of a scaled clock: not quite yet
+            if clock.ms_after(lead_s) < self._due[world]:   # float rounding of a scaled clock: not quite yet
                 self._set(world, self._due[world])
                 continue
             found.append((world, self._due.pop(world)))
@@ -223,10 +228,10 @@ class DueSchedule:
             heapq.heappop(self._heap)
         return None
 
-    async def wait(self, cap_s: float | None = None) -> None:
-        """Sleep until the next deadline (at most `cap_s`), or until woken by a note or a clock change."""
+    async def wait(self, cap_s: float | None = None, lead_s: float = 0.0) -> None:
+        """Sleep until `lead_s` before the next deadline (at most `cap_s`), or until woken by a note or a clock change."""
         deadline = self.next_deadline()
-        timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
+        timeout = None if deadline is None else max(0.0, deadline - lead_s - time.monotonic())
         if cap_s is not None:
             timeout = cap_s if timeout is None else min(timeout, cap_s)
         if timeout == 0:

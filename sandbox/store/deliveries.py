@@ -107,6 +107,12 @@ class Deliveries(Table):
                             " WHERE id = ? AND status = 'in_flight'", (retry_ms, error, now_ms, delivery_id)).rowcount:
             self.uow.queue_delivery(retry_ms)
 
+    def hand_back(self, delivery_id: int, status: str, due_ms: int) -> None:
+        """A delivery claimed ahead of its time that will not be sent soon: back to `status`, unclaimed."""
+        if self.uow.execute("UPDATE deliveries SET status = ?, claimed_by = NULL WHERE id = ? AND status = 'in_flight'",
+                            (status, delivery_id)).rowcount:
+            self.uow.queue_delivery(due_ms)
+
     def release_held(self, provider: str, intent_id: str, after_event: str, now_ms: int) -> int:
         """Held deliveries of an intent's events older than `after_event` become due now."""
         released = self.uow.execute(

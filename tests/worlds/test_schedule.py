@@ -89,3 +89,19 @@ async def test_a_deleted_world_is_never_taken():
     schedule.note("a", clocks["a"].now_ms())
     schedule.forget("a")
     assert schedule.take_due() == [] and len(schedule) == 0
+
+
+async def test_with_a_lead_a_world_is_taken_that_long_before_its_due_time():
+    """Taken with a lead, a running world comes out that many real seconds early, a frozen one never."""
+    clocks = {"a": Clock(START, 1), "b": Clock(START, 0)}
+    schedule = schedule_of(clocks)
+    now = clocks["a"].now_ms()
+    schedule.note("a", now + 2_000)
+    schedule.note("b", clocks["b"].now_ms() + 1)
+    assert schedule.take_due(0.25) == []
+    assert 1.9 < schedule.next_deadline() - time.monotonic() <= 2.0
+    schedule.note("a", now + 100)
+    assert schedule.take_due() == [], "not due yet without a lead"
+    assert schedule.take_due(0.25) == [("a", now + 100)]
+    assert 245 <= clocks["a"].ms_after(0.25) - clocks["a"].now_ms() <= 250
+    assert clocks["b"].ms_after(0.25) == clocks["b"].now_ms(), "a frozen clock gets nowhere in real time"

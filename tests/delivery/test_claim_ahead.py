@@ -1,0 +1,112 @@
+"""Deliveries are claimed a little before they are due, so a slow commit cannot make a webhook late.
+
+These tests run the world's clock (10x real time) because the property is about real time: the
+retry of a failed attempt falls due 5 sandbox seconds later, half a real second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from aiohttp import web
+
+from sandbox.clock import Clock
+from sandbox.delivery.dispatcher import CLAIM_AHEAD_S
+from sandbox.worlds import DEFAULT
+from tests.providers.liqx_support import create_payin, point_at
+from tests.support import START, Receiver, serve_posts, start_sandbox, stop_sandbox
+
+
+async def _timed_receiver() -> tuple[Receiver, list[float]]:
+    """A receiver answering 500 then 200, noting each arrival on the monotonic clock."""
+    receiver, arrivals = Receiver(script=[500, 200]), []
+
+    async def handle(request: web.Request) -> web.Response:
+        arrivals.append(time.monotonic())
+        return await receiver.handle(request)
+
+    receiver.runner, receiver.url = await serve_posts(handle)
+    return receiver, arrivals
+
+
+async def _first_attempt_failed(running, receiver) -> int:
+    """A completed LIQX payin whose first webhook got a 500; returns its retry's due time (sandbox ms)."""
+    await point_at(running, receiver)
+    _, intent, _ = await create_payin(running)
+    await running.control("POST", f"/intents/liqx/{intent['intent_id']}/transition", {"to": "COMPLETED"})
+    await receiver.wait_for(1)
+    schedule = running.sb.services.dispatcher.schedule
+    for _ in range(200):   # the 500's outcome is written just after the receiver answered
+        if schedule.due_ms(DEFAULT) is not None:
+            return schedule.due_ms(DEFAULT)
+        await asyncio.sleep(0.005)
+    raise AssertionError("the retry was never scheduled")
+
+
+async def _delivery_status(running) -> str:
+    [delivery] = (await running.control("GET", "/deliveries?provider=liqx"))["data"]
+    return delivery["status"]
+
+
+async def test_a_store_held_up_at_the_due_time_does_not_make_the_webhook_late(tmp_path):
+    """The store's thread is blocked for 0.4 s from just before a retry is due: the retry still
+    arrives on time, because it was claimed before the block and no commit stands before its POST."""
+    running = await start_sandbox(tmp_path, clock=Clock(START, time_scale=10))
+    receiver, arrivals = await _timed_receiver()
+    try:
+        due_ms = await _first_attempt_failed(running, receiver)
+        due_at = running.clock.deadline(due_ms)
+        await asyncio.sleep(max(0.0, due_at - CLAIM_AHEAD_S / 2 - time.monotonic()))
+        running.sb.store._writer.run_soon(time.sleep, 0.4)
+        await receiver.wait_for(2)
+        late = arrivals[1] - due_at
+        assert -0.01 < late < 0.1, f"the retry arrived {late * 1000:.0f} ms after its due time"
+        assert running.clock.now_ms() >= due_ms
+    finally:
+        await stop_sandbox(running)
+        await receiver.runner.cleanup()
+
+
+async def test_a_claim_made_ahead_is_handed_back_when_the_clock_stops_before_the_due_time(tmp_path):
+    """Claimed ahead, then the world's clock is frozen short of the due time: nothing is sent, the
+    delivery is `pending` again, and it is sent once the clock is advanced to it."""
+    running = await start_sandbox(tmp_path, clock=Clock(START, time_scale=10))
+    receiver, _ = await _timed_receiver()
+    try:
+        due_ms = await _first_attempt_failed(running, receiver)
+        due_at = running.clock.deadline(due_ms)
+        await asyncio.sleep(max(0.0, due_at - CLAIM_AHEAD_S / 3 - time.monotonic()))
+        assert await _delivery_status(running) == "in_flight", "claimed before its due time"
+        running.clock.set(time_scale=0)
+        assert running.clock.now_ms() < due_ms
+        for _ in range(200):
+            if await _delivery_status(running) == "pending":
+                break
+            await asyncio.sleep(0.005)
+        assert await _delivery_status(running) == "pending"
+        assert len(receiver.requests) == 1, "nothing was sent while the clock stood still"
+        await running.advance((due_ms - running.clock.now_ms()) / 1000)
+        await receiver.wait_for(2)
+        assert await _delivery_status(running) == "delivered"
+    finally:
+        await stop_sandbox(running)
+        await receiver.runner.cleanup()
+
+
+async def test_copies_a_duplicate_rule_adds_at_a_claim_made_ahead_follow_the_attempt(tmp_path):
+    """An attempt-level `duplicate` queues its copies when the attempt is claimed; claimed ahead,
+    the copies are spaced from the attempt's due time, so they still arrive after it."""
+    running = await start_sandbox(tmp_path, clock=Clock(START, time_scale=10))
+    receiver, _ = await _timed_receiver()
+    try:
+        await running.control("POST", "/faults", {"provider": "liqx", "action": "duplicate", "attempt": 2,
+                                                  "params": {"copies": 1, "spacing_ms": 1000}})
+        await _first_attempt_failed(running, receiver)
+        hits = await receiver.wait_for(3)
+        assert [h["headers"]["X-LIQX-Delivery-Attempt"] for h in hits] == ["1", "2", "1"], \
+            "the retry first, then its copy (a delivery of its own)"
+        assert len({h["headers"]["X-LIQX-Event-Id"] for h in hits}) == 1
+    finally:
+        await stop_sandbox(running)
+        await receiver.runner.cleanup()
