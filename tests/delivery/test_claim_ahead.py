@@ -44,6 +44,13 @@ async def _first_attempt_failed(running, receiver) -> int:
     raise AssertionError("the retry was never scheduled")
 
 
+async def _sleep_until_before(running, due_ms: int, before_s: float) -> float:
+    """Sleep until `before_s` real seconds before `due_ms`; returns that due time on the monotonic clock."""
+    due_at = running.clock.deadline(due_ms)
+    await asyncio.sleep(max(0.0, due_at - before_s - time.monotonic()))
+    return due_at
+
+
 async def _delivery_status(running) -> str:
     [delivery] = (await running.control("GET", "/deliveries?provider=liqx"))["data"]
     return delivery["status"]
@@ -56,8 +63,7 @@ async def test_a_store_held_up_at_the_due_time_does_not_make_the_webhook_late(tm
     receiver, arrivals = await _timed_receiver()
     try:
         due_ms = await _first_attempt_failed(running, receiver)
-        due_at = running.clock.deadline(due_ms)
-        await asyncio.sleep(max(0.0, due_at - CLAIM_AHEAD_S / 2 - time.monotonic()))
+        due_at = await _sleep_until_before(running, due_ms, CLAIM_AHEAD_S / 2)
         running.sb.store._writer.run_soon(time.sleep, 0.4)
         await receiver.wait_for(2)
         late = arrivals[1] - due_at
@@ -75,8 +81,7 @@ async def test_a_claim_made_ahead_is_handed_back_when_the_clock_stops_before_the
     receiver, _ = await _timed_receiver()
     try:
         due_ms = await _first_attempt_failed(running, receiver)
-        due_at = running.clock.deadline(due_ms)
-        await asyncio.sleep(max(0.0, due_at - CLAIM_AHEAD_S / 3 - time.monotonic()))
+        await _sleep_until_before(running, due_ms, CLAIM_AHEAD_S / 3)
         assert await _delivery_status(running) == "in_flight", "claimed before its due time"
         running.clock.set(time_scale=0)
         assert running.clock.now_ms() < due_ms
