@@ -129,17 +129,22 @@ def _group_commit(group: list[list], dialect: Dialect) -> list[tuple]:
     """Run each unit of work in its own savepoint inside one transaction; results after the COMMIT."""
     results = []
     first = group[0][2]   # every unit of work of a group runs over the one connection
+    # A unit of work alone needs no savepoint: its rollback is the transaction's. The two statements
+    # cost a quiet server a tenth of a create's SQLite work, and PostgreSQL two round trips.
+    alone = len(group) == 1
     try:
         first.execute(dialect.begin)
         for item in group:
             uow = item[2]
-            uow.execute("SAVEPOINT uow")
+            if not alone:
+                uow.execute("SAVEPOINT uow")
             ok, value = _outcome(item)
-            if isinstance(value, dialect.retry_on):
-                raise value   # the whole transaction is lost, not only this savepoint
-            uow.execute("RELEASE uow" if ok else "ROLLBACK TO uow")
-            if not ok:
-                uow.execute("RELEASE uow")
+            if isinstance(value, dialect.retry_on) or (alone and not ok):
+                raise value   # the whole transaction is lost (or is this one unit of work's), not only a savepoint
+            if not alone:
+                uow.execute("RELEASE uow" if ok else "ROLLBACK TO uow")
+                if not ok:
+                    uow.execute("RELEASE uow")
             results.append((item, ok, value))
         if dialect.before_commit is not None:
             dialect.before_commit([item[2] for item, ok, _ in results if ok])

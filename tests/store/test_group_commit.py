@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from sandbox.store import Store
 from tests.support import db_url, query
 
@@ -33,6 +35,21 @@ async def test_a_failing_unit_of_work_in_a_group_rolls_back_alone(tmp_path):
     assert [o for n, o in enumerate(outcomes) if n != 17] == [f"k{n}" for n in range(50) if n != 17]
     keys = {row[0] for row in query(db, "SELECT key FROM meta WHERE key LIKE 'k%'")}
     assert keys == {f"k{n}" for n in range(50) if n != 17}
+
+
+async def test_a_failing_unit_of_work_alone_leaves_nothing_and_the_next_commits(tmp_path):
+    """A commit that writes and then raises, with nothing else queued (no savepoint): its caller gets
+    the error, none of its rows stay, and the next commit on the same store lands."""
+    db = db_url(tmp_path, "g.db")
+    store = await Store.open(db)
+    try:
+        with pytest.raises(ValueError, match="alone refused"):
+            await store.commit(_put, "alone", True)
+        assert await store.commit(_put, "after") == "after"
+    finally:
+        await store.close()
+    keys = {row[0] for row in query(db, "SELECT key FROM meta WHERE key IN ('alone', 'after')")}
+    assert keys == {"after"}
 
 
 async def test_every_commit_is_answered_only_once_another_connection_sees_it(tmp_path):
