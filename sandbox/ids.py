@@ -4,6 +4,13 @@ Every id, secret, address, jitter and fake name the sandbox makes comes from `Id
 seed it draws from the OS; with one, two servers given the same requests produce the same ids.
 The boot count is folded into the seed so a restarted server never re-issues an id it already
 stored.
+
+Object ids (`prefixed`, `uuid`) lead with a sequence: the first characters count up from a
+seeded random start, the rest are random. A purely random id lands on a random page of every
+index keyed by it (the intent's own, its timeline's, its timers'), so each create dirtied pages
+of its own in every one of them, and the WAL took about 28 KB per create; in creation order they
+share the last page, and the commit that wrote those pages was half of SQLite's work on a create
+(bench/README.md). The ids keep their alphabet and length, and a seed still replays them.
 """
 
 from __future__ import annotations
@@ -15,6 +22,9 @@ import uuid
 from faker import Faker
 
 _BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+_BASE36 = string.digits + string.ascii_lowercase
+#: How many leading characters of a `prefixed` id count up (36**6: 2.2 billion ids before it wraps).
+_ORDERED = 6
 _BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 _FAKER: Faker | None = None
 
@@ -29,6 +39,8 @@ class Ids:
         if material is not None and world is not None:
             material += f":{world}"
         self.rng = random.Random(material) if material is not None else random.Random()
+        #: The sequence object ids lead with; a random start keeps ids from looking numbered.
+        self._order = self.rng.randrange(36 ** _ORDERED)
 
     @property
     def faker(self) -> Faker:
@@ -58,12 +70,21 @@ class Ids:
     def base32(self, length: int) -> str:
         return "".join(self.rng.choices(_BASE32, k=length))
 
+    def _next(self) -> int:
+        self._order = (self._order + 1) % 36 ** _ORDERED
+        return self._order
+
     def uuid(self) -> str:
-        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        """A version 4 UUID whose first 32 bits are the id sequence (the other 90 bits random)."""
+        return str(uuid.UUID(int=self._next() << 96 | self.rng.getrandbits(96), version=4))
 
     def prefixed(self, prefix: str, length: int = 24) -> str:
-        """`prefix` + random lowercase alphanumerics, e.g. `lqi_7x…`."""
-        return prefix + self.alnum(length)
+        """`prefix` + lowercase alphanumerics, e.g. `lqi_7x…`: the sequence in base 36, then random ones."""
+        n, lead = self._next(), []
+        for _ in range(_ORDERED):
+            n, digit = divmod(n, 36)
+            lead.append(_BASE36[digit])
+        return prefix + "".join(reversed(lead)) + self.alnum(length - _ORDERED)
 
     def number(self, low: int, high: int) -> int:
         return self.rng.randint(low, high)
