@@ -67,9 +67,9 @@ def connect(path: str) -> sqlite3.Connection:
         conn.execute("PRAGMA busy_timeout = 5000")
         conn.execute("PRAGMA foreign_keys = ON")
         # Each unit of work of a group commit runs in a SAVEPOINT, so every page it changes is first
-        # copied to a statement journal; in memory rather than a temporary file that copy costs a
-        # third less of SQLite's share of a create (bench/README.md). It only ever serves a rollback
-        # inside the open transaction, so durability does not depend on it.
+        # copied to a statement journal; kept in memory rather than in a temporary file, SQLite's
+        # share of a create is about a quarter smaller (bench/README.md). The journal only serves a
+        # rollback inside the open transaction, so durability does not depend on it.
         conn.execute("PRAGMA temp_store = MEMORY")
         if path != ":memory:":
             conn.execute("PRAGMA wal_autocheckpoint = 0")   # the Checkpointer's job
