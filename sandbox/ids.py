@@ -8,9 +8,10 @@ stored.
 Object ids (`prefixed`, `uuid`) lead with a sequence: the first characters count up from a
 seeded random start, the rest are random. A purely random id lands on a random page of every
 index keyed by it (the intent's own, its timeline's, its timers'), so each create dirtied pages
-of its own in every one of them, and the WAL took about 28 KB per create; in creation order they
-share the last page, and the commit that wrote those pages was half of SQLite's work on a create
-(bench/README.md). The ids keep their alphabet and length, and a seed still replays them.
+of its own in every one of them: the WAL took about 27 KB per create in groups of 8, and the
+COMMIT that wrote those pages was half of SQLite's work on a create. In creation order they share
+the last page (15 KB; bench/README.md). The ids keep their alphabet and length, and a seed still
+replays them.
 """
 
 from __future__ import annotations
