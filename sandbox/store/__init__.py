@@ -2,7 +2,8 @@
 
 - `backend.py`: `Store`, the one write path `Store.commit(fn, *args)` that runs `fn(uow, ...)` as a
   transaction and then wakes the workers for what it queued; `Store.open(db)` picks the backend.
-- `writer.py`: the store's thread and its group commit (shared by both backends).
+- `writer.py`: the group commit, run on the store's thread (PostgreSQL) or on the event loop's
+  own (SQLite), shared by both backends.
 - `sqlite.py`: the embedded default, one file, one process.
 - `postgres.py`: PostgreSQL (psycopg 3) for replicas sharing one database: claims with
   `FOR UPDATE SKIP LOCKED`, wake-ups with `LISTEN/NOTIFY`.

@@ -3,7 +3,8 @@
 `Store.open(db)` picks the backend from `db`: a `postgresql://` (or `postgres://`) URL opens
 PostgreSQL (`sandbox.store.postgres`), any other `scheme://` is refused, and everything else is a
 SQLite file path (`sandbox.store.sqlite`). Both hand the same `UnitOfWork` to the same table
-modules, through the same worker thread (`sandbox.store.writer`).
+modules, through the same group commit (`sandbox.store.writer`: on the store's thread for
+PostgreSQL, on the event loop's for SQLite).
 
 `commit(fn, *args, world=...)` runs `fn(uow, *args)` as one transaction and then wakes the
 workers for what it queued: the dispatcher for new deliveries, the timer runner for a new
@@ -124,7 +125,7 @@ class Store:
         return result
 
     async def read(self, fn: Callable[..., T], *args: Any, world: str = DEFAULT) -> T:
-        """Run `fn(uow, *args)` in `world` on the store's thread without a transaction (for reads)."""
+        """Run `fn(uow, *args)` in `world` without a transaction (for reads), in turn with the writes."""
         return await self._writer.submit(READ, fn, UnitOfWork(self._conn, world, self.dialect, replica=self.replica),
                                          args)
 

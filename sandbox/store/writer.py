@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import queue
 import threading
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -118,6 +119,95 @@ class Writer:
         return results  # pragma: no cover (the loop always returns)
 
 
+
+class LoopWriter(Writer):
+    """Runs the work on the event loop's own thread; only what may block goes to the store's thread.
+
+    For SQLite, where a statement is CPU work in this process (no network between it and the
+    data), handing each unit of work to a thread and its answer back cost more than the work: two
+    thread hops per group, and the loop and the thread contending for one GIL on every statement.
+    Here a unit of work queued by `submit` runs at the loop's next pass, grouped exactly as on the
+    thread (consecutive commits in one transaction, each in its savepoint, answered after the
+    COMMIT), one group per pass so requests keep being read between groups.
+
+    What may block for long runs on the store's thread instead, in the same order: plain calls
+    (opening and closing the connection, and `run_soon`'s work, the checkpointer's last copy with
+    its syncs), and every group while `offload()` is true (SQLite: while a checkpoint runs, when a
+    COMMIT's WAL write can wait on the file system behind the checkpoint's fsync). Meanwhile new
+    work waits here, and runs on the loop again once the thread has finished what it was given,
+    so two units of work still never interleave and each runs in the order it was asked for.
+    """
+
+    def __init__(self, dialect: Dialect, offload: Callable[[], bool] = lambda: False) -> None:
+        super().__init__(dialect)
+        #: True while groups should run on the store's thread rather than on the loop.
+        self.offload = offload
+        self._held: deque[list] = deque()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._scheduled = False   # a pass of `_flush` is due on the loop
+        self._away = False        # the store's thread holds work given to it: nothing runs here meanwhile
+
+    def submit(self, kind: str, fn: Callable, uow: Any, args: tuple) -> asyncio.Future:
+        """Queue work for the loop's next pass (or the store's thread); the future is settled on this loop."""
+        loop = self._loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self._hold([kind, fn, uow, args, loop, future])
+        return future
+
+    def run_soon(self, fn: Callable, *args: Any) -> None:
+        """Queue a plain `fn(*args)` from any thread, nobody waiting for it: it runs on the store's
+        thread, after the work queued before it."""
+        item = [CALL, fn, None, args, None, None]
+        if self._loop is None:
+            super().run_soon(fn, *args)   # nothing was ever queued here: nothing to keep the order with
+            return
+        try:
+            self._loop.call_soon_threadsafe(self._hold, item)
+        except RuntimeError:   # the loop is closed: the store is gone with it
+            pass
+
+    def _hold(self, item: list) -> None:
+        self._held.append(item)
+        if not (self._scheduled or self._away):
+            self._scheduled = True
+            self._loop.call_soon(self._flush)
+
+    def _flush(self) -> None:
+        """One pass: run the first group (or read) held here, or send everything held to the thread."""
+        self._scheduled = False
+        held = self._held
+        if not held or self._away:
+            return
+        if held[0][0] not in (COMMIT, READ) or self.offload():
+            self._send_away()
+            return
+        item = held.popleft()
+        if item[0] == READ:
+            _resolve_here([(item, *_outcome(item))])
+        else:
+            group = [item]
+            while held and held[0][0] == COMMIT and len(group) < GROUP_MAX:
+                group.append(held.popleft())
+            _resolve_here(self._commit_group(group))
+        if held and not self._scheduled:
+            self._scheduled = True
+            self._loop.call_soon(self._flush)
+
+    def _send_away(self) -> None:
+        """Give the store's thread everything held, then a note that brings the work back here."""
+        self._away = True
+        loop = self._loop
+        while self._held:
+            self._queue.put(self._held.popleft())
+        self._queue.put([CALL, loop.call_soon_threadsafe, None, (self._back,), None, None])
+
+    def _back(self) -> None:
+        self._away = False
+        if self._held and not self._scheduled:
+            self._scheduled = True
+            self._loop.call_soon(self._flush)
+
+
 def _outcome(item: list) -> tuple[bool, Any]:
     kind, fn, uow, args = item[:4]
     try:
@@ -170,6 +260,11 @@ def _settle(results: list[tuple]) -> None:
             loop.call_soon_threadsafe(_resolve, settled)
         except RuntimeError:  # the caller's loop is closed: nobody is waiting any more
             pass
+
+
+def _resolve_here(results: list[tuple]) -> None:
+    """Settle the futures of work run on their own loop's thread."""
+    _resolve([(item[5], ok, value) for item, ok, value in results])
 
 
 def _resolve(settled: list[tuple]) -> None:
