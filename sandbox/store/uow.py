@@ -32,7 +32,7 @@ from sandbox.store.sessions import Sessions
 from sandbox.store.timeline import Timeline
 from sandbox.store.writer import Dialect
 
-SQLITE = Dialect("sqlite", begin="BEGIN IMMEDIATE")
+SQLITE = Dialect("sqlite", begin="BEGIN IMMEDIATE", counts_changes=True)
 
 #: What a reset deletes, children before parents (the foreign keys would cascade anyway; deleting
 #: children first keeps each cascade empty). Tables with a provider column are reset per provider.
@@ -105,6 +105,10 @@ class UnitOfWork:
     def many(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
         """Run one statement for each parameter row."""
         self._conn.executemany(sql, rows)
+
+    def changes(self) -> int:
+        """Rows inserted, updated or deleted over the connection so far (SQLite's `total_changes`)."""
+        return self._conn.total_changes
 
     def one(self, sql: str, params: Iterable[Any] = ()) -> Any:
         """The first row of a query, or None."""

@@ -5,7 +5,11 @@ so two units of work of one process can never interleave. The thread takes every
 in its queue (up to `GROUP_MAX`) into one transaction, each unit of work inside its own
 SAVEPOINT (a group of one needs none: its transaction is its rollback). A unit of work that
 raises is rolled back to its savepoint alone and its caller gets the exception; the others go
-on. Every caller is answered only after the shared COMMIT returned, so a caller that got its
+on. Where the connection counts the rows it changed (SQLite), a group runs without savepoints
+at first, because keeping one per unit of work made SQLite copy every page each one changed: a
+unit of work that fails having changed no row (a create refused as a duplicate, say) leaves
+nothing to undo, and the rare one that fails after writing has the whole group rolled back and
+run again with a savepoint each (as a database's victim is, below). Every caller is answered only after the shared COMMIT returned, so a caller that got its
 result (an API that answered 201) knows its rows are committed; if the COMMIT itself fails,
 every unit of work in the group gets that error. Under load this turns N
 commits and N thread hops into one of each; alone, a commit is a group of one. Reads never join a
@@ -53,6 +57,9 @@ class Dialect:
     retry_on: tuple[type[BaseException], ...] = ()
     #: Called with the group's units of work just before COMMIT (PostgreSQL: NOTIFY).
     before_commit: Callable[[list], None] | None = None
+    #: True when `UnitOfWork.changes()` counts the rows the connection changed (SQLite): a group
+    #: then runs without savepoints until a unit of work fails after changing some.
+    counts_changes: bool = False
 
 
 class Writer:
@@ -216,31 +223,48 @@ def _outcome(item: list) -> tuple[bool, Any]:
         return False, exc
 
 
-def _group_commit(group: list[list], dialect: Dialect) -> list[tuple]:
-    """Run each unit of work in its own savepoint (none when alone) inside one transaction;
-    results after the COMMIT."""
+class _Undo(Exception):
+    """A unit of work of a group without savepoints failed after changing rows."""
+
+
+def _group_commit(group: list[list], dialect: Dialect, savepoints: bool = False) -> list[tuple]:
+    """Run the units of work inside one transaction, each in its own savepoint unless the changed
+    rows are counted (and never when alone); results after the COMMIT."""
     results = []
     first = group[0][2]   # every unit of work of a group runs over the one connection
     # A unit of work alone needs no savepoint: its rollback is the transaction's. That is two
     # statements fewer for every commit of a quiet server (on PostgreSQL, two round trips).
     alone = len(group) == 1
+    counted = not alone and not savepoints and dialect.counts_changes
+    marked = not alone and not counted
     try:
         first.execute(dialect.begin)
         for item in group:
             uow = item[2]
-            if not alone:
+            if marked:
                 uow.execute("SAVEPOINT uow")
+            changed = uow.changes() if counted else 0
             ok, value = _outcome(item)
             if isinstance(value, dialect.retry_on) or (alone and not ok):
                 raise value   # the whole transaction is lost (or is this one's alone), not only a savepoint
-            if not alone:
+            if marked:
                 uow.execute("RELEASE uow" if ok else "ROLLBACK TO uow")
                 if not ok:
                     uow.execute("RELEASE uow")
+            elif counted and not ok and uow.changes() != changed:
+                raise _Undo   # its rows can only be taken back with the others': run the group again, marked
             results.append((item, ok, value))
         if dialect.before_commit is not None:
             dialect.before_commit([item[2] for item, ok, _ in results if ok])
         first.execute("COMMIT")
+    except _Undo:
+        try:
+            first.execute("ROLLBACK")
+        except Exception as exc:  # the connection is broken: nothing of the group committed
+            return [(item, False, exc) for item in group]
+        for item in group:
+            item[2].restart()
+        return _group_commit(group, dialect, savepoints=True)
     except BaseException as exc:  # the transaction itself failed: no unit of work in it committed
         try:
             first.execute("ROLLBACK")

@@ -37,6 +37,31 @@ async def test_a_failing_unit_of_work_in_a_group_rolls_back_alone(tmp_path):
     assert keys == {f"k{n}" for n in range(50) if n != 17}
 
 
+async def test_a_unit_of_work_refused_before_writing_costs_the_others_nothing(tmp_path):
+    """Thirty commits queued together, one refused after only reading (a duplicate, say): the 29
+    others are committed, and every unit of work ran exactly once (nothing was run again)."""
+    db = db_url(tmp_path, "g.db")
+    store = await Store.open(db)
+    runs: dict[str, int] = {}
+
+    def put_or_refuse(uow, key: str) -> str:
+        runs[key] = runs.get(key, 0) + 1
+        if uow.meta.get("taken") is None and key == "k11":
+            raise ValueError("k11 refused")
+        return _put(uow, key)
+
+    try:
+        outcomes = await asyncio.gather(*(store.commit(put_or_refuse, f"k{n}") for n in range(30)),
+                                        return_exceptions=True)
+    finally:
+        await store.close()
+    assert isinstance(outcomes[11], ValueError)
+    assert [o for n, o in enumerate(outcomes) if n != 11] == [f"k{n}" for n in range(30) if n != 11]
+    assert runs == {f"k{n}": 1 for n in range(30)}
+    keys = {row[0] for row in query(db, "SELECT key FROM meta WHERE key LIKE 'k%'")}
+    assert keys == {f"k{n}" for n in range(30) if n != 11}
+
+
 async def test_a_failing_unit_of_work_alone_leaves_nothing_and_the_next_commits(tmp_path):
     """A commit that writes and then raises, with nothing else queued (no savepoint): its caller gets
     the error, none of its rows stay, and the next commit on the same store lands."""
