@@ -155,8 +155,16 @@ class LoopWriter(Writer):
         self._away = False        # the store's thread holds work given to it: nothing runs here meanwhile
 
     def submit(self, kind: str, fn: Callable, uow: Any, args: tuple) -> asyncio.Future:
-        """Queue work for the loop's next pass (or the store's thread); the future is settled on this loop."""
-        loop = self._loop = asyncio.get_running_loop()
+        """Queue work for the loop's next pass (or the store's thread); the future is settled on this loop.
+
+        The store serves one running loop: work from a second one, while the first still runs,
+        is refused (run on the first's thread, it would race it for the connection).
+        """
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            if self._loop is not None and self._loop.is_running():
+                raise RuntimeError("this SQLite store serves the event loop it is used on; open another for this one")
+            self._loop = loop
         future = loop.create_future()
         self._hold([kind, fn, uow, args, loop, future])
         return future

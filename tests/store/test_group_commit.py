@@ -107,6 +107,33 @@ async def test_a_read_queued_behind_a_group_sees_its_commits(tmp_path):
     assert counted == 20
 
 
+@pytest.mark.sqlite_only
+async def test_a_second_running_loop_is_refused_not_raced(tmp_path):
+    """The SQLite store runs its work on the loop it is used on: another loop, running in another
+    thread at the same time, gets a clear error instead of sharing the connection unguarded."""
+    import threading
+
+    db = db_url(tmp_path, "g.db")
+    store = await Store.open(db)
+    errors: list[BaseException] = []
+
+    def elsewhere() -> None:
+        try:
+            asyncio.run(store.commit(_put, "other"))
+        except RuntimeError as exc:
+            errors.append(exc)
+
+    try:
+        worker = threading.Thread(target=elsewhere)
+        worker.start()
+        worker.join()
+        assert await store.commit(_put, "here") == "here"
+    finally:
+        await store.close()
+    assert len(errors) == 1 and "serves the event loop" in str(errors[0])
+    assert {row[0] for row in query(db, "SELECT key FROM meta WHERE key IN ('other', 'here')")} == {"here"}
+
+
 async def test_work_queued_from_another_thread_runs_in_order_and_its_failure_is_dropped(tmp_path):
     """`Writer.run_soon` (the checkpointer's catch-up) runs on the store's thread, in the order it
     was queued; one that raises is dropped and the thread goes on serving commits."""
