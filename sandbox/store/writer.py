@@ -1,19 +1,21 @@
-"""The store's worker thread and its group commit, the same for every backend.
+"""The store's group commit, the same for every backend, run on the store's worker thread
+(`Writer`, PostgreSQL) or on the event loop's own thread (`LoopWriter`, SQLite).
 
-Every unit of work runs on one thread that owns the connection, in the order it was asked for,
-so two units of work of one process can never interleave. The thread takes every commit waiting
-in its queue (up to `GROUP_MAX`) into one transaction, each unit of work inside its own
-SAVEPOINT (a group of one needs none: its transaction is its rollback). A unit of work that
-raises is rolled back to its savepoint alone and its caller gets the exception; the others go
-on. Where the connection counts the rows it changed (SQLite), a group runs without savepoints
-at first, because keeping one per unit of work made SQLite copy every page each one changed: a
-unit of work that fails having changed no row (a create refused as a duplicate, say) leaves
-nothing to undo, and the rare one that fails after writing has the whole group rolled back and
-run again with a savepoint each (as a database's victim is, below). Every caller is answered only after the shared COMMIT returned, so a caller that got its
-result (an API that answered 201) knows its rows are committed; if the COMMIT itself fails,
-every unit of work in the group gets that error. Under load this turns N
-commits and N thread hops into one of each; alone, a commit is a group of one. Reads never join a
-group: they run between transactions, so they never see rows that are not committed yet.
+Every unit of work runs on one thread at a time over the connection, in the order it was asked
+for, so two units of work of one process can never interleave. Every commit waiting (up to
+`GROUP_MAX`) is taken into one transaction, each unit of work inside its own SAVEPOINT (a group
+of one needs none: its transaction is its rollback). A unit of work that raises is rolled back
+to its savepoint alone and its caller gets the exception; the others go on. Where the
+connection counts the rows it changed (SQLite), a group runs without savepoints at first,
+because keeping one per unit of work made SQLite copy every page each one changed: a unit of
+work that fails having changed no row (a create refused as a duplicate, say) leaves nothing to
+undo, and the rare one that fails after writing has the whole group rolled back and run again
+with a savepoint each (as a database's victim is, below). Every caller is answered only after
+the shared COMMIT returned, so a caller that got its result (an API that answered 201) knows its
+rows are committed; if the COMMIT itself fails, every unit of work in the group gets that error.
+Under load this turns N commits (and, on the thread, N thread hops) into one of each; alone, a
+commit is a group of one. Reads never join a group: they run between transactions, so they
+never see rows that are not committed yet.
 
 What differs between backends is passed in as a `Dialect`: the statement that opens a write
 transaction, what runs just before COMMIT (PostgreSQL queues its notifications there, so they go
@@ -126,7 +128,6 @@ class Writer:
         return results  # pragma: no cover (the loop always returns)
 
 
-
 class LoopWriter(Writer):
     """Runs the work on the event loop's own thread; only what may block goes to the store's thread.
 
@@ -134,8 +135,8 @@ class LoopWriter(Writer):
     data), handing each unit of work to a thread and its answer back cost more than the work: two
     thread hops per group, and the loop and the thread contending for one GIL on every statement.
     Here a unit of work queued by `submit` runs at the loop's next pass, grouped exactly as on the
-    thread (consecutive commits in one transaction, each in its savepoint, answered after the
-    COMMIT), one group per pass so requests keep being read between groups.
+    thread (consecutive commits in one transaction, answered after the COMMIT), one group per pass
+    so requests keep being read between groups.
 
     What may block for long runs on the store's thread instead, in the same order: plain calls
     (opening and closing the connection, and `run_soon`'s work, the checkpointer's last copy with
