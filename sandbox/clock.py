@@ -44,10 +44,10 @@ def wall_now() -> datetime:
 def iso(moment: datetime) -> str:
     """ISO 8601 UTC with milliseconds and a `Z`, the format every provider here speaks."""
     utc = moment if moment.tzinfo is UTC else moment.astimezone(UTC)
-    # What `isoformat(timespec="milliseconds")` writes (milliseconds truncated), in a third of its
-    # time: every create writes two or three of these.
-    return "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" % (utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second,
-                                                     utc.microsecond // 1000)
+    # What `isoformat(timespec="milliseconds")` writes (milliseconds truncated), in about half its
+    # time (an f-string with the same specifiers takes most of it): a create writes two or three.
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" % (  # noqa: UP031
+        utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second, utc.microsecond // 1000)
 
 
 def _room(anchor: datetime) -> float:
