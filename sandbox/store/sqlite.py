@@ -71,10 +71,11 @@ def connect(path: str) -> sqlite3.Connection:
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA busy_timeout = 5000")
         conn.execute("PRAGMA foreign_keys = ON")
-        # Each unit of work of a group commit runs in a SAVEPOINT, so every page it changes is first
-        # copied to a statement journal; kept in memory rather than in a temporary file, SQLite's
-        # share of a create is about a quarter smaller (bench/README.md). The journal only serves a
-        # rollback inside the open transaction, so durability does not depend on it.
+        # A savepoint (a group run again after a unit of work failed having written, `writer`) and
+        # a statement SQLite may have to undo alone first copy every page they change into a
+        # statement journal; kept in memory rather than in a temporary file, SQLite's share of a
+        # create was about a quarter smaller (bench/README.md). The journal only serves a rollback
+        # inside the open transaction, so durability does not depend on it.
         conn.execute("PRAGMA temp_store = MEMORY")
         if path != ":memory:":
             conn.execute("PRAGMA wal_autocheckpoint = 0")   # the Checkpointer's job

@@ -116,14 +116,18 @@ class Writer:
             _settle(self._commit_group(group))
 
     def _commit_group(self, group: list[list]) -> list[tuple]:
+        savepoints = False
         for attempt in range(RETRIES + 1):
-            results = _group_commit(group, self._dialect)
+            results = _group_commit(group, self._dialect, savepoints)
             failed = results[0][2] if results and not results[0][1] else None
-            victim = (failed is not None and isinstance(failed, self._dialect.retry_on)
-                      and all(not ok and value is failed for _, ok, value in results))
-            if not victim or attempt == RETRIES:
+            whole = failed is not None and all(not ok and value is failed for _, ok, value in results)
+            undo = whole and isinstance(failed, _Undo)
+            if not (undo or whole and isinstance(failed, self._dialect.retry_on)) or attempt == RETRIES:
                 return results
-            for item in group:   # chosen as a victim: nothing of it was kept, run every unit of work again
+            # Nothing of the try was kept: run every unit of work again, each in a savepoint when one
+            # of them has to be undone alone, as it is when the database chose the group as a victim.
+            savepoints = savepoints or undo
+            for item in group:
                 item[2].restart()
         return results  # pragma: no cover (the loop always returns)
 
@@ -233,7 +237,8 @@ def _outcome(item: list) -> tuple[bool, Any]:
 
 
 class _Undo(Exception):
-    """A unit of work of a group without savepoints failed after changing rows."""
+    """A unit of work of a group without savepoints failed after changing rows (`_commit_group`
+    runs the group again, each unit of work in a savepoint)."""
 
 
 def _group_commit(group: list[list], dialect: Dialect, savepoints: bool = False) -> list[tuple]:
@@ -261,19 +266,11 @@ def _group_commit(group: list[list], dialect: Dialect, savepoints: bool = False)
                 if not ok:
                     uow.execute("RELEASE uow")
             elif counted and not ok and uow.changes() != changed:
-                raise _Undo   # its rows can only be taken back with the others': run the group again, marked
+                raise _Undo()   # its rows go only with the others': the group runs again, with savepoints
             results.append((item, ok, value))
         if dialect.before_commit is not None:
             dialect.before_commit([item[2] for item, ok, _ in results if ok])
         first.execute("COMMIT")
-    except _Undo:
-        try:
-            first.execute("ROLLBACK")
-        except Exception as exc:  # the connection is broken: nothing of the group committed
-            return [(item, False, exc) for item in group]
-        for item in group:
-            item[2].restart()
-        return _group_commit(group, dialect, savepoints=True)
     except BaseException as exc:  # the transaction itself failed: no unit of work in it committed
         try:
             first.execute("ROLLBACK")
