@@ -19,10 +19,9 @@ error says why.
 
 from __future__ import annotations
 
-import functools
 import ipaddress
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from functools import lru_cache
 
@@ -35,6 +34,8 @@ ALWAYS_REFUSED = (ipaddress.ip_network("169.254.0.0/16"), ipaddress.ip_network("
 DEFAULT_ALLOW = ("localhost", "127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
                  "fc00::/7")
 MAX_URL = 2048
+#: URLs whose `refuse_url` answer a policy keeps (a sandbox posts to a few partner URLs again and again).
+ANSWERS_KEPT = 1024
 
 
 def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -53,6 +54,9 @@ class DestinationPolicy:
     open: bool
     names: tuple[str, ...] = ()
     networks: tuple[Network, ...] = ()
+    #: `refuse_url`'s answers by URL. Kept here, not in an `lru_cache` keyed by the policy: hashing
+    #: a frozen policy hashes every network it holds, six `ipaddress` hashes per webhook attempt.
+    _answers: dict[str, str | None] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def build(cls, loopback_only: bool, allow: Iterable[str] | None = None) -> DestinationPolicy:
@@ -86,12 +90,22 @@ class DestinationPolicy:
             return None
         return f"{host} ({ip}) is not in SANDBOX_WEBHOOK_ALLOW"
 
-    @functools.lru_cache(maxsize=1024)   # noqa: B019 (policies live as long as the server; the answer depends only on the URL)
     def refuse_url(self, url: str) -> str | None:
         """Why `url` is refused before any DNS lookup (scheme, shape, IP literals), or None.
 
-        Asked before every attempt, with the same few URLs: the answers are kept (the policy is frozen).
+        Asked before every attempt, with the same few URLs: the answers are kept (the policy is
+        frozen), up to `ANSWERS_KEPT` URLs at a time.
         """
+        try:
+            return self._answers[url]
+        except KeyError:
+            pass
+        if len(self._answers) >= ANSWERS_KEPT:
+            self._answers.clear()
+        answer = self._answers[url] = self._refuse_url(url)
+        return answer
+
+    def _refuse_url(self, url: str) -> str | None:
         if len(url) > MAX_URL:
             return f"is longer than {MAX_URL} characters"
         try:

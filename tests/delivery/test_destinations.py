@@ -43,6 +43,19 @@ def test_beyond_loopback_only_the_allow_list_passes():
     assert default.refuse_address("h", "8.8.8.8") is not None
 
 
+def test_answers_are_kept_per_policy_and_bounded(monkeypatch):
+    monkeypatch.setattr("sandbox.delivery.destinations.ANSWERS_KEPT", 3)
+    strict = DestinationPolicy.build(False, ["10.0.0.0/8"])
+    loose = DestinationPolicy.build(True)
+    assert strict.refuse_url("http://127.0.0.1/hook") is not None
+    assert loose.refuse_url("http://127.0.0.1/hook") is None   # one policy's answer is not another's
+    assert strict.refuse_url("http://127.0.0.1/hook") is not None
+    for n in range(10):
+        assert strict.refuse_url(f"http://10.0.0.{n}/hook") is None
+    assert len(strict._answers) <= 3
+    assert strict == DestinationPolicy.build(False, ["10.0.0.0/8"])   # the kept answers are not part of it
+
+
 def test_allow_list_entries_that_are_neither_host_cidr_nor_wildcard_are_a_config_error():
     """A typo in SANDBOX_WEBHOOK_ALLOW fails at start, not at the first webhook."""
     with pytest.raises(ValueError):
