@@ -5,8 +5,11 @@ least 30x localstripe's `POST /v1/payment_intents` once localstripe holds 10 k o
 is an optional peer, not a dependency: when it is not importable its row is skipped with a note.
 `--localstripe-python` names an interpreter that has it (a venv of its own keeps its dependencies
 apart from the sandbox's), else this interpreter is tried.
-Run: `python bench/bench_create.py [--seconds 10] [--concurrency 32] [--localstripe-prefill 10000]
-[--localstripe-python PATH] [--quick]`.
+The echo and the create are measured in `--rounds` alternating rounds of `--seconds` each (the
+order flips every round), and the ratio is the median of each round's create / echo: this
+machine's speed drifts by more than a tenth within a minute, and a round of each, side by side,
+sees the same drift. Run: `python bench/bench_create.py [--seconds 4] [--rounds 6]
+[--concurrency 32] [--localstripe-prefill 10000] [--localstripe-python PATH] [--quick]`.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import asyncio
 import importlib.util
 import itertools
 import json
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -45,7 +49,7 @@ class Figures(NamedTuple):
 
 
 async def measure(url: str | Sequence[str], headers: dict, seconds: float, concurrency: int, unique: bool,
-                  pid: int | Sequence[int], db_pids: Sequence[int] = ()) -> Figures:
+                  pid: int | Sequence[int], db_pids: Sequence[int] = (), warm: bool = True) -> Figures:
     """req/s, p99 ms and the servers' CPU ms per request over a closed loop of `seconds`.
 
     Given several URLs (replicas), worker i sends to URL i mod n: the creates are spread round
@@ -61,7 +65,8 @@ async def measure(url: str | Sequence[str], headers: dict, seconds: float, concu
             await response.read()
             return response.status
 
-    await closed_loop(one, min(1.0, seconds), concurrency)  # warm up connections and caches
+    if warm:
+        await closed_loop(one, min(1.0, seconds), concurrency)  # warm up connections and caches
     before = [cpu_s(p) for p in pids], [cpu_s(p) for p in db_pids]
     threads_before = thread_cpu_s(pids[0])
     count, latencies = await closed_loop(one, seconds, concurrency)
@@ -114,7 +119,8 @@ async def localstripe(seconds: float, concurrency: int, prefill: int,
 
 async def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--seconds", type=float, default=4, help="seconds of each round (default 4)")
+    parser.add_argument("--rounds", type=int, default=6, help="alternating rounds of echo and create (default 6)")
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--localstripe-prefill", type=int, default=10_000)
     parser.add_argument("--localstripe-python", default=sys.executable,
@@ -122,7 +128,7 @@ async def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a smoke run: short and small, figures meaningless")
     args = parser.parse_args()
     if args.quick:
-        args.seconds, args.concurrency, args.localstripe_prefill = 0.5, 4, 0
+        args.seconds, args.rounds, args.concurrency, args.localstripe_prefill = 0.5, 2, 4, 0
     print(f"machine: {load_note()} at start")
     echo_port, sandbox_port = free_port(), free_port()
     tmp = Path(tempfile.mkdtemp(prefix="bench-create-"))
@@ -137,21 +143,34 @@ async def main() -> None:
             async with http.get(f"http://127.0.0.1:{sandbox_port}/_sandbox/config") as response:
                 key = (await response.json())["providers"]["liqx"]["api_key"]
         json_headers = {"Content-Type": "application/json"}
-        echo_rps, echo_p99, echo_cpu, *_ = await measure(f"http://127.0.0.1:{echo_port}/echo", json_headers,
-                                                     args.seconds, args.concurrency, unique=False, pid=echo.pid)
-        create_rps, create_p99, create_cpu, _, create_threads = await measure(
-            f"http://127.0.0.1:{sandbox_port}/liqx/v1/payin-intents", {**json_headers, "Authorization": f"Bearer {key}"},
-            args.seconds, args.concurrency, unique=True, pid=sandbox.pid)
+        sides = {"echo": (f"http://127.0.0.1:{echo_port}/echo", json_headers, False, echo.pid),
+                 "create": (f"http://127.0.0.1:{sandbox_port}/liqx/v1/payin-intents",
+                            {**json_headers, "Authorization": f"Bearer {key}"}, True, sandbox.pid)}
+        rounds: dict[str, list[Figures]] = {"echo": [], "create": []}
+        for n in range(args.rounds):
+            for side in ("echo", "create") if n % 2 == 0 else ("create", "echo"):
+                url, headers, unique, pid = sides[side]
+                rounds[side].append(await measure(url, headers, args.seconds, args.concurrency, unique=unique,
+                                                  pid=pid, warm=n < 2))
     finally:
         stop(echo, sandbox)
     peer = await localstripe(args.seconds, args.concurrency, args.localstripe_prefill, args.localstripe_python)
-    print(f"bare aiohttp JSON echo : {echo_rps:8.0f} req/s  p99 {echo_p99:6.1f} ms  server CPU {echo_cpu:5.3f} ms/req")
+    echo_rps, create_rps = (statistics.median(f.rps for f in rounds[side]) for side in ("echo", "create"))
+    echo_p99, create_p99 = (statistics.median(f.p99_ms for f in rounds[side]) for side in ("echo", "create"))
+    echo_cpu, create_cpu = (statistics.median(f.cpu_ms for f in rounds[side]) for side in ("echo", "create"))
+    ratios = [c.rps / e.rps for e, c in zip(rounds["echo"], rounds["create"], strict=True)]
+    print(f"bare aiohttp JSON echo : {echo_rps:8.0f} req/s  p99 {echo_p99:6.1f} ms  server CPU {echo_cpu:5.3f} ms/req"
+          f"  (medians of {args.rounds} rounds of {args.seconds:g} s)")
     print(f"LIQX create-intent     : {create_rps:8.0f} req/s  p99 {create_p99:6.1f} ms  server CPU {create_cpu:5.3f} ms/req")
-    split = ", ".join(f"{name} {ms:.3f}" for name, ms in sorted(create_threads.items(), key=lambda kv: -kv[1])
-                      if ms >= 0.005)
+    threads: dict[str, list[float]] = {}
+    for figures in rounds["create"]:
+        for name, ms in figures.threads_ms.items():
+            threads.setdefault(name, []).append(ms)
+    split = ", ".join(f"{name} {ms:.3f}" for name, ms in sorted(((k, statistics.median(v)) for k, v in threads.items()),
+                                                                key=lambda kv: -kv[1]) if ms >= 0.005)
     print(f"  create CPU by thread ms/req: {split}")
-    print(f"ratio create / echo    : {create_rps / echo_rps:8.2f}   (SPEC §11 target >= 0.50; "
-          f"by server CPU per request {echo_cpu / create_cpu:.2f})")
+    print(f"ratio create / echo    : {statistics.median(ratios):8.2f}   (SPEC §11 target >= 0.50; the median of the "
+          f"rounds' {', '.join(f'{r:.2f}' for r in ratios)}; by server CPU per request {echo_cpu / create_cpu:.2f})")
     if peer is None:
         print("localstripe            : skipped (not installed; `pip install localstripe`, or name an interpreter "
               "that has it with --localstripe-python, to compare)")
