@@ -53,6 +53,9 @@ def _serve_parser(sub) -> None:
     serve.add_argument("--config", help="a sandbox.toml file (default $SANDBOX_CONFIG)")
     serve.add_argument("--strict", action="store_true", default=None,
                        help="also validate the sandbox's own responses against their contracts")
+    serve.add_argument("--delivery-process", dest="delivery_process", action="store_true", default=None,
+                       help="make webhook attempts in a second process (SQLite only): deliveries keep their "
+                            "times while the API is busy")
     serve.add_argument("--log-format", dest="log_format", choices=("text", "json"),
                        default=os.environ.get("SANDBOX_LOG_FORMAT") or "text",
                        help="request and webhook-attempt lines on stderr: text, or one JSON object per line "
@@ -222,7 +225,7 @@ def run_serve(args: argparse.Namespace) -> int:
     from sandbox import logs
 
     flags = {k: getattr(args, k) for k in ("host", "port", "db", "seed", "time_scale", "admin_token",
-                                            "public_url", "strict", "signature_clock")}
+                                            "public_url", "strict", "signature_clock", "delivery_process")}
     try:
         settings = load_settings(flags, config_file=args.config)
     except ConfigError as exc:

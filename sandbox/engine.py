@@ -86,8 +86,14 @@ class Services(Shared):
         base_url = public_base_url(settings)
         accounts = Accounts(settings, store, providers, base_url)
         targets = {name: Target(p.dialect, p.retry_policy(settings)) for name, p in providers.items()}
-        dispatcher = Dispatcher(store, worlds, targets, contracts, accounts.endpoint, settings.max_in_flight,
-                                settings.webhook_policy)
+        if settings.delivery_process:
+            from sandbox.delivery.process import DeliveryProcess
+            dispatcher: Dispatcher = DeliveryProcess(store, worlds, targets, contracts, accounts.endpoint,
+                                                     settings.max_in_flight, settings.webhook_policy,
+                                                     settings=settings, boot=boot)
+        else:
+            dispatcher = Dispatcher(store, worlds, targets, contracts, accounts.endpoint, settings.max_in_flight,
+                                    settings.webhook_policy)
         def view(world: World) -> Sandbox:   # `services` is bound below, before anything calls this
             return services.view(world)
 
@@ -96,6 +102,8 @@ class Services(Shared):
         lifecycle = WorldLifecycle(settings, store, worlds, providers, boot, accounts, fault_rules, dispatcher, timers,
                                    view)
         leases = Leases(store, lifecycle.find_world, dispatcher.at_most_once, settings.lease_s)
+        if settings.delivery_process:
+            dispatcher.recover = leases.sweep   # a delivery process that died: its claims are abandoned
         services = cls(settings, contracts, scenarios, providers, base_url, worlds, accounts, fault_rules,
                        lifecycle, dispatcher, timers, store, leases)
         return services

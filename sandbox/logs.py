@@ -37,6 +37,8 @@ ATTEMPTS = logging.getLogger("sandbox.attempts")
 
 #: Set by `configure` unless quiet: writes one request or attempt line (its text, its fields).
 _direct: Callable[[str, dict], None] | None = None
+#: What `configure` was last given (the delivery process writes its attempt lines the same way).
+configured: tuple[str, bool] = ("text", False)
 
 
 def _line(logger: logging.Logger, text: str, fields: dict) -> None:
@@ -128,7 +130,8 @@ def configure(log_format: str = "text", quiet: bool = False) -> None:
     root.setLevel(logging.WARNING)
     for logger in (REQUESTS, ATTEMPTS):
         logger.setLevel(logging.CRITICAL + 1 if quiet else logging.INFO)
-    global _direct
+    global _direct, configured
+    configured = (log_format, quiet)
     _direct = None if quiet else _write_json if log_format == "json" else _write_text
 
 

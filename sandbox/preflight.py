@@ -160,4 +160,7 @@ def problems(settings, layers: Iterable[Layer], known: Sequence[str]) -> list[st
     reason = database_problem(settings.db)
     if reason:
         found.append(f"{setting_name(('db',), settings.db, layers)}: {reason}")
+    elif settings.delivery_process and "://" in settings.db:
+        found.append(f"{setting_name(('delivery_process',), True, layers)}: SQLite only; on PostgreSQL run more "
+                     "replicas instead (each makes webhook attempts)")
     return found

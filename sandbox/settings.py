@@ -78,6 +78,9 @@ class Settings(BaseModel):
     #: Where webhooks may go when bound beyond loopback (SPEC §10): host names, wildcards, CIDRs.
     #: None: loopback and the private ranges. `SANDBOX_WEBHOOK_ALLOW` takes a comma-separated list.
     webhook_allow: list[str] | None = None
+    #: Webhook attempts in a second process (SQLite only): the store stays in this one, which the
+    #: other asks for its claims and attempt rows, so a busy API no longer delays deliveries.
+    delivery_process: bool = False
     providers: dict[str, ProviderSettings] = Field(default_factory=dict)
 
     def provider(self, name: str) -> ProviderSettings:
@@ -162,8 +165,9 @@ def from_environment(environ: dict[str, str], providers: Sequence[Contributor] |
         value = environ.get(f"SANDBOX_{field.upper()}")
         if value not in (None, ""):
             found[field] = value
-    if environ.get("SANDBOX_STRICT"):
-        found["strict"] = environ["SANDBOX_STRICT"].lower() in ("1", "true", "yes", "on")
+    for flag in ("strict", "delivery_process"):
+        if environ.get(f"SANDBOX_{flag.upper()}"):
+            found[flag] = environ[f"SANDBOX_{flag.upper()}"].lower() in ("1", "true", "yes", "on")
     for provider in _registered() if providers is None else providers:
         for key in _env_fields(provider):
             value = environ.get(f"SANDBOX_{provider.name.upper()}_{key.upper()}")

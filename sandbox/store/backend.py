@@ -81,6 +81,7 @@ class Store:
         self._on_deliveries: list[Callable[[str, int | None], None]] = []
         self._on_job: list[Callable[[str, int], None]] = []
         self._on_world: list[Callable[[str], None]] = []
+        self._on_committed_world: list[Callable[[str], None]] = []
 
     @classmethod
     async def open(cls, db: str) -> Store:
@@ -99,35 +100,44 @@ class Store:
         self._writer.stop()
 
     def watch(self, *, deliveries: Callable[[str, int | None], None] | None = None,
-              jobs: Callable[[str, int], None] | None = None, worlds: Callable[[str], None] | None = None) -> None:
+              jobs: Callable[[str, int], None] | None = None, worlds: Callable[[str], None] | None = None,
+              committed_worlds: Callable[[str], None] | None = None) -> None:
         """Call `deliveries(world, earliest due ms or None)` after a commit that queued deliveries,
-        `jobs(world, earliest due ms)` after one that added timers, and `worlds(world)` when another
-        process changed a world's record, clock, endpoints or fault rules."""
+        `jobs(world, earliest due ms)` after one that added timers, `worlds(world)` when another
+        process changed a world's record, clock, endpoints or fault rules, and `committed_worlds(world)`
+        when a commit of this process did (the delivery process is told so)."""
         if deliveries is not None:
             self._on_deliveries.append(deliveries)
         if jobs is not None:
             self._on_job.append(jobs)
         if worlds is not None:
             self._on_world.append(worlds)
+        if committed_worlds is not None:
+            self._on_committed_world.append(committed_worlds)
 
-    async def commit(self, fn: Callable[..., T], *args: Any, world: str = DEFAULT) -> T:
+    async def commit(self, fn: Callable[..., T], *args: Any, world: str = DEFAULT, replica: str | None = None) -> T:
         """Run `fn(uow, *args)` as one transaction in `world`; then wake what it queued. Rolled back if it raises.
 
         It may share its COMMIT with other units of work (group commit); it returns only after that
-        COMMIT did.
+        COMMIT did. `replica` names the process the work is done for when it is not this one (the
+        delivery process's claims and attempts carry its own id).
         """
-        uow = UnitOfWork(self._conn, world, self.dialect, writing=True, replica=self.replica)
+        uow = UnitOfWork(self._conn, world, self.dialect, writing=True, replica=replica or self.replica)
         result = await self._writer.submit(COMMIT, fn, uow, args)
         for queued_world, due_ms in uow.queued_deliveries.items():
             self.deliveries_queued(queued_world, due_ms)
         for queued_world, due_ms in uow.queued_jobs.items():
             self.job_queued(queued_world, due_ms)
+        if self._on_committed_world:
+            for changed in uow.changed_worlds:
+                for notice in self._on_committed_world:
+                    notice(changed)
         return result
 
-    async def read(self, fn: Callable[..., T], *args: Any, world: str = DEFAULT) -> T:
+    async def read(self, fn: Callable[..., T], *args: Any, world: str = DEFAULT, replica: str | None = None) -> T:
         """Run `fn(uow, *args)` in `world` without a transaction (for reads), in turn with the writes."""
-        return await self._writer.submit(READ, fn, UnitOfWork(self._conn, world, self.dialect, replica=self.replica),
-                                         args)
+        uow = UnitOfWork(self._conn, world, self.dialect, replica=replica or self.replica)
+        return await self._writer.submit(READ, fn, uow, args)
 
     # --- waking the watchers (this process's commits, and other processes' notifications) -------
 

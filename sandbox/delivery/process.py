@@ -1,0 +1,346 @@
+"""Webhook attempts in a process of their own (`sandbox serve --delivery-process`, SQLite only).
+
+Why: one SQLite process does all of a create's and all of an attempt's work on one event loop, so
+under 1,000 creates/s and 1,000 deliveries/s that loop is busy all the time and deliveries fall
+behind (bench/README.md). Two processes writing one SQLite file do worse: each write transaction
+locks the whole file, and each process's page cache is dropped whenever the other one writes. So
+the store stays in the server's process, and the delivery process runs the dispatcher over a
+`RemoteStore`: each unit of work it would commit or read (a module-level function and its
+arguments, pickled; both processes run the same installed code) goes over a private socket pair
+to the server, which runs it in its own store and sends the result back. Claims and attempt rows
+carry the delivery process's own replica id, so what it held is recognisable after it is gone.
+
+The server's side is `DeliveryProcess`, the dispatcher the server holds in this mode. It starts
+the process and answers its units of work; it forwards what the dispatcher would have been told:
+deliveries queued by a commit, a world's clock moved (its state), a world deleted, a world's
+record, endpoints, credentials or fault rules changed (the delivery process reads them again, as a
+PostgreSQL replica does after a notification). Grades still send from the server's process.
+
+Lifetimes: the server is up only once the delivery process has loaded the worlds and started
+claiming. A clean stop lets it finish its attempts in flight (5 s) before the store closes. If the
+server is killed, the delivery process dies with it (Linux: `PR_SET_PDEATHSIG`; elsewhere when the
+socket closes), and the server's start recovers what was in flight, as after any crash. If the
+delivery process dies alone, the server recovers its claims at once and starts another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import logging
+import os
+import pickle
+import signal
+import socket
+import struct
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sandbox.delivery.dispatcher import Dispatcher, _next_due_by_world
+from sandbox.store import UnitOfWork
+from sandbox.worlds import DEFAULT, sync_clock, wall_ms
+
+log = logging.getLogger("sandbox.dispatcher")
+
+_LENGTH = struct.Struct("!I")
+#: Real seconds the delivery process has to load the worlds and start claiming.
+READY_S = 60.0
+#: Real seconds between a dead delivery process and its successor.
+RESTART_S = 1.0
+
+
+class Link:
+    """Framed pickled messages over one end of a socket pair; `on_message(None)` once it closes."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                 on_message: Callable[[Any], None]) -> None:
+        self._reader, self._writer, self._on_message = reader, writer, on_message
+        self._task = asyncio.create_task(self._read(), name="delivery-link")
+
+    def send(self, message: Any) -> None:
+        if self._writer.is_closing():
+            return
+        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        self._writer.write(_LENGTH.pack(len(data)) + data)
+
+    async def close(self) -> None:
+        self._task.cancel()
+        self._writer.close()
+        with contextlib.suppress(Exception):
+            await self._writer.wait_closed()
+
+    async def _read(self) -> None:
+        try:
+            while True:
+                (size,) = _LENGTH.unpack(await self._reader.readexactly(_LENGTH.size))
+                self._on_message(pickle.loads(await self._reader.readexactly(size)))  # noqa: S301 (our own child)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            self._on_message(None)
+
+
+def _picklable(exc: BaseException) -> BaseException:
+    try:
+        pickle.dumps(exc)
+    except Exception:
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
+    return exc
+
+
+class DeliveryProcess(Dispatcher):
+    """The server's dispatcher when attempts are made in a second process (see the module docstring)."""
+
+    def __init__(self, *args: Any, settings: Any, boot: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._settings, self._boot = settings, boot
+        #: Recovers the claims of a delivery process that died (the leases' sweep; set by `Services`).
+        self.recover: Callable[[], Awaitable[Any]] | None = None
+        self._proc: asyncio.subprocess.Process | None = None
+        self._link: Link | None = None
+        self._ready: asyncio.Future | None = None
+        self._watcher: asyncio.Task | None = None
+        self._calls: set[asyncio.Task] = set()
+        self.store.watch(committed_worlds=lambda world: self._send(("changed", world)))
+
+    # --- what the dispatcher is told, passed on ----------------------------------------------
+
+    def queued(self, world: str, due_ms: int | None) -> None:
+        self._send(("queued", world, due_ms))
+
+    def wake(self) -> None:
+        self._send(("wake",))
+
+    def rekey(self, world: str) -> None:
+        found = self.worlds.find(world)
+        if found is not None:
+            self._send(("clock", world, {**found.clock.state(), "saved_ms": wall_ms()}))
+
+    def forget_world(self, world: str) -> None:
+        self._send(("forget", world))
+
+    async def idle(self) -> bool:
+        """True when no world has a delivery due on its clock and none is in flight (in the store)."""
+        if self.worlds.any_due(await self.store.read(_next_due_by_world)):
+            return False
+        return not await self.store.read(_any_in_flight)
+
+    # --- the process ----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start the delivery process; return once it claims (the server is not up before)."""
+        await self._spawn()
+        self._watcher = asyncio.create_task(self._watch(), name="delivery-process")
+
+    async def stop(self, grace_s: float = 5.0) -> None:
+        """Let the delivery process finish its attempts in flight (`grace_s`), then end it."""
+        self._stopping = True
+        if self._watcher is not None:
+            self._watcher.cancel()
+            await asyncio.gather(self._watcher, return_exceptions=True)
+        if self._proc is not None and self._proc.returncode is None:
+            self._send(("stop", grace_s))
+            try:
+                await asyncio.wait_for(self._proc.wait(), grace_s + 5.0)
+            except TimeoutError:
+                self._proc.kill()
+                await self._proc.wait()
+        if self._calls:   # its last attempt rows
+            await asyncio.gather(*self._calls, return_exceptions=True)
+        if self._link is not None:
+            await self._link.close()
+        await super().stop(grace_s)
+
+    async def _spawn(self) -> None:
+        ours, theirs = socket.socketpair()
+        try:
+            self._proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "sandbox.delivery.process", str(theirs.fileno()), str(os.getpid()),
+                pass_fds=(theirs.fileno(),))
+        finally:
+            theirs.close()
+        reader, writer = await asyncio.open_unix_connection(sock=ours)
+        self._link = Link(reader, writer, self._on_message)
+        self._ready = asyncio.get_running_loop().create_future()
+        from sandbox import logs
+        default = self.worlds.default
+        self._send(("hello", self._settings.model_dump(mode="json"), self._boot, logs.configured,
+                    {**default.clock.state(), "saved_ms": wall_ms()}))
+        try:
+            await asyncio.wait_for(asyncio.shield(self._ready), READY_S)
+        except BaseException:
+            self._proc.kill()
+            raise
+
+    async def _watch(self) -> None:
+        """A delivery process that ends while the server runs: recover its claims, start another."""
+        while True:
+            code = await self._proc.wait()
+            if self._stopping:
+                return
+            log.warning("the delivery process ended (exit code %s); recovering its deliveries and starting another",
+                        code)
+            if self._link is not None:
+                await self._link.close()
+            await asyncio.sleep(RESTART_S)
+            if self.recover is not None:
+                await self.recover()
+            try:
+                await self._spawn()
+            except Exception:   # retried at the next turn
+                log.exception("the delivery process did not start")
+
+    def _send(self, message: tuple) -> None:
+        if self._link is not None:
+            self._link.send(message)
+
+    def _on_message(self, message: Any) -> None:
+        if message is None:
+            return   # its end is seen by `_watch`
+        if message[0] == "ready":
+            if self._ready is not None and not self._ready.done():
+                self._ready.set_result(None)
+            return
+        task = asyncio.create_task(self._run(*message[1:]))
+        self._calls.add(task)
+        task.add_done_callback(self._calls.discard)
+
+    async def _run(self, call: int, kind: str, fn: Callable, args: tuple, world: str, replica: str) -> None:
+        run = self.store.commit if kind == "commit" else self.store.read
+        try:
+            value = await run(fn, *args, world=world, replica=replica)
+        except Exception as exc:   # handed to the caller in the delivery process
+            self._send(("result", call, False, _picklable(exc)))
+        else:
+            self._send(("result", call, True, value))
+
+
+def _any_in_flight(uow: UnitOfWork) -> bool:
+    return bool(uow.deliveries.worlds_in_flight(()))
+
+
+class RemoteStore:
+    """The delivery process's store: every unit of work runs in the server's (see the module docstring)."""
+
+    #: The worlds may change in another process: look them up in the store when unknown.
+    shared = True
+
+    def __init__(self) -> None:
+        import uuid
+        self.replica = "rep_" + uuid.uuid4().hex[:12]
+        self.link: Link | None = None
+        self.hello: asyncio.Future = asyncio.get_running_loop().create_future()
+        self.stopped = asyncio.Event()
+        self.grace_s = 5.0
+        self.handlers: dict[str, Callable[..., None]] = {}
+        self._calls: dict[int, asyncio.Future] = {}
+        self._next = 0
+        self._on_deliveries: list[Callable] = []
+        self._on_world: list[Callable] = []
+
+    def watch(self, *, deliveries: Callable | None = None, jobs: Callable | None = None,
+              worlds: Callable | None = None, committed_worlds: Callable | None = None) -> None:
+        if deliveries is not None:
+            self._on_deliveries.append(deliveries)
+        if worlds is not None:
+            self._on_world.append(worlds)
+
+    def commit(self, fn: Callable, *args: Any, world: str = DEFAULT) -> asyncio.Future:
+        return self._call("commit", fn, args, world)
+
+    def read(self, fn: Callable, *args: Any, world: str = DEFAULT) -> asyncio.Future:
+        return self._call("read", fn, args, world)
+
+    def _call(self, kind: str, fn: Callable, args: tuple, world: str) -> asyncio.Future:
+        self._next += 1
+        future = asyncio.get_running_loop().create_future()
+        self._calls[self._next] = future
+        self.link.send(("call", self._next, kind, fn, args, world, self.replica))
+        return future
+
+    def on_message(self, message: Any) -> None:
+        if message is None:   # the server is gone: nothing can be recorded any more
+            os._exit(0)
+        kind, *rest = message
+        if kind == "result":
+            call, ok, value = rest
+            future = self._calls.pop(call, None)
+            if future is not None and not future.done():
+                future.set_result(value) if ok else future.set_exception(value)
+        elif kind == "hello":
+            self.hello.set_result(rest)
+        elif kind == "queued":
+            for wake in self._on_deliveries:
+                wake(*rest)
+        elif kind == "changed":
+            for changed in self._on_world:
+                changed(*rest)
+        elif kind == "stop":
+            self.grace_s = rest[0]
+            self.stopped.set()
+        elif kind in self.handlers:
+            self.handlers[kind](*rest)
+
+
+async def _serve(sock: socket.socket) -> None:
+    from sandbox import logs
+    from sandbox.clock import Clock
+    from sandbox.contracts import Contracts
+    from sandbox.engine import Services
+    from sandbox.ids import Ids
+    from sandbox.providers import registered
+    from sandbox.scenarios import DEFAULT_DIR, Scenarios
+    from sandbox.settings import load_settings
+
+    store = RemoteStore()
+    reader, writer = await asyncio.open_unix_connection(sock=sock)
+    store.link = Link(reader, writer, store.on_message)
+    values, boot, (log_format, quiet), default_clock = await store.hello
+    logs.configure(log_format, quiet)
+    # The server's settings as it resolved them (each provider's table through its own model again).
+    settings = load_settings({**values, "delivery_process": False}, environ={})
+    providers = registered()
+    services = Services.build(settings, store, Clock(time_scale=settings.time_scale), Ids(settings.seed, boot),
+                              Contracts({p.name: p.contracts for p in providers}), Scenarios(DEFAULT_DIR),
+                              {p.name: p for p in providers}, boot)
+    await services.lifecycle.load_default()
+    sync_clock(services.worlds.default.clock, default_clock)
+    await services.lifecycle.restore()
+
+    def clock(world_id: str, state: dict) -> None:
+        world = services.worlds.find(world_id)
+        if world is not None:
+            sync_clock(world.clock, state)   # its listeners re-key the dispatcher
+
+    def forget(world_id: str) -> None:
+        if world_id != DEFAULT and services.worlds.remove(world_id) is not None:
+            services.dispatcher.forget_world(world_id)
+
+    store.handlers.update(clock=clock, forget=forget, wake=lambda: services.dispatcher.wake())
+    await services.dispatcher.start()
+    store.link.send(("ready",))
+    await store.stopped.wait()
+    await services.dispatcher.stop(store.grace_s)
+    await store.link.close()
+
+
+def _die_with(parent: int) -> None:
+    """Be killed when the server dies, however it dies (Linux); elsewhere the closed socket ends it."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
+    if os.getppid() != parent:   # the server died before the line above ran
+        os._exit(0)
+
+
+def main(argv: list[str]) -> None:
+    fd, parent = int(argv[0]), int(argv[1])
+    _die_with(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # a terminal's Ctrl-C reaches the server, which stops this
+    from sandbox.cli import _loop_factory
+    with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+        runner.run(_serve(socket.socket(fileno=fd)))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
