@@ -113,6 +113,10 @@ class Dispatcher:
         self._deadlines = Deadlines()
         store.watch(deliveries=self.queued)
 
+    def claim_ahead_below(self, in_flight: int) -> None:
+        """Claim ahead (and, when busy, claim again) while fewer than `in_flight` attempts are in flight."""
+        self._claim_at_least = max(1, min(in_flight, self.max_in_flight))
+
     def queued(self, world: str, due_ms: int | None) -> None:
         """A commit queued deliveries in `world`, due at `due_ms` (None: maybe now)."""
         clock = self.worlds.clock_of(world)

@@ -317,6 +317,9 @@ async def _serve(sock: socket.socket) -> None:
             services.dispatcher.forget_world(world_id)
 
     store.handlers.update(clock=clock, forget=forget, wake=lambda: services.dispatcher.wake())
+    # An attempt here stays in flight for a round trip to the server after its POST (its row), so
+    # claiming ahead stops only once half the slots are taken, not an eighth.
+    services.dispatcher.claim_ahead_below(settings.max_in_flight // 2)
     await services.dispatcher.start()
     store.link.send(("ready",))
     await store.stopped.wait()
