@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import os
 import signal
 import socket
@@ -22,6 +21,7 @@ from aiohttp import web
 
 from sandbox import remote
 from sandbox.grading import cli as grading_cli
+from sandbox.runtime import loop_factory, settle_heap
 from sandbox.settings import ConfigError, load_settings
 from sandbox.store import SchemaMismatch, is_postgres, masked
 
@@ -171,7 +171,7 @@ async def serve(settings) -> None:
         raise  # anything else at start is a bug (or SchemaMismatch, reported by run_serve)
     site = web.SockSite(runner, sock)
     await site.start()
-    _settle_heap()
+    settle_heap()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):  # before the banner: a signal right after it stops cleanly
@@ -191,35 +191,6 @@ def _about_database(exc: BaseException, db: str) -> bool:
     return named is not None and Path(named).resolve() in (target, *target.parents)
 
 
-def _settle_heap() -> None:
-    """Tune the cyclic garbage collector for a long-running server (`sandbox serve` only: the
-    in-process server leaves its host's collector alone).
-
-    Everything alive once the server has started (routes, contracts, validators, the worlds it
-    loaded) lives as long as the process, so it is frozen out of the collector's sight: a full
-    collection then walks only what was made since, not 80,000 start-up objects (full collections
-    were 80 ms pauses under create load). Requests leave no cycles behind, so the youngest
-    generation is collected every 10,000 net allocations rather than every 700: fewer walks over
-    the objects of the requests in flight.
-    """
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(10_000, 10, 10)
-
-
-def _loop_factory():
-    """uvloop's event loop where it is installed (not on Windows), else asyncio's own.
-
-    uvloop's transports and scheduling are compiled, which takes a share of every request's CPU
-    (bench/README.md); nothing in the sandbox depends on which loop runs it.
-    """
-    try:
-        import uvloop
-    except ImportError:
-        return None
-    return uvloop.new_event_loop
-
-
 def run_serve(args: argparse.Namespace) -> int:
     """Load and check the configuration, then serve until a signal; exit 2 on a configuration error."""
     from sandbox import logs
@@ -236,7 +207,7 @@ def run_serve(args: argparse.Namespace) -> int:
         return 2
     logs.configure(args.log_format, bool(args.quiet))
     try:
-        with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+        with asyncio.Runner(loop_factory=loop_factory()) as runner:
             runner.run(serve(settings))
     except KeyboardInterrupt:  # interrupted while still starting, before the handlers were installed
         return 130

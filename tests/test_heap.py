@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gc
 
-from sandbox import cli
+from sandbox import runtime
 from sandbox.store.base import Table
 from sandbox.store.uow import UnitOfWork
 from tests.providers.liqx_support import PAYIN, create_payin
@@ -49,7 +49,7 @@ def test_a_table_family_is_made_at_each_use_and_holds_only_its_unit_of_work():
 def test_serve_freezes_the_start_up_heap_and_collects_the_young_generation_less_often():
     threshold, frozen = gc.get_threshold(), gc.get_freeze_count()
     try:
-        cli._settle_heap()
+        runtime.settle_heap()
         assert gc.get_freeze_count() > frozen
         assert gc.get_threshold()[0] == 10_000
     finally:

@@ -12,9 +12,9 @@ carry the delivery process's own replica id, so what it held is recognisable aft
 
 The server's side is `DeliveryProcess`, the dispatcher the server holds in this mode. It starts
 the process and answers its units of work; it forwards what the dispatcher would have been told:
-deliveries queued by a commit, a world's clock moved (its state), a world deleted, a world's
-record, endpoints, credentials or fault rules changed (the delivery process reads them again, as a
-PostgreSQL replica does after a notification). Grades still send from the server's process.
+deliveries queued by a commit, a world's clock moved (its state), a world's record, endpoints,
+credentials or fault rules changed or the world deleted (the delivery process reads them again, as
+a PostgreSQL replica does after a notification, and stops the attempts of a world it finds gone). Grades still send from the server's process.
 
 Lifetimes: the server is up only once the delivery process has loaded the worlds and started
 claiming. A clean stop lets it finish its attempts in flight (5 s) before the store closes. If the
@@ -27,11 +27,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import logging
 import os
 import pickle
-import signal
 import socket
 import struct
 import sys
@@ -40,7 +38,7 @@ from typing import Any
 
 from sandbox.delivery.dispatcher import Dispatcher, _next_due_by_world
 from sandbox.store import UnitOfWork
-from sandbox.worlds import DEFAULT, sync_clock, wall_ms
+from sandbox.worlds import DEFAULT, wall_ms
 
 log = logging.getLogger("sandbox.dispatcher")
 
@@ -117,7 +115,7 @@ class DeliveryProcess(Dispatcher):
             self._send(("clock", world, {**found.clock.state(), "saved_ms": wall_ms()}))
 
     def forget_world(self, world: str) -> None:
-        self._send(("forget", world))
+        self._send(("changed", world))   # it finds the world gone, and stops its attempts
 
     async def idle(self) -> bool:
         """True when no world has a delivery due on its clock and none is in flight (in the store)."""
@@ -155,7 +153,7 @@ class DeliveryProcess(Dispatcher):
         ours, theirs = socket.socketpair()
         try:
             self._proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "sandbox.delivery.process", str(theirs.fileno()), str(os.getpid()),
+                sys.executable, "-m", "sandbox.delivery.worker", str(theirs.fileno()), str(os.getpid()),
                 pass_fds=(theirs.fileno(),))
         finally:
             theirs.close()
@@ -280,70 +278,3 @@ class RemoteStore:
             self.stopped.set()
         elif kind in self.handlers:
             self.handlers[kind](*rest)
-
-
-async def _serve(sock: socket.socket) -> None:
-    from sandbox import logs
-    from sandbox.clock import Clock
-    from sandbox.contracts import Contracts
-    from sandbox.engine import Services
-    from sandbox.ids import Ids
-    from sandbox.providers import registered
-    from sandbox.scenarios import DEFAULT_DIR, Scenarios
-    from sandbox.settings import load_settings
-
-    store = RemoteStore()
-    reader, writer = await asyncio.open_unix_connection(sock=sock)
-    store.link = Link(reader, writer, store.on_message)
-    values, boot, (log_format, quiet), default_clock = await store.hello
-    logs.configure(log_format, quiet)
-    # The server's settings as it resolved them (each provider's table through its own model again).
-    settings = load_settings({**values, "delivery_process": False}, environ={})
-    providers = registered()
-    services = Services.build(settings, store, Clock(time_scale=settings.time_scale), Ids(settings.seed, boot),
-                              Contracts({p.name: p.contracts for p in providers}), Scenarios(DEFAULT_DIR),
-                              {p.name: p for p in providers}, boot)
-    await services.lifecycle.load_default()
-    sync_clock(services.worlds.default.clock, default_clock)
-    await services.lifecycle.restore()
-
-    def clock(world_id: str, state: dict) -> None:
-        world = services.worlds.find(world_id)
-        if world is not None:
-            sync_clock(world.clock, state)   # its listeners re-key the dispatcher
-
-    def forget(world_id: str) -> None:
-        if world_id != DEFAULT and services.worlds.remove(world_id) is not None:
-            services.dispatcher.forget_world(world_id)
-
-    store.handlers.update(clock=clock, forget=forget, wake=lambda: services.dispatcher.wake())
-    # An attempt here stays in flight for a round trip to the server after its POST (its row), so
-    # claiming ahead stops only once half the slots are taken, not an eighth.
-    services.dispatcher.claim_ahead_below(settings.max_in_flight // 2)
-    await services.dispatcher.start()
-    store.link.send(("ready",))
-    await store.stopped.wait()
-    await services.dispatcher.stop(store.grace_s)
-    await store.link.close()
-
-
-def _die_with(parent: int) -> None:
-    """Be killed when the server dies, however it dies (Linux); elsewhere the closed socket ends it."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
-    if os.getppid() != parent:   # the server died before the line above ran
-        os._exit(0)
-
-
-def main(argv: list[str]) -> None:
-    fd, parent = int(argv[0]), int(argv[1])
-    _die_with(parent)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)   # a terminal's Ctrl-C reaches the server, which stops this
-    from sandbox.cli import _loop_factory
-    with asyncio.Runner(loop_factory=_loop_factory()) as runner:
-        runner.run(_serve(socket.socket(fileno=fd)))
-
-
-if __name__ == "__main__":
-    main(sys.argv[1:])
