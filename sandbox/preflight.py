@@ -12,6 +12,7 @@ kinds of problem are caught here:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -163,4 +164,6 @@ def problems(settings, layers: Iterable[Layer], known: Sequence[str]) -> list[st
     elif settings.delivery_process and "://" in settings.db:
         found.append(f"{setting_name(('delivery_process',), True, layers)}: SQLite only; on PostgreSQL run more "
                      "replicas instead (each makes webhook attempts)")
+    if settings.delivery_process and os.name != "posix":
+        found.append(f"{setting_name(('delivery_process',), True, layers)}: needs a POSIX system (Linux, macOS)")
     return found

@@ -73,7 +73,7 @@ class Link:
         try:
             while True:
                 (size,) = _LENGTH.unpack(await self._reader.readexactly(_LENGTH.size))
-                self._on_message(pickle.loads(await self._reader.readexactly(size)))  # noqa: S301 (our own child)
+                self._on_message(pickle.loads(await self._reader.readexactly(size)))  # noqa: S301 (the other end is our own pair)
         except (asyncio.IncompleteReadError, ConnectionError):
             self._on_message(None)
 

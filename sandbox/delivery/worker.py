@@ -73,7 +73,10 @@ def _die_with(parent: int) -> None:
 def main(argv: list[str]) -> None:
     fd, parent = int(argv[0]), int(argv[1])
     _die_with(parent)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)   # a terminal's Ctrl-C reaches the server, which stops this
+    # Stopped by the server only (which lets its attempts finish): a terminal's Ctrl-C or a TERM
+    # sent to the whole process group reaches the server too.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     with asyncio.Runner(loop_factory=loop_factory()) as runner:
         runner.run(_serve(socket.socket(fileno=fd)))
 
