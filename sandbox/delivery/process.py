@@ -36,6 +36,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from sandbox import logs
 from sandbox.delivery.dispatcher import Dispatcher, _next_due_by_world
 from sandbox.store import UnitOfWork
 from sandbox.worlds import DEFAULT, wall_ms
@@ -160,15 +161,19 @@ class DeliveryProcess(Dispatcher):
         reader, writer = await asyncio.open_unix_connection(sock=ours)
         self._link = Link(reader, writer, self._on_message)
         self._ready = asyncio.get_running_loop().create_future()
-        from sandbox import logs
         default = self.worlds.default
         self._send(("hello", self._settings.model_dump(mode="json"), self._boot, logs.configured,
                     {**default.clock.state(), "saved_ms": wall_ms()}))
+        ended = asyncio.ensure_future(self._proc.wait())
         try:
-            await asyncio.wait_for(asyncio.shield(self._ready), READY_S)
-        except BaseException:
-            self._proc.kill()
-            raise
+            await asyncio.wait({self._ready, ended}, timeout=READY_S, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            ended.cancel()
+        if not self._ready.done():
+            if self._proc.returncode is None:
+                self._proc.kill()
+            raise RuntimeError(f"the delivery process did not start (exit code {await self._proc.wait()}; "
+                               "its error is in the log above)")
 
     async def _watch(self) -> None:
         """A delivery process that ends while the server runs: recover its claims, start another."""
@@ -181,11 +186,11 @@ class DeliveryProcess(Dispatcher):
             if self._link is not None:
                 await self._link.close()
             await asyncio.sleep(RESTART_S)
-            if self.recover is not None:
-                await self.recover()
             try:
+                if self.recover is not None:
+                    await self.recover()
                 await self._spawn()
-            except Exception:   # retried at the next turn
+            except Exception:   # tried again at the next turn
                 log.exception("the delivery process did not start")
 
     def _send(self, message: tuple) -> None:
