@@ -121,10 +121,15 @@ async def test_attempts_are_made_by_the_delivery_process_signed_and_recorded(tmp
             [request] = await receiver.wait_for(1, timeout=20)
             assert verify_liqx(liqx["webhook_secret"], request["headers"], request["raw"], now=time.time())
             assert json.loads(request["raw"])["data"]["intent_id"] == intent
-            _, attempts = await _json(http, "GET", f"{server.base}/_sandbox/deliveries?intent_id={intent}")
-            assert attempts["data"][0]["status"] == "delivered"
+            deadline = time.monotonic() + 20   # the attempt's row follows its POST by a round trip
+            while True:
+                _, deliveries = await _json(http, "GET", f"{server.base}/_sandbox/deliveries?intent_id={intent}")
+                if deliveries["data"][0]["status"] != "in_flight" or time.monotonic() > deadline:
+                    break
+                await asyncio.sleep(0.05)
+            assert deliveries["data"][0]["status"] == "delivered"
         log = server.log.read_text()
-        assert f"-> {receiver.url} 200" in log   # the attempt line, written by the delivery process
+        assert f"-> {receiver.url} 200" in log, log[-600:]   # the attempt line, written by the delivery process
     finally:
         server.stop()
         await receiver.runner.cleanup()
