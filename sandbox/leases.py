@@ -8,7 +8,8 @@ attempt twice, with the same event id) — except an at-most-once provider's, wh
 intent's state first, so a timer fired twice changes nothing the second time.
 
 With SQLite the one sweep at start is the crash recovery of SPEC §5 (the previous process is never
-alive). On PostgreSQL the sweep repeats, so a killed replica's work is taken over within
+alive); with `--delivery-process` the server also sweeps when its delivery process died, before
+starting another (its claims carry its own id). On PostgreSQL the sweep repeats, so a killed replica's work is taken over within
 `LEASE_S + BEAT_S` seconds by whichever replica looks first.
 """
 

@@ -2,8 +2,9 @@
 
 A replica refreshes its row every few real seconds. Deliveries and timers it claimed carry its id
 (`claimed_by`); once its row is older than the lease, the other replicas treat those claims as
-abandoned and take them over. With SQLite there is only ever one process, so at start every claim
-of an earlier one is abandoned.
+abandoned and take them over. With SQLite only the server's process uses the file (a delivery
+process works through it, claiming under its own id), so at start every claim of an earlier one
+is abandoned.
 """
 
 from __future__ import annotations
