@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from sandbox.clock import Clock
 from sandbox.contracts import Contracts
 from sandbox.delivery.dispatcher import Dispatcher, Target
+from sandbox.delivery.process import DeliveryProcess
 from sandbox.ids import Ids
 from sandbox.jobs import Job, JobRunner
 from sandbox.leases import Leases
@@ -87,7 +88,6 @@ class Services(Shared):
         accounts = Accounts(settings, store, providers, base_url)
         targets = {name: Target(p.dialect, p.retry_policy(settings)) for name, p in providers.items()}
         if settings.delivery_process:
-            from sandbox.delivery.process import DeliveryProcess
             dispatcher: Dispatcher = DeliveryProcess(store, worlds, targets, contracts, accounts.endpoint,
                                                      settings.max_in_flight, settings.webhook_policy,
                                                      settings=settings, boot=boot)

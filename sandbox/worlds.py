@@ -75,8 +75,13 @@ class World:
             "id": self.id, "name": self.name, "seed": self.seed, "signature_clock": self.signature_clock,
             "credentials": self.credentials, "webhook_urls": self.webhook_urls, "endpoints": self.endpoints,
             "created_ms": self.created_ms, "ttl_s": self.ttl_s,
-            "clock": {**self.clock.state(), "saved_ms": wall_ms()},
+            "clock": self.saved_clock(),
         }
+
+    def saved_clock(self) -> dict:
+        """The clock's state as stored: its time and scale, and when they were read (real ms), so
+        `sync_clock` can move another clock to where this one is by then."""
+        return {**self.clock.state(), "saved_ms": wall_ms()}
 
 
 async def save_world(store, world: World) -> None:

@@ -39,7 +39,8 @@ from typing import Any
 from sandbox import logs
 from sandbox.delivery.dispatcher import Dispatcher, _next_due_by_world
 from sandbox.store import UnitOfWork
-from sandbox.worlds import DEFAULT, wall_ms
+from sandbox.store.backend import new_replica_id
+from sandbox.worlds import DEFAULT
 
 log = logging.getLogger("sandbox.dispatcher")
 
@@ -79,14 +80,6 @@ class Link:
             self._on_message(None)
 
 
-def _picklable(exc: BaseException) -> BaseException:
-    try:
-        pickle.dumps(exc)
-    except Exception:
-        return RuntimeError(f"{type(exc).__name__}: {exc}")
-    return exc
-
-
 class DeliveryProcess(Dispatcher):
     """The server's dispatcher when attempts are made in a second process (see the module docstring)."""
 
@@ -113,7 +106,7 @@ class DeliveryProcess(Dispatcher):
     def rekey(self, world: str) -> None:
         found = self.worlds.find(world)
         if found is not None:
-            self._send(("clock", world, {**found.clock.state(), "saved_ms": wall_ms()}))
+            self._send(("clock", world, found.saved_clock()))
 
     def forget_world(self, world: str) -> None:
         self._send(("changed", world))   # it finds the world gone, and stops its attempts
@@ -161,9 +154,8 @@ class DeliveryProcess(Dispatcher):
         reader, writer = await asyncio.open_unix_connection(sock=ours)
         self._link = Link(reader, writer, self._on_message)
         self._ready = asyncio.get_running_loop().create_future()
-        default = self.worlds.default
         self._send(("hello", self._settings.model_dump(mode="json"), self._boot, logs.configured,
-                    {**default.clock.state(), "saved_ms": wall_ms()}))
+                    self.worlds.default.saved_clock()))
         ended = asyncio.ensure_future(self._proc.wait())
         try:
             await asyncio.wait({self._ready, ended}, timeout=READY_S, return_when=asyncio.FIRST_COMPLETED)
@@ -211,11 +203,13 @@ class DeliveryProcess(Dispatcher):
     async def _run(self, call: int, kind: str, fn: Callable, args: tuple, world: str, replica: str) -> None:
         run = self.store.commit if kind == "commit" else self.store.read
         try:
-            value = await run(fn, *args, world=world, replica=replica)
+            result = ("result", call, True, await run(fn, *args, world=world, replica=replica))
         except Exception as exc:   # handed to the caller in the delivery process
-            self._send(("result", call, False, _picklable(exc)))
-        else:
-            self._send(("result", call, True, value))
+            result = ("result", call, False, exc)
+        try:
+            self._send(result)
+        except Exception as exc:   # a value or error pickle cannot carry: the caller still gets an answer
+            self._send(("result", call, False, RuntimeError(f"{type(exc).__name__}: {exc}")))
 
 
 def _any_in_flight(uow: UnitOfWork) -> bool:
@@ -229,8 +223,7 @@ class RemoteStore:
     shared = True
 
     def __init__(self) -> None:
-        import uuid
-        self.replica = "rep_" + uuid.uuid4().hex[:12]
+        self.replica = new_replica_id()
         self.link: Link | None = None
         self.hello: asyncio.Future = asyncio.get_running_loop().create_future()
         self.stopped = asyncio.Event()

@@ -29,6 +29,11 @@ T = TypeVar("T")
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 
 
+def new_replica_id() -> str:
+    """An id for a process serving the database (its claims and attempts carry it)."""
+    return "rep_" + uuid.uuid4().hex[:12]
+
+
 class SchemaMismatch(RuntimeError):
     """The database was made by another version of the sandbox."""
 
@@ -75,7 +80,7 @@ class Store:
         self._conn = conn
         self._writer = writer
         #: This process's id among the processes serving the database (claims and attempts carry it).
-        self.replica = "rep_" + uuid.uuid4().hex[:12]
+        self.replica = new_replica_id()
         #: What `--db` said (a SQLite path, or a PostgreSQL URL).
         self.path = path
         self._on_deliveries: list[Callable[[str, int | None], None]] = []

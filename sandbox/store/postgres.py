@@ -27,10 +27,9 @@ import asyncio
 import logging
 import re
 import threading
-import uuid
 from typing import Any
 
-from sandbox.store.backend import SchemaMismatch, Store, masked
+from sandbox.store.backend import SchemaMismatch, Store, masked, new_replica_id
 from sandbox.store.sqlite import SCHEMA, SCHEMA_VERSION
 from sandbox.store.writer import Dialect, Writer
 
@@ -158,7 +157,7 @@ class PostgresStore(Store, kind="postgres"):
         """Connect to `url`, set the schema up (once, whoever comes first) and start listening."""
         psycopg, _ = _psycopg()
         errors = psycopg.errors
-        replica = "rep_" + uuid.uuid4().hex[:12]
+        replica = new_replica_id()
 
         def before_commit(uows: list) -> None:
             for payload in _notifications(replica, uows):
