@@ -44,7 +44,6 @@ from sandbox.keys import (
     SETTINGS,
     TIMERS,
     WORLD_SANDBOX,
-    sandbox_for,
 )
 from sandbox.partner.receiver import routes as receiver_routes
 from sandbox.partner.site import TEMPLATES as PARTNER_TEMPLATES
@@ -79,8 +78,21 @@ def render_error(request: web.Request, error: SandboxError) -> web.Response:
 
 
 @web.middleware
-async def errors_middleware(request: web.Request, handler) -> web.StreamResponse:
+async def request_middleware(request: web.Request, handler) -> web.StreamResponse:
+    """Every request's steps, in order: headers, admin token, world, injected API faults, the handler;
+    and any error, from any of them, answered in the shape of whoever owns the URL.
+
+    One middleware calling each step, rather than one middleware per step: aiohttp makes a
+    coroutine and a partial for every middleware of every request.
+    """
     try:
+        refuse_undecodable_headers(request)
+        require_admin_token(request)
+        sb: Sandbox = request.app[SANDBOX]
+        # Set for the default world too: every handler asks for it several times, and a request key is
+        # one dict lookup where `config_dict` walks the chain of apps.
+        sb = request[WORLD_SANDBOX] = sb.scope(await resolve_world(sb, request))
+        await inject_api_fault(request, sb)
         return await handler(request)
     except SandboxError as error:
         return render_error(request, error)
@@ -104,8 +116,7 @@ CREDENTIAL_HEADERS = frozenset({"authorization", "x-api-key", "x-token-api-id", 
                                 "x-hmac-sha256-signature"})
 
 
-@web.middleware
-async def headers_middleware(request: web.Request, handler) -> web.StreamResponse:
+def refuse_undecodable_headers(request: web.Request) -> None:
     """Refuse header values that are not UTF-8 (aiohttp hands them on as lone surrogates).
 
     Nothing past this point can then fail to encode a header it compares, stores or echoes.
@@ -122,11 +133,9 @@ async def headers_middleware(request: web.Request, handler) -> web.StreamRespons
             raise ValidationFailed(f"the {name!r} header is not valid UTF-8".encode("ascii", "replace").decode(),
                                    details=[{"field": name.encode("ascii", "replace").decode(),
                                              "issue": "is not valid UTF-8"}]) from None
-    return await handler(request)
 
 
-@web.middleware
-async def admin_middleware(request: web.Request, handler) -> web.StreamResponse:
+def require_admin_token(request: web.Request) -> None:
     """Beyond loopback the control API and inspector need the admin token."""
     settings = request.app[SETTINGS]
     # Health says only "ok" and the version, and container health checks cannot hold the token.
@@ -136,26 +145,15 @@ async def admin_middleware(request: web.Request, handler) -> web.StreamResponse:
         presented = header[7:] if header.lower().startswith("bearer ") else request.query.get("admin_token", "")
         if not token or not presented or not equal(presented, token):
             raise Unauthorized("the control API needs Authorization: Bearer $SANDBOX_ADMIN_TOKEN")
-    return await handler(request)
 
 
-@web.middleware
-async def world_middleware(request: web.Request, handler) -> web.StreamResponse:
-    """Bind the request to its world (SPEC §12): credentials, page object, or the control API's header."""
-    sb: Sandbox = request.app[SANDBOX]
-    # Set for the default world too: every handler asks for it several times, and a request key is
-    # one dict lookup where `config_dict` walks the chain of apps.
-    request[WORLD_SANDBOX] = sb.scope(await resolve_world(sb, request))
-    return await handler(request)
-
-
-@web.middleware
-async def api_fault_middleware(request: web.Request, handler) -> web.StreamResponse:
+async def inject_api_fault(request: web.Request, sb: Sandbox) -> None:
     """Injected API faults (SPEC §6): answer 500/503, or hang past the client's timeout."""
-    sb: Sandbox = sandbox_for(request)
     faults = request.app[FAULT_RULES]
+    if not faults.may_fault_api(sb.world):
+        return
     provider = _first_segment(request.path)
-    if faults.may_fault_api(sb.world) and provider in sb.providers:
+    if provider in sb.providers:
         rule = await faults.take_api_fault(sb.world, provider, request.method, request.path)
         if rule is not None:
             if rule.action == "api_timeout":
@@ -165,15 +163,13 @@ async def api_fault_middleware(request: web.Request, handler) -> web.StreamRespo
             status = rule.params.status or 500
             code = "SERVICE_UNAVAILABLE" if status == 503 else "INTERNAL"
             raise SandboxError(f"injected fault: HTTP {status}", code=code, status=status, fault_rule=rule.id)
-    return await handler(request)
 
 
 def create_app(settings: Settings, clock: Clock | None = None, *, providers: Sequence[Provider] | None = None,
                scenarios_dir: Path = SCENARIOS_DIR) -> web.Application:
     """The whole sandbox as one aiohttp application, serving `providers` (default: the registry's)."""
     providers = registered() if providers is None else tuple(providers)
-    app = web.Application(middlewares=[errors_middleware, headers_middleware, admin_middleware, world_middleware,
-                                       api_fault_middleware])
+    app = web.Application(middlewares=[request_middleware])
     app[SETTINGS] = settings
     contracts = Contracts({p.name: p.contracts for p in providers})
     scenarios = Scenarios(scenarios_dir)

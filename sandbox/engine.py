@@ -14,7 +14,7 @@ Request handlers of the core look a service up by its typed key (`sandbox.keys`)
 written once for every tenant, gets a `Sandbox`: the world it serves (`world`, `clock`, `ids`,
 `credentials`), that world's view of the store (every unit of work confined to it), the shared
 read-only parts (settings, contracts, scenarios, providers, base URL) and accessors to the
-services. The app keeps the default world's view (`SANDBOX`); the world middleware binds a request
+services. The app keeps the default world's view (`SANDBOX`); the request middleware binds a request
 about another world to `sb.scope(world)`.
 """
 

@@ -13,7 +13,8 @@ from sandbox.errors import IdempotencyKeyReused
 from sandbox.jsontext import dumps_bytes
 from sandbox.store import UnitOfWork
 
-Outcome = tuple[int, dict]
+#: What a create made: its status and its answer, already encoded (`encode`).
+Outcome = tuple[int, bytes]
 
 
 def encode(body: dict) -> bytes:
@@ -35,8 +36,7 @@ def run_once(uow: UnitOfWork, provider: str, key: str | None, raw_body: bytes,
                 raise IdempotencyKeyReused(
                     "Idempotency-Key was already used with a different request body", idempotency_key=key)
             return stored["status"], bytes(stored["body"]), True
-    status, body = create(uow)
-    encoded = encode(body)
+    status, encoded = create(uow)
     if key:
         uow.idempotency.put(provider, key, request_hash, status, encoded, now_ms)
     return status, encoded, False

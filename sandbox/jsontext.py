@@ -31,6 +31,23 @@ _TWO_TO_63 = float(2**63)
 _MAY_HOLD_FLOATS = (float, dict, list)
 
 
+class Fragment:
+    """JSON text already checked (a body the strict reader took, an answer encoded here), embedded
+    in a document verbatim: neither encoded nor searched for NaN a second time."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: bytes) -> None:
+        self.text = text
+
+
+def _embedded(value: Any) -> Any:
+    """orjson's hook for what it cannot write itself: a `Fragment` goes in as it is."""
+    if isinstance(value, Fragment):
+        return orjson.Fragment(value.text)
+    raise TypeError(f"Type is not JSON serializable: {type(value).__name__}")
+
+
 def _refuse_non_finite(value: Any) -> None:
     """`ValueError` if a float in `value` is NaN or infinite (containers are walked, leaves only looked at)."""
     stack = [value]
@@ -48,12 +65,20 @@ def _refuse_non_finite(value: Any) -> None:
 def dumps_bytes(value: Any) -> bytes:
     """Compact UTF-8 JSON bytes, Unicode kept as is; NaN and Infinity raise `ValueError`."""
     try:
-        encoded = orjson.dumps(value, option=_OPTIONS)
+        encoded = orjson.dumps(value, default=_embedded, option=_OPTIONS)
     except TypeError:
-        return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+        return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"),
+                          default=_fragment_value).encode("utf-8")
     if b"null" in encoded:
         _refuse_non_finite(value if isinstance(value, dict | list | tuple) else [value])
     return encoded
+
+
+def _fragment_value(value: Any) -> Any:
+    """The standard library's writer takes a `Fragment` as the value its text holds."""
+    if isinstance(value, Fragment):
+        return loads(value.text)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 def dumps(value: Any) -> str:

@@ -36,7 +36,7 @@ TIMERS: web.AppKey[JobRunner] = web.AppKey("timers")
 #: The default world's view of the services.
 SANDBOX: web.AppKey[Sandbox] = web.AppKey("sandbox")
 
-#: The request's view bound to the request's world (set by the world middleware in `sandbox.app`).
+#: The request's view bound to the request's world (set by the request middleware in `sandbox.app`).
 WORLD_SANDBOX: web.RequestKey[Sandbox] = web.RequestKey("sandbox.world")
 
 
@@ -44,7 +44,7 @@ def sandbox_for(request: web.Request) -> Sandbox:
     """The view of the request's world (the default world's when none was resolved)."""
     try:
         return request[WORLD_SANDBOX]
-    except KeyError:  # a request the world middleware did not see (static files, tests' bare apps)
+    except KeyError:  # a request the request middleware did not see (static files, tests' bare apps)
         return request.config_dict[SANDBOX]
 
 

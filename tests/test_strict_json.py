@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from sandbox.bodies import MAX_DEPTH, careful_parse, dumps, parse_json
 from sandbox.errors import MalformedJson, ValidationFailed
-from sandbox.jsontext import loads
+from sandbox.jsontext import Fragment, loads
 from sandbox.validation import ascii_int, parse_query, query_int, query_text
 
 SEED = 20261122
@@ -170,3 +170,17 @@ def test_any_query_string_parses_or_is_a_400(query):
         assert exc.status == 400 and exc.details
         return
     assert 1 <= parsed.limit <= 100 and (parsed.ref is None or len(parsed.ref) <= 16)
+
+
+def test_fragments_are_embedded_as_written():
+    """Checked JSON text (a request's body, an encoded answer) goes into a document verbatim, also on
+    the standard library's path that integers beyond 64 bits take, and NaN beside it is still refused."""
+    embedded = Fragment(b'{"a": [1, null], "name": "\xed\x99\x8d"}')
+    assert dumps({"request": embedded, "n": 1}) == '{"request":{"a": [1, null], "name": "홍"},"n":1}'
+    assert loads(dumps({"request": embedded, "n": 2**70})) == {"request": {"a": [1, None], "name": "홍"}, "n": 2**70}
+    for bad in ({"request": embedded, "x": float("nan")}, {"request": embedded, "x": [None, float("inf")], "n": 2**70}):
+        try:
+            dumps(bad)
+        except ValueError:
+            continue
+        raise AssertionError(f"{bad!r} was written")

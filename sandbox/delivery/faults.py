@@ -168,7 +168,7 @@ def take_receiver_rule(uow: UnitOfWork, provider: str) -> FaultRule | None:
 
 
 def has_api_rules(uow: UnitOfWork) -> bool:
-    """True if any API-call rule exists (the API middleware skips its lookup otherwise)."""
+    """True if any API-call rule exists (the request middleware skips its lookup otherwise)."""
     return uow.faults.any_of(API_ACTIONS)
 
 

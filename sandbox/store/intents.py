@@ -106,9 +106,9 @@ class Intents(Table):
 
     def find_by_ref(self, provider: str, external_ref: str, account: str = "") -> IntentRow | None:
         """The first intent of an account created with this external reference."""
-        _, clause, params = self._filter(self.uow.world, provider, account, None, None, external_ref, None, None, None,
-                                         None)
-        row = self.uow.one(f"SELECT i.* FROM intents i {clause} ORDER BY i.seq LIMIT 1", params)
+        # A statement of its own rather than `list`'s built one: every create asks it.
+        row = self.uow.one("SELECT * FROM intents WHERE world = ? AND provider = ? AND account = ? AND external_ref = ?"
+                           " ORDER BY seq LIMIT 1", (self.uow.world, provider, account, external_ref))
         return IntentRow.from_row(row) if row else None
 
     def list(self, provider: str | None = None, *, account: str | None = "", kind: str | None = None,

@@ -3,6 +3,7 @@
 import json
 
 from tests.providers.liqx_support import PAYIN, create_payin, point_at, verify_liqx
+from tests.support import credentials
 
 
 async def test_payin_create_is_read_back_with_unicode(sandbox):
@@ -27,3 +28,17 @@ async def test_completed_payin_sends_signed_webhook(sandbox, receiver):
     assert verify_liqx(secret, hit["headers"], hit["raw"])
     assert not verify_liqx(secret + "x", hit["headers"], hit["raw"])
     assert PAYIN["external_ref"] == body["data"]["external_ref"]
+
+
+async def test_timeline_api_call_holds_the_request_and_answer_as_exchanged(sandbox):
+    """The create's `api_call` entry holds the request as the strict reader took it (spaces, 홍길동 and an
+    integer beyond 64 bits included) and the very answer the caller got."""
+    body = {**PAYIN, "external_ref": "timeline-raw", "metadata": {"order": 2**70, "note": "주문 1"}}
+    raw = json.dumps(body, indent=2, ensure_ascii=False).encode()
+    status, intent, _ = await sandbox.request("POST", "/liqx/v1/payin-intents", data=raw,
+                                              headers={**credentials(sandbox, "liqx"), "Content-Type": "application/json"})
+    assert status == 201, intent
+    found = await sandbox.control("GET", f"/intents/liqx/{intent['intent_id']}/timeline")
+    [call] = [entry for entry in found["timeline"] if entry["kind"] == "api_call"]
+    assert call["request"] == body and call["request"]["metadata"]["order"] == 2**70
+    assert call["response"] == intent and call["status"] == 201
