@@ -27,6 +27,9 @@ _BASE36 = string.digits + string.ascii_lowercase
 #: How many leading characters of a `prefixed` id count up (36**6: 2.2 billion ids before it wraps).
 _ORDERED = 6
 _BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+_ALNUM = string.ascii_lowercase + string.digits
+#: Every two-digit base-36 numeral, "00" to "zz": a `prefixed` id's six leading digits are three of them.
+_BASE36_PAIRS = tuple(a + b for a in _BASE36 for b in _BASE36)
 _FAKER: Faker | None = None
 
 
@@ -56,20 +59,26 @@ class Ids:
         _FAKER.seed_instance(self.rng.getrandbits(64))
         return _FAKER
 
+    def _draw(self, alphabet: str, length: int) -> str:
+        """`length` characters of `alphabet`: what `rng.choices(alphabet, k=length)` draws, the same
+        characters from the same seed, without its generality (every create draws twice)."""
+        random, n = self.rng.random, len(alphabet)
+        return "".join([alphabet[int(random() * n)] for _ in range(length)])
+
     def hex(self, length: int) -> str:
-        return "".join(self.rng.choices("0123456789abcdef", k=length))
+        return self._draw("0123456789abcdef", length)
 
     def alnum(self, length: int) -> str:
-        return "".join(self.rng.choices(string.ascii_lowercase + string.digits, k=length))
+        return self._draw(_ALNUM, length)
 
     def digits(self, length: int) -> str:
-        return "".join(self.rng.choices(string.digits, k=length))
+        return self._draw(string.digits, length)
 
     def base58(self, length: int) -> str:
-        return "".join(self.rng.choices(_BASE58, k=length))
+        return self._draw(_BASE58, length)
 
     def base32(self, length: int) -> str:
-        return "".join(self.rng.choices(_BASE32, k=length))
+        return self._draw(_BASE32, length)
 
     def _next(self) -> int:
         self._order = (self._order + 1) % 36 ** _ORDERED
@@ -81,11 +90,9 @@ class Ids:
 
     def prefixed(self, prefix: str, length: int = 24) -> str:
         """`prefix` + lowercase alphanumerics, e.g. `lqi_7x…`: the sequence in base 36, then random ones."""
-        n, lead = self._next(), []
-        for _ in range(_ORDERED):
-            n, digit = divmod(n, 36)
-            lead.append(_BASE36[digit])
-        return prefix + "".join(reversed(lead)) + self.alnum(length - _ORDERED)
+        n = self._next()
+        lead = _BASE36_PAIRS[n // 36**4] + _BASE36_PAIRS[n // 36**2 % 36**2] + _BASE36_PAIRS[n % 36**2]
+        return prefix + lead + self.alnum(length - _ORDERED)
 
     def number(self, low: int, high: int) -> int:
         return self.rng.randint(low, high)
