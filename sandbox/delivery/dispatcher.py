@@ -95,6 +95,10 @@ class Dispatcher:
         self.endpoint = endpoint
         self.destinations = destinations or DestinationPolicy.build(True)
         self.max_in_flight = max_in_flight
+        #: Deliveries held at once: claimed ahead of their time, being sent, or waiting for their row
+        #: (`hold_up_to`); at most `max_in_flight` of them are being sent.
+        self.max_held = max_in_flight
+        self._posting = asyncio.Semaphore(max_in_flight)
         #: Claim only while at least an eighth of the slots are free: near saturation, claiming for
         #: each finished attempt was one claim transaction per attempt (with a 100 ms receiver, 50 µs
         #: of the store's thread per delivery). A delivery due then waits for that eighth to free up.
@@ -114,8 +118,17 @@ class Dispatcher:
         store.watch(deliveries=self.queued)
 
     def claim_ahead_below(self, in_flight: int) -> None:
-        """Claim ahead (and, when busy, claim again) while fewer than `in_flight` attempts are in flight."""
-        self._claim_at_least = max(1, min(in_flight, self.max_in_flight))
+        """Claim ahead (and, when busy, claim again) while fewer than `in_flight` deliveries are held."""
+        self._claim_at_least = max(1, min(in_flight, self.max_held))
+
+    def hold_up_to(self, held: int) -> None:
+        """Hold up to `held` deliveries, still sending at most `max_in_flight` at once.
+
+        For a dispatcher whose writes can stall (the delivery process's wait a round trip to the
+        server, and a checkpoint there holds them for up to a quarter of a second): deliveries keep
+        being claimed ahead, and sent on time, while earlier attempts wait for their rows.
+        """
+        self.max_held = max(held, self.max_in_flight)
 
     def queued(self, world: str, due_ms: int | None) -> None:
         """A commit queued deliveries in `world`, due at `due_ms` (None: maybe now)."""
@@ -171,7 +184,7 @@ class Dispatcher:
     async def _run(self) -> None:
         while not self._stopping:
             self.loops += 1
-            if len(self._tasks) > self.max_in_flight - self._claim_at_least:
+            if len(self._tasks) > self.max_held - self._claim_at_least:
                 self._slot.clear()
                 await self._slot.wait()
                 continue
@@ -196,7 +209,7 @@ class Dispatcher:
         """Claim what is due in one world within `lead` (as many as there are free slots; claiming
         ahead, no more than keep the in-flight count under `_claim_at_least`) and start its attempts."""
         world = self.worlds.find(world_id)
-        free = (self._claim_at_least if lead else self.max_in_flight) - len(self._tasks)
+        free = (self._claim_at_least if lead else self.max_held) - len(self._tasks)
         if world is None:
             return
         if free <= 0:
@@ -280,6 +293,11 @@ class Dispatcher:
         return not issues
 
     async def _send(self, world: World, item: Claimed, faults: list[str], timeout_s: float) -> dict:
+        """`_sign_and_post`, at most `max_in_flight` at once however many deliveries are held."""
+        async with self._posting:
+            return await self._sign_and_post(world, item, faults, timeout_s)
+
+    async def _sign_and_post(self, world: World, item: Claimed, faults: list[str], timeout_s: float) -> dict:
         """Sign the body afresh (applying the signing and body actions in `faults`) and POST it."""
         dialect = self.targets[item.provider].dialect
         body = item.body.encode("utf-8")

@@ -14,7 +14,7 @@ from aiohttp import web
 from sandbox.clock import Clock
 from sandbox.delivery.dispatcher import CLAIM_AHEAD_S
 from sandbox.worlds import DEFAULT
-from tests.providers.liqx_support import create_payin, point_at
+from tests.providers.liqx_support import PAYIN, create_payin, point_at
 from tests.support import START, Receiver, serve_posts, start_sandbox, stop_sandbox
 
 
@@ -115,3 +115,44 @@ async def test_copies_a_duplicate_rule_adds_at_a_claim_made_ahead_follow_the_att
     finally:
         await stop_sandbox(running)
         await receiver.runner.cleanup()
+
+
+async def test_a_dispatcher_holding_more_than_it_sends_still_posts_at_most_max_in_flight(tmp_path):
+    """`hold_up_to` (the delivery process's setting): with `max_in_flight` 2 and 8 held, six webhooks
+    due at once are all claimed, but the receiver never has more than two POSTs open; once it
+    answers, every one arrives."""
+    running = await start_sandbox(tmp_path, max_in_flight=2)
+    running.sb.services.dispatcher.hold_up_to(8)
+    release, open_now, peak, arrived = asyncio.Event(), [0], [0], []
+
+    async def handle(request: web.Request) -> web.Response:
+        open_now[0] += 1
+        peak[0] = max(peak[0], open_now[0])
+        arrived.append(await request.read())
+        await release.wait()
+        open_now[0] -= 1
+        return web.json_response({"ok": True})
+
+    runner, url = await serve_posts(handle)
+    try:
+        await running.control("PUT", "/endpoints/liqx", {"url": url})
+        for n in range(6):
+            _, intent, _ = await create_payin(running, {**PAYIN, "external_ref": f"held-{n}"})
+            await running.control("POST", f"/intents/liqx/{intent['intent_id']}/transition", {"to": "COMPLETED"})
+        for _ in range(400):   # bounded: the claims follow the transitions by a loop turn or two
+            statuses = [d["status"] for d in (await running.control("GET", "/deliveries?provider=liqx"))["data"]]
+            if statuses.count("in_flight") == 6 and len(arrived) == 2:
+                break
+            await asyncio.sleep(0.01)
+        assert statuses.count("in_flight") == 6, statuses
+        assert len(arrived) == 2 and peak[0] == 2
+        release.set()
+        for _ in range(400):
+            if len(arrived) == 6:
+                break
+            await asyncio.sleep(0.01)
+        assert len(arrived) == 6 and peak[0] == 2
+    finally:
+        release.set()
+        await stop_sandbox(running)
+        await runner.cleanup()
