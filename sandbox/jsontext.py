@@ -8,7 +8,8 @@ are spelled, `1e16` for `1e+16`; both read back to the same value):
   refused with `ValueError` like `json.dumps(allow_nan=False)`: orjson would write them as `null`,
   so a document whose output holds a `null` is searched for a non-finite float before it is
   returned. Whatever orjson cannot take (integers beyond 64 bits, which the strict reader allows
-  up to 100 digits) goes through the standard library, which gives the same text.
+  up to 100 digits) goes through the standard library, which gives the same text. A `Fragment`
+  (JSON text already checked: a request's body, an encoded answer) is embedded as it is.
 - **Reading**: orjson turns integers beyond 64 bits into floats (of 2**63 or more in size), so a
   text with a run of 19 or more digits whose value holds such a float is read again by the
   standard library, which keeps the integer exact. Ids full of digits (`"evt_0000…"`) cost only the
