@@ -87,13 +87,9 @@ class Services(Shared):
         base_url = public_base_url(settings)
         accounts = Accounts(settings, store, providers, base_url)
         targets = {name: Target(p.dialect, p.retry_policy(settings)) for name, p in providers.items()}
-        if settings.delivery_process:
-            dispatcher: Dispatcher = DeliveryProcess(store, worlds, targets, contracts, accounts.endpoint,
-                                                     settings.max_in_flight, settings.webhook_policy,
-                                                     settings=settings, boot=boot)
-        else:
-            dispatcher = Dispatcher(store, worlds, targets, contracts, accounts.endpoint, settings.max_in_flight,
-                                    settings.webhook_policy)
+        parts = (store, worlds, targets, contracts, accounts.endpoint, settings.max_in_flight, settings.webhook_policy)
+        dispatcher = (DeliveryProcess(*parts, settings=settings, boot=boot) if settings.delivery_process
+                      else Dispatcher(*parts))
         def view(world: World) -> Sandbox:   # `services` is bound below, before anything calls this
             return services.view(world)
 

@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
+from sandbox.store.backend import is_postgres
+
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PSEUDO_FILESYSTEMS = ("/proc", "/sys", "/dev")
 
@@ -161,7 +163,7 @@ def problems(settings, layers: Iterable[Layer], known: Sequence[str]) -> list[st
     reason = database_problem(settings.db)
     if reason:
         found.append(f"{setting_name(('db',), settings.db, layers)}: {reason}")
-    elif settings.delivery_process and "://" in settings.db:
+    elif settings.delivery_process and is_postgres(settings.db):
         found.append(f"{setting_name(('delivery_process',), True, layers)}: SQLite only; on PostgreSQL run more "
                      "replicas instead (each makes webhook attempts)")
     if settings.delivery_process and os.name != "posix":
