@@ -124,9 +124,9 @@ class Dispatcher:
     def hold_up_to(self, held: int) -> None:
         """Hold up to `held` deliveries, still sending at most `max_in_flight` at once.
 
-        For a dispatcher whose writes can stall (the delivery process's wait a round trip to the
-        server, and a checkpoint there holds them for up to a quarter of a second): deliveries keep
-        being claimed ahead, and sent on time, while earlier attempts wait for their rows.
+        For writes that can stall (a checkpoint holds them for up to a quarter of a second, and the
+        delivery process's wait a round trip to the server besides): deliveries keep being claimed
+        ahead, and sent on time, while earlier attempts wait for their rows (`Services.build`).
         """
         self.max_held = max(held, self.max_in_flight)
 

@@ -50,13 +50,6 @@ async def _serve(sock: socket.socket) -> None:
             sync_clock(world.clock, state)   # its listeners re-key the dispatcher
 
     store.handlers.update(clock=clock, wake=lambda: services.dispatcher.wake())
-    # An attempt here waits a round trip to the server for its row after its POST, and a checkpoint
-    # there holds every row for up to a quarter of a second: at 1,000 deliveries a second that is
-    # hundreds held at once. So four times the slots are held (claimed ahead, being sent or waiting
-    # for their rows; still no more sent at once than `max_in_flight`), and claiming ahead goes on
-    # until half of those are taken.
-    services.dispatcher.hold_up_to(4 * settings.max_in_flight)
-    services.dispatcher.claim_ahead_below(2 * settings.max_in_flight)
     await services.dispatcher.start()
     settle_heap()
     store.link.send(("ready",))

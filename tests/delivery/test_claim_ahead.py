@@ -118,11 +118,12 @@ async def test_copies_a_duplicate_rule_adds_at_a_claim_made_ahead_follow_the_att
 
 
 async def test_a_dispatcher_holding_more_than_it_sends_still_posts_at_most_max_in_flight(tmp_path):
-    """`hold_up_to` (the delivery process's setting): with `max_in_flight` 2 and 8 held, six webhooks
-    due at once are all claimed, but the receiver never has more than two POSTs open; once it
+    """The services hold four times `max_in_flight` and claim ahead while half of that is free: with
+    `max_in_flight` 2, six webhooks due at once are claimed past the two being sent (claims go on
+    while four or fewer are held), but the receiver never has more than two POSTs open; once it
     answers, every one arrives."""
     running = await start_sandbox(tmp_path, max_in_flight=2)
-    running.sb.services.dispatcher.hold_up_to(8)
+    assert running.sb.services.dispatcher.max_held == 8
     release, open_now, peak, arrived = asyncio.Event(), [0], [0], []
 
     async def handle(request: web.Request) -> web.Response:
@@ -141,10 +142,10 @@ async def test_a_dispatcher_holding_more_than_it_sends_still_posts_at_most_max_i
             await running.control("POST", f"/intents/liqx/{intent['intent_id']}/transition", {"to": "COMPLETED"})
         for _ in range(400):   # bounded: the claims follow the transitions by a loop turn or two
             statuses = [d["status"] for d in (await running.control("GET", "/deliveries?provider=liqx"))["data"]]
-            if statuses.count("in_flight") == 6 and len(arrived) == 2:
+            if statuses.count("in_flight") >= 5 and len(arrived) == 2:
                 break
             await asyncio.sleep(0.01)
-        assert statuses.count("in_flight") == 6, statuses
+        assert statuses.count("in_flight") >= 5, statuses
         assert len(arrived) == 2 and peak[0] == 2
         release.set()
         for _ in range(400):
