@@ -50,6 +50,10 @@ def iso(moment: datetime) -> str:
         utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second, utc.microsecond // 1000)
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
 def _room(anchor: datetime) -> float:
     """Seconds a clock anchored at `anchor` may still run before `LATEST`."""
     return max(0.0, (LATEST - anchor).total_seconds())
@@ -72,10 +76,12 @@ class Clock:
 
     def __init__(self, now: datetime | None = None, time_scale: float = 1.0) -> None:
         self._anchor = now or datetime.now(UTC)
+        self._anchor_us = (self._anchor - _EPOCH) // _MICROSECOND
         self._room_s = _room(self._anchor)
         self._anchor_real = time.monotonic()
         self._scale = float(time_scale)
-        self._changed = asyncio.Event()
+        #: Who waits in `wait_until`: each woken at its time, all of them when the clock changes.
+        self._waiters: set[asyncio.Future] = set()
         self._listeners: list = []
 
     @property
@@ -89,7 +95,10 @@ class Clock:
         return self._anchor + timedelta(seconds=elapsed)
 
     def now_ms(self) -> int:
-        return to_ms(self.now())
+        """`to_ms(self.now())`, in integers rather than through a datetime (it is read several times
+        for each delivery): the same arithmetic on the anchor's microseconds."""
+        elapsed = min((time.monotonic() - self._anchor_real) * self._scale, self._room_s)
+        return round((self._anchor_us + round(elapsed * 1_000_000)) / 1_000_000 * 1000)
 
     def ms_after(self, seconds: float) -> int:
         """Sandbox time once `seconds` of real time have passed from now (now itself when frozen)."""
@@ -99,6 +108,7 @@ class Clock:
         """Pin the clock to `now` and/or change its scale (0 freezes it)."""
         current = self.now()
         self._anchor = now if now is not None else current
+        self._anchor_us = (self._anchor - _EPOCH) // _MICROSECOND
         self._room_s = _room(self._anchor)
         self._anchor_real = time.monotonic()
         if time_scale is not None:
@@ -132,29 +142,41 @@ class Clock:
             return None
         return remaining_ms / 1000 / self._scale
 
-    async def wait_until(self, due_ms: int | None, wake: asyncio.Event | None = None) -> None:
-        """Wait until sandbox time reaches `due_ms` (None: until woken), the clock changes or `wake` is set."""
-        timeout = None if due_ms is None else self.real_seconds_until(due_ms)
+    async def wait_until(self, due_ms: int) -> None:
+        """Wait until sandbox time reaches `due_ms` or the clock changes.
+
+        One future and one timer: every delivery claimed ahead of its time waits here, and
+        `asyncio.wait` over an event's task cost several objects and callbacks each.
+        """
+        timeout = self.real_seconds_until(due_ms)
         if timeout == 0:
             return
-        waiters = [asyncio.ensure_future(self._changed.wait())]
-        if wake is not None:
-            waiters.append(asyncio.ensure_future(wake.wait()))
+        loop = asyncio.get_running_loop()
+        waiter = loop.create_future()
+        self._waiters.add(waiter)
+        timer = None if timeout is None else loop.call_later(timeout, _wake, waiter)
         try:
-            await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+            await waiter
         finally:
-            for waiter in waiters:
-                waiter.cancel()
+            self._waiters.discard(waiter)
+            if timer is not None:
+                timer.cancel()
 
     def _notify(self) -> None:
-        # Wake everyone waiting on the old timeline, then arm a fresh event for the next change.
-        self._changed.set()
-        self._changed = asyncio.Event()
+        # Wake everyone waiting on the old timeline (each then looks at the new one).
+        waiters, self._waiters = self._waiters, set()
+        for waiter in waiters:
+            _wake(waiter)
         for callback in self._listeners:
             callback()
 
     def state(self) -> dict:
         return {"now": iso(self.now()), "time_scale": self._scale}
+
+
+def _wake(waiter: asyncio.Future) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
 
 
 class DueSchedule:
