@@ -50,6 +50,10 @@ def iso(moment: datetime) -> str:
         utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second, utc.microsecond // 1000)
 
 
+#: How much later than asked a timer is set for: an event loop's timer may fire up to a millisecond
+#: and a half early (uvloop counts whole milliseconds), and a wait woken early waits again, a whole
+#: loop pass more under load.
+TIMER_SLACK_S = 0.0015
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
@@ -153,14 +157,21 @@ class Clock:
             return
         loop = asyncio.get_running_loop()
         waiter = loop.create_future()
-        self._waiters.add(waiter)
-        timer = None if timeout is None else loop.call_later(timeout, _wake, waiter)
+        self.wake_on_change(waiter)
+        timer = None if timeout is None else loop.call_later(timeout + TIMER_SLACK_S, _wake, waiter)
         try:
             await waiter
         finally:
-            self._waiters.discard(waiter)
+            self.forget_waiter(waiter)
             if timer is not None:
                 timer.cancel()
+
+    def wake_on_change(self, waiter: asyncio.Future) -> None:
+        """Settle `waiter` (with None, if it is not done yet) at the clock's next change."""
+        self._waiters.add(waiter)
+
+    def forget_waiter(self, waiter: asyncio.Future) -> None:
+        self._waiters.discard(waiter)
 
     def _notify(self) -> None:
         # Wake everyone waiting on the old timeline (each then looks at the new one).

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sandbox import clock as clock_module
-from sandbox.clock import Clock, iso, parse_iso
+from sandbox.clock import Clock, iso, parse_iso, to_ms
 from tests.support import START
 
 
@@ -87,3 +87,20 @@ def test_iso_writes_what_isoformat_writes_in_utc_with_milliseconds_truncated(mom
     """`iso` formats by hand for speed; it must stay byte for byte the standard library's form."""
     utc = moment.astimezone(UTC)
     assert iso(moment) == utc.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@given(anchor=st.datetimes(min_value=datetime(2000, 1, 2), max_value=datetime(2199, 12, 30),
+                           timezones=st.sampled_from([UTC, timezone(timedelta(hours=9))])),
+       elapsed=st.floats(0, 10**8, allow_nan=False), scale=st.sampled_from([0.0, 0.5, 1.0, 60.0, 3600.0]))
+def test_now_ms_is_the_milliseconds_of_now_on_any_anchor_scale_and_elapsed_time(anchor, elapsed, scale):
+    """`now_ms` works in integers for speed (read several times per delivery); it must give what
+    `to_ms(now())` gives for the same instant, to the millisecond, up to `LATEST`."""
+    fake = FakeMonotonic()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(clock_module.time, "monotonic", fake)
+        clock = Clock(anchor, time_scale=scale)
+        fake.now += elapsed
+        assert clock.now_ms() == to_ms(clock.now())
+        clock.set(time_scale=scale / 2)   # re-anchored where it stands
+        fake.now += elapsed / 3
+        assert clock.now_ms() == to_ms(clock.now())

@@ -28,24 +28,32 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from sandbox.clock import DueSchedule
+from sandbox.clock import TIMER_SLACK_S, DueSchedule
 from sandbox.contracts import Contracts
 from sandbox.delivery.deadlines import Deadlines
 from sandbox.delivery.destinations import DestinationPolicy
-from sandbox.delivery.faults import log_fault, take_webhook_rules, tampered, with_unknown_fields
-from sandbox.delivery.outbox import insert_copy, release_held
+from sandbox.delivery.faults import tampered, with_unknown_fields
 from sandbox.delivery.policy import RetryPolicy, WebhookDialect
-from sandbox.delivery.sender import Sender, SendFailed
+from sandbox.delivery.rows import (
+    Claimed,
+    claim_due,
+    hand_back,
+    mark_violation,
+    next_due_by_world,
+    record_many,
+    release_after_crash,
+)
+from sandbox.delivery.sender import Answer, Pending, Sender, SendFailed
+from sandbox.delivery.slots import Slots
 from sandbox.jsontext import loads
 from sandbox.logs import log_attempt
 from sandbox.signing import wrong_secret
-from sandbox.store import Store, UnitOfWork
-from sandbox.worlds import DEFAULT
+from sandbox.store import Store
 
 if TYPE_CHECKING:
     from sandbox.worlds import World, Worlds
@@ -74,26 +82,6 @@ class Target:
     policy: RetryPolicy   # settings are fixed once the server is built
 
 
-@dataclass(slots=True)
-class Claimed:
-    delivery_id: int
-    event_id: str
-    provider: str
-    intent_id: str | None
-    external_ref: str | None
-    event_type: str
-    body: str
-    url: str | None
-    secret: str | None
-    trigger: str
-    attempt: int
-    faults: list[str]
-    rules: list = field(default_factory=list)   # fault rules limited to this attempt, taken at claim
-    world: str = DEFAULT
-    due_ms: int = 0            # its world's time it is due at (it may be claimed a little before)
-    was: str = "pending"       # its status before the claim, restored if the claim is handed back
-
-
 class Dispatcher:
     """Runs deliveries from the outbox until stopped."""
 
@@ -107,7 +95,7 @@ class Dispatcher:
         #: Deliveries held at once: claimed ahead of their time, being sent, or waiting for their row
         #: (`hold_up_to`); at most `max_in_flight` of them are being sent.
         self.max_held = max_in_flight
-        self._posting = asyncio.Semaphore(max_in_flight)
+        self._posting = Slots(max_in_flight)
         #: Claim only while at least an eighth of the slots are free: near saturation, claiming for
         #: each finished attempt was one claim transaction per attempt (with a 100 ms receiver, 50 µs
         #: of the store's thread per delivery). A delivery due then waits for that eighth to free up.
@@ -168,7 +156,7 @@ class Dispatcher:
     async def start(self) -> None:
         """Fill the schedule from the store and start claiming (`sandbox.leases` recovered what a
         crashed process left in flight before this)."""
-        for world_id, due_ms in (await self.store.read(_next_due_by_world)).items():
+        for world_id, due_ms in (await self.store.read(next_due_by_world)).items():
             self.schedule.note(world_id, due_ms)
         self._loop_task = asyncio.create_task(self._run(), name="dispatcher")
 
@@ -189,7 +177,7 @@ class Dispatcher:
 
     async def idle(self) -> bool:
         """True when nothing is in flight and no world has a delivery due on its clock (tests use this)."""
-        return not self._tasks and not self.worlds.any_due(await self.store.read(_next_due_by_world))
+        return not self._tasks and not self.worlds.any_due(await self.store.read(next_due_by_world))
 
     async def _run(self) -> None:
         while not self._stopping:
@@ -227,7 +215,7 @@ class Dispatcher:
             self.schedule.note(world_id, due_ms)
             return
         upto_ms = world.clock.ms_after(lead + CLAIM_BATCH_S if lead else 0.0)
-        claimed, next_due = await self.store.commit(_claim_due, world_id, world.clock.now_ms(), free, upto_ms,
+        claimed, next_due = await self.store.commit(claim_due, world_id, world.clock.now_ms(), free, upto_ms,
                                                     world=world_id)
         if self.worlds.find(world_id) is not world:  # deleted while claiming: its rows are gone, send nothing
             return
@@ -246,23 +234,33 @@ class Dispatcher:
             await self._attempt_inner(world, item)
         except Exception as exc:  # never let one bad delivery kill the loop; keep the row retryable
             log.exception("delivery %s failed unexpectedly", item.delivery_id)
-            await self.store.commit(_release_after_crash, item.delivery_id, repr(exc), world.clock.now_ms(),
+            await self.store.commit(release_after_crash, item.delivery_id, repr(exc), world.clock.now_ms(),
                                     world=world.id)
 
     async def _attempt_inner(self, world: World, item: Claimed) -> None:
         # Contract first (a violation is a sandbox bug and is never sent), then this attempt's
         # faults, a fresh signature, the POST, and one transaction recording the outcome.
         policy = self.targets[item.provider].policy
-        if not await self._contract_ok(world, item) or not await self._until_due(world, item):
+        if not await self._contract_ok(world, item):
             return
-        faults = list(item.faults)
-        for rule in item.rules:
-            if rule.action == "delay":
-                await world.clock.wait_until(world.clock.now_ms() + (rule.params.delay_ms or 0))
-            faults.append(rule.action)
-        if self.worlds.find(world.id) is not world:  # deleted meanwhile: never attempted
-            return
-        record = await self._send(world, item, faults, policy.timeout_s)
+        early = None if item.rules else await self._posted_at_due(world, item)
+        if early is not None:
+            record, pending, started = early
+            try:
+                record = await self._exchange(record, self._sender.answer(pending), started, policy.timeout_s)
+            finally:
+                self._posting.give()
+        else:
+            if not await self._until_due(world, item):
+                return
+            faults = list(item.faults)
+            for rule in item.rules:
+                if rule.action == "delay":
+                    await world.clock.wait_until(world.clock.now_ms() + (rule.params.delay_ms or 0))
+                faults.append(rule.action)
+            if self.worlds.find(world.id) is not world:  # deleted meanwhile: never attempted
+                return
+            record = await self._send(world, item, faults, policy.timeout_s)
         log_attempt(item.provider, item.event_id, item.event_type, item.attempt, record, world.id)
         ok = record["status"] is not None and 200 <= record["status"] < 300
         delay = None if ok else policy.delay_after(item.attempt)
@@ -270,12 +268,60 @@ class Dispatcher:
             delay += world.ids.jitter(delay * policy.jitter_ratio)
         await self._record(item, record, ok, delay, world.clock.now_ms())
 
+    async def _posted_at_due(self, world: World, item: Claimed) -> tuple[dict, Pending, float] | None:
+        """POST a delivery claimed ahead from a timer's callback at its due time: the record, the
+        answer pending, and when the request was written. None when that could not be done (due
+        already, the clock frozen or changed, no free slot, no kept-alive connection to the
+        receiver, nothing to send): the caller then goes the usual way.
+
+        A task woken by a timer runs only after every callback queued before it, which under load
+        is every request read since the last pass (tens of milliseconds); the timer's own callback
+        runs as the pass begins.
+        """
+        wait = world.clock.real_seconds_until(item.due_ms)
+        if not wait or wait > 2 * CLAIM_AHEAD_S:
+            return None
+        loop = asyncio.get_running_loop()
+        posted = loop.create_future()
+        world.clock.wake_on_change(posted)   # settled with None: the usual way looks at the new time
+        timer = loop.call_later(wait + TIMER_SLACK_S, self._post_now, world, item, posted)
+        try:
+            return await posted
+        except asyncio.CancelledError:
+            if posted.done() and not posted.cancelled() and posted.result() is not None:
+                self._sender.drop(posted.result()[1])   # written, but its answer is no longer awaited
+                self._posting.give()
+            raise
+        finally:
+            timer.cancel()
+            world.clock.forget_waiter(posted)
+
+    def _post_now(self, world: World, item: Claimed, posted: asyncio.Future) -> None:
+        if posted.done():
+            return
+        if (world.clock.real_seconds_until(item.due_ms) != 0 or self.worlds.find(world.id) is not world
+                or not self._posting.take_now()):
+            posted.set_result(None)
+            return
+        try:
+            record, body, headers = self._prepare(world, item, list(item.faults))
+            pending = None if record["error"] else self._sender.post_now(record["url"], body, headers)
+        except Exception as exc:  # a bug: the attempt's own handler logs it and keeps the row retryable
+            self._posting.give()
+            posted.set_exception(exc)
+            return
+        if pending is None:
+            self._posting.give()
+            posted.set_result(None)
+            return
+        posted.set_result((record, pending, time.perf_counter()))
+
     async def _until_due(self, world: World, item: Claimed) -> bool:
         """Wait on the world's clock for a delivery claimed ahead of its time. False when the clock
         stopped or slowed so that the time is no longer near: the claim is handed back then."""
         while (wait := world.clock.real_seconds_until(item.due_ms)) != 0:
             if wait is None or wait > 2 * CLAIM_AHEAD_S:
-                await self.store.commit(_hand_back, item.delivery_id, item.was, item.due_ms, world=world.id)
+                await self.store.commit(hand_back, item.delivery_id, item.was, item.due_ms, world=world.id)
                 return False
             await world.clock.wait_until(item.due_ms)
         return self.worlds.find(world.id) is world   # deleted meanwhile: never attempted
@@ -299,17 +345,25 @@ class Dispatcher:
         name = self.targets[item.provider].dialect.contract_name(item.event_type)
         issues = self.contracts.errors(item.provider, "webhooks", name, loads(item.body))
         if issues:
-            await self.store.commit(_mark_violation, item, [i.as_dict() for i in issues], world.clock.now_ms(),
+            await self.store.commit(mark_violation, item, [i.as_dict() for i in issues], world.clock.now_ms(),
                                     world=world.id)
         return not issues
 
     async def _send(self, world: World, item: Claimed, faults: list[str], timeout_s: float) -> dict:
-        """`_sign_and_post`, at most `max_in_flight` at once however many deliveries are held."""
-        async with self._posting:
-            return await self._sign_and_post(world, item, faults, timeout_s)
+        """Sign and POST, at most `max_in_flight` at once however many deliveries are held."""
+        await self._posting.take()
+        try:
+            record, body, headers = self._prepare(world, item, faults)
+            if record["error"]:
+                return record
+            return await self._exchange(record, self._sender.post(record["url"], body, headers), time.perf_counter(),
+                                        timeout_s)
+        finally:
+            self._posting.give()
 
-    async def _sign_and_post(self, world: World, item: Claimed, faults: list[str], timeout_s: float) -> dict:
-        """Sign the body afresh (applying the signing and body actions in `faults`) and POST it."""
+    def _prepare(self, world: World, item: Claimed, faults: list[str]) -> tuple[dict, bytes, dict]:
+        """Sign the body afresh (applying the signing and body actions in `faults`): the attempt's
+        record (its `error` set when nothing is to be sent), the body and the headers."""
         dialect = self.targets[item.provider].dialect
         body = item.body.encode("utf-8")
         url, secrets = self.endpoint(world, item.provider)
@@ -336,18 +390,19 @@ class Dispatcher:
                   "body": body.decode("utf-8") if body != item.body.encode("utf-8") else None}
         if "drop" in faults or not url:
             record["error"] = "dropped by fault rule" if "drop" in faults else "no webhook URL configured"
-            return record
-        refused = self.destinations.refuse_url(url)
-        if refused is not None:
+        elif (refused := self.destinations.refuse_url(url)) is not None:
             record["error"] = f"webhook destination refused: URL {refused}"
-            return record
-        started = time.perf_counter()
+        return record, body, headers
+
+    async def _exchange(self, record: dict, answer: Awaitable[Answer], started: float, timeout_s: float) -> dict:
+        """Await the answer to a request written at `started` (`time.perf_counter`), within its
+        timeout, into the record."""
         task = asyncio.current_task()
-        self._deadlines.arm(task, timeout_s)
+        self._deadlines.arm(task, timeout_s - (time.perf_counter() - started))
         try:
-            answer = await self._sender.post(url, body, headers)
-            record["status"] = answer.status
-            record["response"] = answer.body.decode("utf-8", errors="replace")
+            reply = await answer
+            record["status"] = reply.status
+            record["response"] = reply.body.decode("utf-8", errors="replace")
         except asyncio.CancelledError:
             if not self._deadlines.timed_out(task):
                 raise
@@ -378,7 +433,7 @@ class Dispatcher:
             self._flushed = time.monotonic()
             batch, self._records = self._records, []
             try:
-                await self.store.commit(_record_many, [args for args, _ in batch])
+                await self.store.commit(record_many, [args for args, _ in batch])
             except Exception as exc:  # each attempt's own handler keeps its row retryable
                 for _, future in batch:
                     if not future.done():
@@ -387,93 +442,3 @@ class Dispatcher:
                 for _, future in batch:
                     if not future.done():
                         future.set_result(None)
-
-
-def _next_due_by_world(uow: UnitOfWork) -> dict[str, int]:
-    return uow.deliveries.next_due_by_world()
-
-
-def _claim_due(uow: UnitOfWork, world: str, now_ms: int, limit: int,
-               upto_ms: int) -> tuple[list[Claimed], int | None]:
-    """Deliveries of one world due by `upto_ms`, marked in flight, and the world's next due time after them."""
-    rows = uow.deliveries.claim_due(upto_ms, limit)
-    if not rows:
-        return [], uow.deliveries.next_due_ms()
-    claimed = [Claimed(r["id"], r["event_id"], r["provider"], r["intent_id"], None, r["event_type"],
-                       r["body"], r["url"], r["secret"], r["trigger"], r["attempts"] + 1, loads(r["faults"]),
-                       world=world, due_ms=r["next_ms"], was=r["status"]) for r in rows]
-    # Rules limited to an attempt number are taken here, in the claim's transaction, so an attempt
-    # costs no extra round trip to the store when (as usually) there are none; the intents'
-    # external refs, which only rules match on, are looked up only then.
-    if uow.faults.any():
-        refs: dict[str, str | None] = {}
-        for item in claimed:
-            if item.intent_id and item.intent_id not in refs:
-                refs[item.intent_id] = uow.intents.external_ref(item.provider, item.intent_id)
-            item.external_ref = refs.get(item.intent_id)
-            item.rules = _take_attempt_rules(uow, item, now_ms)
-    return claimed, uow.deliveries.next_due_ms()
-
-
-def _take_attempt_rules(uow: UnitOfWork, item: Claimed, now_ms: int) -> list:
-    """Rules limited to this attempt number; an attempt-level `duplicate` queues its copies here."""
-    facts = {"event_type": item.event_type, "intent_id": item.intent_id, "external_ref": item.external_ref}
-    rules = take_webhook_rules(uow, item.provider, facts, item.attempt)
-    sent_ms = max(now_ms, item.due_ms)   # claimed ahead: the copies follow the attempt, not the claim
-    for rule in rules:
-        if rule.action == "duplicate":
-            for n in range(rule.params.copies or 1):
-                insert_copy(uow, item.delivery_id, sent_ms + (rule.params.spacing_ms or 0) * (n + 1), now_ms)
-        log_fault(uow, rule, item.provider, item.intent_id, "attempt", now_ms,
-                  {"event_id": item.event_id, "delivery_id": item.delivery_id, "attempt": item.attempt})
-    return rules
-
-
-def _record_many(uow: UnitOfWork, batch: list[tuple]) -> None:
-    for item, *rest in batch:
-        _record_attempt(uow.in_world(item.world), item, *rest)
-
-
-def _record_attempt(uow: UnitOfWork, item: Claimed, record: dict, ok: bool, delay_s: float | None,
-                    now_ms: int) -> None:
-    """An attempt's outcome: its delivery's new status, the attempt row, the timeline entry.
-
-    Written only while the delivery exists: a reset that deleted it during the attempt leaves
-    nothing to attach the attempt to (its id is never reused, so nothing else is hit either).
-    """
-    if ok:
-        status, next_ms = "delivered", None
-    elif delay_s is None:
-        status, next_ms = "failed", None
-    else:
-        status, next_ms = "pending", now_ms + int(delay_s * 1000)
-    error = record["error"] or (None if ok else f"HTTP {record['status']}")
-    if not uow.deliveries.finish_attempt(item.delivery_id, status, item.attempt, next_ms, error, now_ms):
-        return
-    uow.attempts.insert(item.delivery_id, item.event_id, item.attempt, record, record.get("body") or item.body, now_ms)
-    if ok:
-        release_held(uow, item.provider, item.intent_id, item.event_id, now_ms)
-    if item.intent_id:
-        uow.timeline.add(item.provider, item.intent_id, "attempt", now_ms, {
-            "event_id": item.event_id, "delivery_id": item.delivery_id, "n": item.attempt, "trigger": record["trigger"],
-            "status": record["status"], "error": record["error"], "outcome": status, "faults": record["faults"],
-            "duration_ms": record["duration_ms"],
-        })
-
-
-def _mark_violation(uow: UnitOfWork, item: Claimed, issues: list[dict], now_ms: int) -> None:
-    error = "contract_violation: " + "; ".join(f"{i['field']} {i['issue']}" for i in issues[:10])
-    if not uow.deliveries.mark_violation(item.delivery_id, error, now_ms):
-        return
-    if item.intent_id:
-        uow.timeline.add(item.provider, item.intent_id, "contract_violation", now_ms,
-                         {"event_id": item.event_id, "delivery_id": item.delivery_id, "issues": issues})
-    log.error("webhook %s violates its contract: %s", item.event_id, error)
-
-
-def _hand_back(uow: UnitOfWork, delivery_id: int, status: str, due_ms: int) -> None:
-    uow.deliveries.hand_back(delivery_id, status, due_ms)
-
-
-def _release_after_crash(uow: UnitOfWork, delivery_id: int, error: str, now_ms: int) -> None:
-    uow.deliveries.release_after_crash(delivery_id, error, now_ms + 1000, now_ms)

@@ -37,7 +37,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sandbox import logs
-from sandbox.delivery.dispatcher import Dispatcher, _next_due_by_world
+from sandbox.delivery.dispatcher import Dispatcher
+from sandbox.delivery.rows import next_due_by_world
 from sandbox.store import UnitOfWork
 from sandbox.store.backend import new_replica_id
 from sandbox.worlds import DEFAULT
@@ -113,7 +114,7 @@ class DeliveryProcess(Dispatcher):
 
     async def idle(self) -> bool:
         """True when no world has a delivery due on its clock and none is in flight (in the store)."""
-        if self.worlds.any_due(await self.store.read(_next_due_by_world)):
+        if self.worlds.any_due(await self.store.read(next_due_by_world)):
             return False
         return not await self.store.read(_any_in_flight)
 

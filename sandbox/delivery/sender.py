@@ -32,6 +32,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import httptools
 from yarl import URL
@@ -99,6 +100,15 @@ def _header_block(headers: Mapping[str, str], length: int) -> bytes:
         return "".join(parts).encode("latin-1")
     except UnicodeEncodeError:
         raise SendFailed("a header holds characters outside Latin-1: not sent") from None
+
+
+def _request(url: str, body: bytes, headers: Mapping[str, str]) -> tuple[_Target, bytes]:
+    """Where the POST goes, and its bytes: request line, headers and body."""
+    try:
+        target = _target(url)
+    except (ValueError, TypeError, UnicodeEncodeError):
+        raise SendFailed("the webhook URL is not a URL this client can send to") from None
+    return target, target.head + _header_block(headers, len(body)) + body
 
 
 async def _system_resolve(host: str, port: int) -> list[str]:
@@ -183,6 +193,14 @@ class _Connection(asyncio.Protocol):
             waiter.set_exception(outcome)
 
 
+class Pending(NamedTuple):
+    """A request written on `connection`, its answer to come on `waiter` (`Sender.post_now`)."""
+
+    key: tuple[str, str, int]
+    connection: _Connection
+    waiter: asyncio.Future
+
+
 class Sender:
     """POSTs webhook bodies; one per dispatcher, closed with it."""
 
@@ -201,22 +219,38 @@ class Sender:
 
     async def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> Answer:
         """POST `body` to `url`; the answer, or `SendFailed` saying why there was none."""
-        try:
-            target = _target(url)
-        except (ValueError, TypeError, UnicodeEncodeError):
-            raise SendFailed("the webhook URL is not a URL this client can send to") from None
-        data = target.head + _header_block(headers, len(body)) + body
+        target, data = _request(url, body, headers)
         connection = self._reuse(target.key) or await self._connect(target)
+        return await self.answer(Pending(target.key, connection, connection.request(data)))
+
+    def post_now(self, url: str, body: bytes, headers: Mapping[str, str]) -> Pending | None:
+        """`post` with the request written before this returns, on a kept-alive connection to the
+        same receiver; then `answer` (or `drop`) it. None when there is no idle connection (or the
+        request cannot be made: `post` says why)."""
         try:
-            answer = await connection.request(data)
+            target, data = _request(url, body, headers)
+        except SendFailed:
+            return None
+        connection = self._reuse(target.key)
+        return None if connection is None else Pending(target.key, connection, connection.request(data))
+
+    async def answer(self, pending: Pending) -> Answer:
+        """The answer to a request written, then its connection kept for the next or closed."""
+        try:
+            answer = await pending.waiter
         except BaseException:   # cancelled (its timeout) or no answer: never reused
-            connection.abort()
+            pending.connection.abort()
             raise
-        if connection.keep_alive and not connection.closed and self._parked < self.max_idle:
-            self._park(target.key, connection)
+        if pending.connection.keep_alive and not pending.connection.closed and self._parked < self.max_idle:
+            self._park(pending.key, pending.connection)
         else:
-            connection.abort()
+            pending.connection.abort()
         return answer
+
+    @staticmethod
+    def drop(pending: Pending) -> None:
+        """A request written whose answer nobody will wait for: its connection is closed."""
+        pending.connection.abort()
 
     @property
     def parked(self) -> int:

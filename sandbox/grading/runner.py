@@ -28,9 +28,9 @@ import aiohttp
 
 from sandbox.clock import iso, to_ms
 from sandbox.control.worlds import WorldBody
-from sandbox.delivery.dispatcher import Claimed
 from sandbox.delivery.faults import FaultRule, log_fault
 from sandbox.delivery.outbox import Outgoing, insert_copy, stage
+from sandbox.delivery.rows import Claimed
 from sandbox.grading import state as views
 from sandbox.grading.cases import (
     ACTIONS,

@@ -7,6 +7,8 @@ retry of a failed attempt falls due 5 sandbox seconds later, half a real second.
 from __future__ import annotations
 
 import asyncio
+import http.server
+import threading
 import time
 
 from aiohttp import web
@@ -157,3 +159,65 @@ async def test_a_dispatcher_holding_more_than_it_sends_still_posts_at_most_max_i
         release.set()
         await stop_sandbox(running)
         await runner.cleanup()
+
+
+class _ThreadReceiver(http.server.BaseHTTPRequestHandler):
+    """A keep-alive receiver on a thread of its own, so it notes arrivals while the loop is busy:
+    500 to the first POST, 200 after."""
+
+    protocol_version = "HTTP/1.1"
+    arrivals: list[float] = []
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        type(self).arrivals.append(time.monotonic())
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.send_response(500 if len(self.arrivals) == 1 else 200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+async def test_a_webhook_claimed_ahead_is_written_by_its_timer_before_work_queued_ahead_of_it(tmp_path):
+    """At the retry's due time the loop has a 0.3 s callback queued (by a timer expiring just
+    before the retry's): the retry is still written on time, from its own timer, over the
+    connection the first attempt left open; a woken task would have run only after that callback.
+    It never leaves before its due time."""
+    _ThreadReceiver.arrivals = arrivals = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _ThreadReceiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    running = await start_sandbox(tmp_path, clock=Clock(START, time_scale=10))
+    loop = asyncio.get_running_loop()
+    try:
+        await running.control("PUT", "/endpoints/liqx", {"url": f"http://127.0.0.1:{server.server_port}/hook"})
+        _, intent, _ = await create_payin(running)
+        await running.control("POST", f"/intents/liqx/{intent['intent_id']}/transition", {"to": "COMPLETED"})
+        schedule = running.sb.services.dispatcher.schedule
+        for _ in range(400):   # the 500's outcome is written just after the receiver answered
+            if (due_ms := schedule.due_ms(DEFAULT)) is not None:
+                break
+            await asyncio.sleep(0.005)
+        assert due_ms is not None and len(arrivals) == 1
+        due_at = await _sleep_until_before(running, due_ms, CLAIM_AHEAD_S / 2)
+        # Hold the loop across the due time, so both timers below expire in the same pass.
+        loop.call_later(due_at - 0.01 - time.monotonic(), time.sleep, 0.05)
+        loop.call_later(due_at + 0.001 - time.monotonic(), loop.call_soon, time.sleep, 0.3)
+        for _ in range(200):
+            if len(arrivals) == 2:
+                break
+            await asyncio.sleep(0.01)
+        assert len(arrivals) == 2
+        late = arrivals[1] - due_at
+        assert 0 <= late < 0.15, f"the retry arrived {late * 1000:.0f} ms after its due time"
+        for _ in range(100):
+            if await _delivery_status(running) == "delivered":
+                break
+            await asyncio.sleep(0.01)
+        assert await _delivery_status(running) == "delivered"
+        [delivery] = (await running.control("GET", "/deliveries?provider=liqx"))["data"]
+        assert [a["status"] for a in delivery["attempts"]] == [500, 200]
+    finally:
+        await stop_sandbox(running)
+        server.shutdown()
+        server.server_close()
