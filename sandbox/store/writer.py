@@ -36,6 +36,11 @@ from typing import Any
 
 #: The most units of work one group commit takes (bounds the latency a big burst adds to each).
 GROUP_MAX = 256
+#: The same on the event loop's thread, where a group is a stretch the loop does nothing else: the
+#: backlog a checkpoint leaves (a quarter second of creates) taken 256 at a time held the loop for
+#: 30–50 ms, and webhooks due meanwhile went out that late. 32 is more than a closed loop of 32
+#: clients ever queues at once.
+LOOP_GROUP_MAX = 32
 #: How often a group the database aborted as a deadlock or serialization victim is tried again.
 RETRIES = 5
 
@@ -138,9 +143,10 @@ class LoopWriter(Writer):
     For SQLite, where a statement is CPU work in this process (no network between it and the
     data), handing each unit of work to a thread and its answer back cost more than the work: two
     thread hops per group, and the loop and the thread contending for one GIL on every statement.
-    Here a unit of work queued by `submit` runs at the loop's next pass, grouped exactly as on the
-    thread (consecutive commits in one transaction, answered after the COMMIT), one group per pass
-    so requests keep being read between groups.
+    Here a unit of work queued by `submit` runs at the loop's next pass, grouped as on the
+    thread (consecutive commits in one transaction, answered after the COMMIT), one group of at
+    most `LOOP_GROUP_MAX` per pass so requests keep being read, and timers keep firing, between
+    groups.
 
     What may block for long runs on the store's thread instead, in the same order: plain calls
     (opening and closing the connection, and `run_soon`'s work, the checkpointer's last copy with
@@ -206,7 +212,7 @@ class LoopWriter(Writer):
             _resolve_here([(item, *_outcome(item))])
         else:
             group = [item]
-            while held and held[0][0] == COMMIT and len(group) < GROUP_MAX:
+            while held and held[0][0] == COMMIT and len(group) < LOOP_GROUP_MAX:
                 group.append(held.popleft())
             _resolve_here(self._commit_group(group))
         if held and not self._scheduled:

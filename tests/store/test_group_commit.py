@@ -12,6 +12,7 @@ import asyncio
 import pytest
 
 from sandbox.store import Store
+from sandbox.store.writer import LOOP_GROUP_MAX
 from tests.support import db_url, query
 
 
@@ -158,3 +159,31 @@ async def test_work_queued_from_another_thread_runs_in_order_and_its_failure_is_
     finally:
         await store.close()
     assert ran == [("boom", "store"), ("ok", "store")]
+
+
+@pytest.mark.sqlite_only
+async def test_a_backlog_on_the_loop_is_committed_a_bounded_group_at_a_time_with_the_loop_running_between(tmp_path):
+    """A hundred commits queued at once (the backlog a checkpoint leaves) run on the event loop's
+    thread in groups of at most `LOOP_GROUP_MAX`, each its own COMMIT, and the loop's other
+    callbacks (a webhook's timer, say) run between two groups rather than after all of them."""
+    store = await Store.open(str(tmp_path / "g.db"))
+    loop, events = asyncio.get_running_loop(), []
+
+    def tick() -> None:
+        events.append("tick")
+        if ticking:
+            loop.call_soon(tick)
+
+    try:
+        store.trace(lambda sql: events.append("COMMIT") if sql == "COMMIT" else None)
+        ticking = True
+        writes = [store.commit(_put, f"b{n}") for n in range(100)]
+        loop.call_soon(tick)
+        assert await asyncio.gather(*writes) == [f"b{n}" for n in range(100)]
+        ticking = False
+        store.trace(None)
+    finally:
+        await store.close()
+    commits = [n for n, event in enumerate(events) if event == "COMMIT"]
+    assert len(commits) == -(-100 // LOOP_GROUP_MAX)
+    assert all("tick" in events[a:b] for a, b in zip(commits, commits[1:], strict=False))
