@@ -171,6 +171,7 @@ class Clock:
         self._waiters.add(waiter)
 
     def forget_waiter(self, waiter: asyncio.Future) -> None:
+        """No longer settle `waiter` at a change (its wait is over)."""
         self._waiters.discard(waiter)
 
     def _notify(self) -> None:

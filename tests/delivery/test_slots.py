@@ -56,3 +56,15 @@ async def test_a_waiter_cancelled_as_it_is_handed_a_slot_passes_it_on():
     with pytest.raises(asyncio.CancelledError):
         await waiting
     assert slots.free == 1, "the slot went back, not lost"
+
+
+async def test_a_slot_given_back_while_a_cancelled_waiter_unwinds_is_kept():
+    slots = Slots(1)
+    assert slots.take_now()
+    waiting = asyncio.create_task(slots.take())
+    await asyncio.sleep(0)
+    waiting.cancel()       # its wait is cancelled at once...
+    slots.give()           # ...so the slot given back now skips it
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    assert slots.free == 1 and slots.take_now()
