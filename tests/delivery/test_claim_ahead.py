@@ -7,7 +7,6 @@ retry of a failed attempt falls due 5 sandbox seconds later, half a real second.
 from __future__ import annotations
 
 import asyncio
-import http.server
 import threading
 import time
 
@@ -161,22 +160,41 @@ async def test_a_dispatcher_holding_more_than_it_sends_still_posts_at_most_max_i
         await runner.cleanup()
 
 
-class _ThreadReceiver(http.server.BaseHTTPRequestHandler):
-    """A keep-alive receiver on a thread of its own, so it notes arrivals while the loop is busy:
-    500 to the first POST, 200 after."""
+class _ReceiverOnItsOwnLoop:
+    """An aiohttp receiver on a thread and event loop of its own, so it notes arrivals while the
+    sandbox's loop is busy: 500 to the first POST, 200 after (keeping the connection alive)."""
 
-    protocol_version = "HTTP/1.1"
-    arrivals: list[float] = []
+    def __init__(self) -> None:
+        self.arrivals: list[float] = []
+        self.url = ""
+        self._loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        self._ready.wait(10)
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
-        type(self).arrivals.append(time.monotonic())
-        self.rfile.read(int(self.headers["Content-Length"]))
-        self.send_response(500 if len(self.arrivals) == 1 else 200)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
+    async def _handle(self, request: web.Request) -> web.Response:
+        self.arrivals.append(time.monotonic())
+        await request.read()
+        return web.Response(status=500 if len(self.arrivals) == 1 else 200)
 
-    def log_message(self, *args) -> None:
-        pass
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        app = web.Application()
+        app.router.add_post("/hook", self._handle)
+        self._runner = web.AppRunner(app)
+        self._loop.run_until_complete(self._runner.setup())
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        self._loop.run_until_complete(site.start())
+        self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}/hook"
+        self._ready.set()
+        self._loop.run_forever()
+        self._loop.run_until_complete(self._runner.cleanup())
+        self._loop.close()
+
+    def stop(self) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
 
 
 async def test_a_webhook_claimed_ahead_is_written_by_its_timer_before_work_queued_ahead_of_it(tmp_path):
@@ -184,13 +202,12 @@ async def test_a_webhook_claimed_ahead_is_written_by_its_timer_before_work_queue
     before the retry's): the retry is still written on time, from its own timer, over the
     connection the first attempt left open; a woken task would have run only after that callback.
     It never leaves before its due time."""
-    _ThreadReceiver.arrivals = arrivals = []
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _ThreadReceiver)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    receiver = _ReceiverOnItsOwnLoop()
+    arrivals = receiver.arrivals
     running = await start_sandbox(tmp_path, clock=Clock(START, time_scale=10))
     loop = asyncio.get_running_loop()
     try:
-        await running.control("PUT", "/endpoints/liqx", {"url": f"http://127.0.0.1:{server.server_port}/hook"})
+        await running.control("PUT", "/endpoints/liqx", {"url": receiver.url})
         _, intent, _ = await create_payin(running)
         await running.control("POST", f"/intents/liqx/{intent['intent_id']}/transition", {"to": "COMPLETED"})
         schedule = running.sb.services.dispatcher.schedule
@@ -219,5 +236,4 @@ async def test_a_webhook_claimed_ahead_is_written_by_its_timer_before_work_queue
         assert [a["status"] for a in delivery["attempts"]] == [500, 200]
     finally:
         await stop_sandbox(running)
-        server.shutdown()
-        server.server_close()
+        receiver.stop()
