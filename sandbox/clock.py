@@ -19,6 +19,7 @@ import heapq
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 #: The range sandbox time may take (SPEC §10): far enough for any rehearsal, near enough that every
 #: date still formats, converts to milliseconds and fits the store's integers.
@@ -69,6 +70,11 @@ def parse_iso(text: str) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
+
+
+def _wake(waiter: asyncio.Future) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
 
 
 class Clock:
@@ -155,24 +161,28 @@ class Clock:
         timeout = self.real_seconds_until(due_ms)
         if timeout == 0:
             return
-        loop = asyncio.get_running_loop()
-        waiter = loop.create_future()
-        self.wake_on_change(waiter)
-        timer = None if timeout is None else loop.call_later(timeout + TIMER_SLACK_S, _wake, waiter)
+        waiter = asyncio.get_running_loop().create_future()
+        timer = self.arm(waiter, timeout)
         try:
             await waiter
         finally:
-            self.forget_waiter(waiter)
-            if timer is not None:
-                timer.cancel()
+            self.disarm(waiter, timer)
 
-    def wake_on_change(self, waiter: asyncio.Future) -> None:
-        """Settle `waiter` (with None, if it is not done yet) at the clock's next change."""
+    def arm(self, waiter: asyncio.Future, wait_s: float | None, at_due: Callable[..., None] = _wake,
+            *args: Any) -> asyncio.TimerHandle | None:
+        """Settle `waiter` with None at the clock's next change, and call `at_due(*args, waiter)`
+        once `wait_s` real seconds (`real_seconds_until`; None: frozen, no timer) have passed,
+        `TIMER_SLACK_S` late. `disarm` after the wait, however it ended."""
         self._waiters.add(waiter)
+        if wait_s is None:
+            return None
+        return asyncio.get_running_loop().call_later(wait_s + TIMER_SLACK_S, at_due, *args, waiter)
 
-    def forget_waiter(self, waiter: asyncio.Future) -> None:
-        """No longer settle `waiter` at a change (its wait is over)."""
+    def disarm(self, waiter: asyncio.Future, timer: asyncio.TimerHandle | None) -> None:
+        """No longer settle `waiter` at a change, nor call its timer."""
         self._waiters.discard(waiter)
+        if timer is not None:
+            timer.cancel()
 
     def _notify(self) -> None:
         # Wake everyone waiting on the old timeline (each then looks at the new one).
@@ -184,11 +194,6 @@ class Clock:
 
     def state(self) -> dict:
         return {"now": iso(self.now()), "time_scale": self._scale}
-
-
-def _wake(waiter: asyncio.Future) -> None:
-    if not waiter.done():
-        waiter.set_result(None)
 
 
 class DueSchedule:

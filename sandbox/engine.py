@@ -90,15 +90,6 @@ class Services(Shared):
         parts = (store, worlds, targets, contracts, accounts.endpoint, settings.max_in_flight, settings.webhook_policy)
         dispatcher = (DeliveryProcess(*parts, settings=settings, boot=boot) if settings.delivery_process
                       else Dispatcher(*parts))
-        # A write can stall for a quarter of a second: in one process, while a checkpoint runs and
-        # the store's groups wait on the disk behind its fsync; in the delivery process, a round trip
-        # to the server, whose checkpoint holds every row as long. At 1,000 deliveries a second that
-        # is hundreds of attempts waiting for their rows at once. So four times the slots are held
-        # (claimed ahead, being sent or waiting for their rows; still no more sent at once than
-        # `max_in_flight`), and claiming ahead goes on until half of those are taken: the deliveries
-        # due during a stall were claimed before it and go out on time (bench/README.md).
-        dispatcher.hold_up_to(4 * settings.max_in_flight)
-        dispatcher.claim_ahead_below(2 * settings.max_in_flight)
         def view(world: World) -> Sandbox:   # `services` is bound below, before anything calls this
             return services.view(world)
 

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from sandbox.clock import TIMER_SLACK_S, DueSchedule
+from sandbox.clock import DueSchedule
 from sandbox.contracts import Contracts
 from sandbox.delivery.deadlines import Deadlines
 from sandbox.delivery.destinations import DestinationPolicy
@@ -93,14 +93,18 @@ class Dispatcher:
         self.endpoint = endpoint
         self.destinations = destinations or DestinationPolicy.build(True)
         self.max_in_flight = max_in_flight
-        #: Deliveries held at once: claimed ahead of their time, being sent, or waiting for their row
-        #: (`hold_up_to`); at most `max_in_flight` of them are being sent.
-        self.max_held = max_in_flight
+        #: Deliveries held at once: claimed ahead of their time, being sent, or waiting for their
+        #: rows; at most `max_in_flight` of them are being sent. A write can stall for a quarter of
+        #: a second (in one process while a checkpoint runs and the store's groups wait behind its
+        #: fsync; in the delivery process a round trip to the server, whose checkpoint holds every
+        #: row as long), which at 1,000 deliveries a second is hundreds of attempts waiting for
+        #: their rows at once: holding four times the slots, the deliveries due during a stall
+        #: were claimed before it and go out on time (bench/README.md).
+        self.max_held = 4 * max_in_flight
         self._posting = Slots(max_in_flight)
-        #: Claim only while at least an eighth of the slots are free: near saturation, claiming for
-        #: each finished attempt was one claim transaction per attempt (with a 100 ms receiver, 50 µs
-        #: of the store's thread per delivery). A delivery due then waits for that eighth to free up.
-        self._claim_at_least = max(1, max_in_flight // 8)
+        #: Claim (ahead, or again when busy) only while at least half of what may be held is free:
+        #: near saturation, claiming for each finished attempt was one claim transaction per attempt.
+        self._claim_at_least = self.max_held // 2
         #: Every world's next due delivery, on one heap of real deadlines.
         self.schedule = DueSchedule(worlds.clock_of)
         #: Loop turns so far (a test reads it to prove idle worlds wake nothing).
@@ -115,19 +119,6 @@ class Dispatcher:
         self._flushed = 0.0   # when the last outcomes' transaction began (`time.monotonic`)
         self._deadlines = Deadlines()
         store.watch(deliveries=self.queued)
-
-    def claim_ahead_below(self, in_flight: int) -> None:
-        """Claim ahead (and, when busy, claim again) while fewer than `in_flight` deliveries are held."""
-        self._claim_at_least = max(1, min(in_flight, self.max_held))
-
-    def hold_up_to(self, held: int) -> None:
-        """Hold up to `held` deliveries, still sending at most `max_in_flight` at once.
-
-        For writes that can stall (a checkpoint holds them for up to a quarter of a second, and the
-        delivery process's wait a round trip to the server besides): deliveries keep being claimed
-        ahead, and sent on time, while earlier attempts wait for their rows (`Services.build`).
-        """
-        self.max_held = max(held, self.max_in_flight)
 
     def queued(self, world: str, due_ms: int | None) -> None:
         """A commit queued deliveries in `world`, due at `due_ms` (None: maybe now)."""
@@ -282,10 +273,9 @@ class Dispatcher:
         wait = world.clock.real_seconds_until(item.due_ms)
         if not wait or wait > 2 * CLAIM_AHEAD_S:
             return None
-        loop = asyncio.get_running_loop()
-        posted = loop.create_future()
-        world.clock.wake_on_change(posted)   # settled with None: the usual way looks at the new time
-        timer = loop.call_later(wait + TIMER_SLACK_S, self._post_now, world, item, posted)
+        posted = asyncio.get_running_loop().create_future()
+        # A clock change settles it with None: the usual way looks at the new time.
+        timer = world.clock.arm(posted, wait, self._post_now, world, item)
         try:
             return await posted
         except asyncio.CancelledError:
@@ -294,8 +284,7 @@ class Dispatcher:
                 self._posting.give()
             raise
         finally:
-            timer.cancel()
-            world.clock.forget_waiter(posted)
+            world.clock.disarm(posted, timer)
 
     def _post_now(self, world: World, item: Claimed, posted: asyncio.Future) -> None:
         if posted.done():

@@ -119,7 +119,7 @@ async def test_copies_a_duplicate_rule_adds_at_a_claim_made_ahead_follow_the_att
 
 
 async def test_a_dispatcher_holding_more_than_it_sends_still_posts_at_most_max_in_flight(tmp_path):
-    """The services hold four times `max_in_flight` and claim ahead while half of that is free: with
+    """The dispatcher holds four times `max_in_flight` and claims ahead while half of that is free: with
     `max_in_flight` 2, six webhooks due at once are claimed past the two being sent (claims go on
     while four or fewer are held), but the receiver never has more than two POSTs open; once it
     answers, every one arrives."""
