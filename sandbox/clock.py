@@ -85,10 +85,7 @@ class Clock:
     """
 
     def __init__(self, now: datetime | None = None, time_scale: float = 1.0) -> None:
-        self._anchor = now or datetime.now(UTC)
-        self._anchor_us = (self._anchor - _EPOCH) // _MICROSECOND
-        self._room_s = _room(self._anchor)
-        self._anchor_real = time.monotonic()
+        self._anchor_at(now or datetime.now(UTC))
         self._scale = float(time_scale)
         #: Who waits in `wait_until`: each woken at its time, all of them when the clock changes.
         self._waiters: set[asyncio.Future] = set()
@@ -98,17 +95,25 @@ class Clock:
     def time_scale(self) -> float:
         return self._scale
 
+    def _anchor_at(self, anchor: datetime) -> None:
+        """Sandbox time is `anchor` now (real time goes on from here at the clock's scale)."""
+        self._anchor = anchor
+        self._anchor_us = (anchor - _EPOCH) // _MICROSECOND
+        self._room_s = _room(anchor)
+        self._anchor_real = time.monotonic()
+
+    def _elapsed_s(self) -> float:
+        """Sandbox seconds since the anchor; a fast clock left running stops at `LATEST`."""
+        return min((time.monotonic() - self._anchor_real) * self._scale, self._room_s)
+
     def now(self) -> datetime:
         """Sandbox time; a fast clock left running stops at `LATEST` rather than overflowing."""
-        elapsed = (time.monotonic() - self._anchor_real) * self._scale
-        elapsed = min(elapsed, self._room_s)
-        return self._anchor + timedelta(seconds=elapsed)
+        return self._anchor + timedelta(seconds=self._elapsed_s())
 
     def now_ms(self) -> int:
         """`to_ms(self.now())`, in integers rather than through a datetime (it is read several times
         for each delivery): the same arithmetic on the anchor's microseconds."""
-        elapsed = min((time.monotonic() - self._anchor_real) * self._scale, self._room_s)
-        return round((self._anchor_us + round(elapsed * 1_000_000)) / 1_000_000 * 1000)
+        return round((self._anchor_us + round(self._elapsed_s() * 1_000_000)) / 1_000_000 * 1000)
 
     def ms_after(self, seconds: float) -> int:
         """Sandbox time once `seconds` of real time have passed from now (now itself when frozen)."""
@@ -117,10 +122,7 @@ class Clock:
     def set(self, now: datetime | None = None, time_scale: float | None = None) -> None:
         """Pin the clock to `now` and/or change its scale (0 freezes it)."""
         current = self.now()
-        self._anchor = now if now is not None else current
-        self._anchor_us = (self._anchor - _EPOCH) // _MICROSECOND
-        self._room_s = _room(self._anchor)
-        self._anchor_real = time.monotonic()
+        self._anchor_at(now if now is not None else current)
         if time_scale is not None:
             if time_scale < 0:
                 raise ValueError("time_scale must be >= 0")
