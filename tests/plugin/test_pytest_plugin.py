@@ -165,11 +165,19 @@ def test_earlier_tests_worlds_are_deleted(sandbox_client, sandbox_world):
 # checks it cannot see the other's intent, events, deliveries or fault rules while both worlds are alive.
 ISOLATION_SUITE = '''
 import json
+import os
 import time
 from pathlib import Path
 
 import pytest
 from partner_helpers import create_payin, liqx
+
+
+def publish(path, value):
+    """Write then rename, so the other test never reads a file that exists but is still empty."""
+    partial = path.with_suffix(".partial")
+    partial.write_text(json.dumps(value))
+    os.replace(partial, path)
 
 
 def wait_for(path, timeout=60):
@@ -186,7 +194,7 @@ def test_worlds_cannot_see_each_other(sandbox_world, record, me, other):
     intent = create_payin(sandbox_world, f"order-{me}")
     sandbox_world.transition("liqx", intent["intent_id"], "COMPLETED")
     sandbox_world.wait_for_delivery("liqx", intent_id=intent["intent_id"])
-    Path(f"created-{me}.json").write_text(json.dumps({"intent_id": intent["intent_id"], "world": sandbox_world.id}))
+    publish(Path(f"created-{me}.json"), {"intent_id": intent["intent_id"], "world": sandbox_world.id})
     theirs = wait_for(Path(f"created-{other}.json"))
     assert theirs["world"] != sandbox_world.id
     status, body = liqx(sandbox_world, "GET", "/intents/" + theirs["intent_id"])
@@ -196,7 +204,7 @@ def test_worlds_cannot_see_each_other(sandbox_world, record, me, other):
     assert {d["intent_id"] for d in sandbox_world.deliveries()} == {intent["intent_id"]}
     rule = sandbox_world.add_fault({"action": "drop", "provider": "liqx", "times": 0})
     assert [r["id"] for r in sandbox_world.faults()] == [rule["id"]]
-    Path(f"checked-{me}.json").write_text("true")
+    publish(Path(f"checked-{me}.json"), True)
     wait_for(Path(f"checked-{other}.json"))  # keep this world alive until the other has looked
 '''
 
