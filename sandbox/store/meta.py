@@ -8,6 +8,7 @@ unique across worlds) say so with `shared=True`.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sandbox.store.base import Table, dumps, loads
@@ -47,7 +48,16 @@ class Meta(Table):
         self.uow.execute("DELETE FROM meta WHERE key = ?", (self._key(key, shared),))
 
     def delete_world(self) -> None:
-        """Forget every key of this world (never the default world's or shared ones)."""
-        if self.uow.world != DEFAULT_WORLD:
-            prefix = f"world:{self.uow.world}:"
+        """Forget every key of this world (never the default world's or shared ones).
+
+        On SQLite a GLOB on the prefix is a range of the key's index, so a world's delete does not
+        read every other world's keys; PostgreSQL compares text by its locale, where a prefix is no
+        range, and reads the (small) table.
+        """
+        if self.uow.world == DEFAULT_WORLD:
+            return
+        prefix = f"world:{self.uow.world}:"
+        if self.uow.dialect == "sqlite":
+            self.uow.execute("DELETE FROM meta WHERE key GLOB ?", (re.sub(r"([*?\[])", r"[\1]", prefix) + "*",))
+        else:
             self.uow.execute("DELETE FROM meta WHERE substr(key, 1, ?) = ?", (len(prefix), prefix))

@@ -116,6 +116,7 @@ def _set_up(conn: Any, url: str) -> None:
             raise SchemaMismatch(
                 f"{masked(url)} holds tables of schema version {version}, this version needs {SCHEMA_VERSION}; it is "
                 "not migrated: use an empty database (or drop its tables)")
+        conn.execute(pg_schema())   # every statement is IF [NOT] EXISTS: only an index renamed since is made
         return
     conn.execute(pg_schema())
     conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")

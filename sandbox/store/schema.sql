@@ -1,11 +1,17 @@
 -- The sandbox's durable state, written in SQLite's dialect; `sandbox.store.postgres` derives the
 -- PostgreSQL schema from this file (BIGINT for INTEGER, identities for AUTOINCREMENT, BYTEA for BLOB),
 -- so both databases always hold the same tables. Times ending in _ms are sandbox-clock epoch milliseconds
--- (of the row's world's clock). Every row belongs to one world (SPEC §12): `world` is the first
--- column of every index a request or worker uses, so one world's rows never cost another a scan,
--- and deleting a world is one indexed DELETE per table. Ids stay unique across the whole server.
+-- (of the row's world's clock). Every row belongs to one world (SPEC §12): every index a request or
+-- worker uses holds `world` ahead of anything but an intent's own key, so one world's rows never
+-- cost another a scan. Ids stay unique across the whole server.
 -- Rows that belong to other rows say so with a foreign key (the connection runs with
 -- `PRAGMA foreign_keys = ON`): deleting an intent, event or delivery takes what hangs off it along.
+-- Each foreign key's columns lead an index of the child table (`<table>_of_intent` for the rows of an
+-- intent), because that is how the database finds the children of a deleted row: without one it
+-- reads the whole child table, every world's rows, for each row deleted. Deleting a world is one
+-- indexed DELETE per table, and the timeline and sessions go with their intents that way.
+-- An index whose columns change gets a new name, and the old one is dropped here: a database file
+-- of an earlier version gets the new index the first time it is opened.
 -- Ids are AUTOINCREMENT, so a deleted delivery's id is never handed to a new one (an attempt still in
 -- flight when a reset deleted its delivery can tell, and writes nothing).
 -- `PRAGMA user_version` is the schema version (PostgreSQL: the `schema_version` table); a database of
@@ -73,7 +79,8 @@ CREATE TABLE IF NOT EXISTS timeline (
     data      TEXT NOT NULL,
     FOREIGN KEY (provider, intent_id) REFERENCES intents (provider, id) ON DELETE CASCADE
 );
-CREATE INDEX IF NOT EXISTS timeline_by_intent ON timeline (world, provider, intent_id, seq);
+DROP INDEX IF EXISTS timeline_by_intent;
+CREATE INDEX IF NOT EXISTS timeline_of_intent ON timeline (provider, intent_id, world, seq);
 
 -- Webhook events: the body is serialised once, so every retry and duplicate carries the same bytes.
 CREATE TABLE IF NOT EXISTS events (
@@ -87,7 +94,8 @@ CREATE TABLE IF NOT EXISTS events (
     created_ms INTEGER NOT NULL,
     FOREIGN KEY (provider, intent_id) REFERENCES intents (provider, id) ON DELETE CASCADE
 );
-CREATE INDEX IF NOT EXISTS events_by_intent ON events (world, provider, intent_id, seq);
+DROP INDEX IF EXISTS events_by_intent;
+CREATE INDEX IF NOT EXISTS events_of_intent ON events (provider, intent_id, world, seq);
 CREATE INDEX IF NOT EXISTS events_by_provider ON events (world, provider, seq);
 CREATE INDEX IF NOT EXISTS events_by_world ON events (world, seq);
 
@@ -150,7 +158,8 @@ CREATE TABLE IF NOT EXISTS sessions (
     expires_ms INTEGER NOT NULL,
     FOREIGN KEY (provider, intent_id) REFERENCES intents (provider, id) ON DELETE CASCADE
 );
-CREATE INDEX IF NOT EXISTS sessions_by_intent ON sessions (world, provider, intent_id);
+DROP INDEX IF EXISTS sessions_by_intent;
+CREATE INDEX IF NOT EXISTS sessions_of_intent ON sessions (provider, intent_id, world);
 
 -- Timers: expiries, settlements and scenario outcomes, fired by the job runner on the sandbox clock.
 CREATE TABLE IF NOT EXISTS jobs (
@@ -166,7 +175,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     FOREIGN KEY (provider, intent_id) REFERENCES intents (provider, id) ON DELETE CASCADE
 );
 CREATE INDEX IF NOT EXISTS jobs_due ON jobs (world, done, due_ms);
-CREATE INDEX IF NOT EXISTS jobs_by_intent ON jobs (world, provider, intent_id, done);
+DROP INDEX IF EXISTS jobs_by_intent;
+CREATE INDEX IF NOT EXISTS jobs_of_intent ON jobs (provider, intent_id, world, done);
 
 -- Fault rules (SPEC §6): posted ones, those a scenario attaches to an intent and the receiver's
 -- instructed answers. What a rule matches on is a column; `params` is the action's parameters.
@@ -205,7 +215,8 @@ CREATE TABLE IF NOT EXISTS fault_log (
 );
 CREATE INDEX IF NOT EXISTS fault_log_by_provider ON fault_log (world, provider);
 CREATE INDEX IF NOT EXISTS fault_log_by_world ON fault_log (world, seq);
-CREATE INDEX IF NOT EXISTS fault_log_by_intent ON fault_log (world, provider, intent_id);
+DROP INDEX IF EXISTS fault_log_by_intent;
+CREATE INDEX IF NOT EXISTS fault_log_of_intent ON fault_log (provider, intent_id, world);
 
 CREATE TABLE IF NOT EXISTS idempotency (
     world        TEXT NOT NULL,

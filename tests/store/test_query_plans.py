@@ -1,6 +1,7 @@
 """Every statement a request path runs is answered from an index: no full table scan.
 
-Every statement is confined to one world, so each fragment below names the default world.
+Every statement is confined to one world, so each fragment below names the default world (but for
+the delete of a world made for it).
 
 The store's connection reports each statement it runs (values filled in); the test drives the hot
 request paths of every provider over real HTTP — create, get, list, provider-key lookups, webhooks
@@ -39,6 +40,8 @@ HOT_PATHS = {
     "fault rules for an API call": "upper(method)",
     "receiver instruction": "FROM faults WHERE world = 'default' AND action = 'receiver_answer'",
     "timeline read": "FROM timeline WHERE world = 'default' AND provider =",
+    "world delete": "DELETE FROM intents WHERE world = 'wld_",
+    "provider reset": "DELETE FROM intents WHERE world = 'default' AND provider = 'inqud'",
 }
 
 
@@ -51,7 +54,7 @@ FIRST_STEP = {
     "i.account = '' AND i.status": "intents_by_account",
     "FROM deliveries d JOIN events e": "deliveries_due",
     "FROM jobs WHERE world = 'default' AND done = 0 AND due_ms": "jobs_due",
-    "FROM timeline WHERE": "timeline_by_intent",
+    "FROM timeline WHERE": "timeline_of_intent",
     "FROM receipts WHERE world = 'default' AND provider = 'liqx' AND intent_id": "receipts_by_intent",
     "FROM faults WHERE world = 'default' AND action IN": "faults_by_action",
 }
@@ -135,10 +138,17 @@ async def drive_hot_paths(sandbox) -> None:
     status, checkout, _ = await inqud_support.create_checkout(sandbox)
     assert status == 200, checkout
     await inqud_support.get_checkout(sandbox, checkout["id"])
+    await sandbox.control("POST", "/reset", {"provider": "inqud"})
+
+    status, world, _ = await sandbox.request("POST", "/_sandbox/worlds", json={})
+    assert status == 201, world
+    status, _, _ = await sandbox.request("DELETE", f"/_sandbox/worlds/{world['id']}")
+    assert status == 200
 
 
 async def test_hot_request_paths_scan_no_table(sandbox, tmp_path):
-    """Create, get, list, key lookups, deliveries, timers, receipts, fault rules and timelines all use indexes."""
+    """Create, get, list, key lookups, deliveries, timers, receipts, fault rules, timelines, resets and
+    world deletes all use indexes."""
     statements: list[str] = []
     sandbox.sb.store.trace(statements.append)
     try:

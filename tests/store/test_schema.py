@@ -103,3 +103,89 @@ async def test_replicas_opening_a_fresh_database_together_set_the_schema_up_once
             await store.close()
     assert sorted(boots) == list(range(8)), "every replica gets a boot of its own"
     assert query(url, "SELECT version FROM schema_version") == [(4,)]
+
+
+def unindexed_foreign_keys(path: str) -> list[str]:
+    """Each foreign key whose child columns lead no index of the child table, as `table(columns)`.
+
+    Deleting a parent row makes the database look its children up by those columns (to cascade);
+    without such an index each lookup reads the whole child table, every world's rows included.
+    """
+    missing = []
+    with sqlite3.connect(path) as conn:
+        tables = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        for table in tables:
+            keys: dict[int, list[str]] = {}
+            for row in conn.execute(f"PRAGMA foreign_key_list({table})"):
+                keys.setdefault(row[0], []).append(row[3])
+            leads = [[info[2] for info in conn.execute(f"PRAGMA index_info({index[1]})")]
+                     for index in conn.execute(f"PRAGMA index_list({table})")]
+            for columns in keys.values():
+                if not any(sorted(lead[:len(columns)]) == sorted(columns) for lead in leads):
+                    missing.append(f"{table}({', '.join(columns)})")
+    return missing
+
+
+@pytest.mark.sqlite_only
+async def test_every_foreign_key_is_looked_up_by_an_index(tmp_path):
+    """A deleted intent's timeline, events, sessions, jobs and fault log are found by index, not by a scan.
+
+    PostgreSQL gets the same indexes (`pg_schema` translates `schema.sql`), and needs them for the
+    same reason: it indexes neither side of a foreign key's child columns by itself.
+    """
+    store = await Store.open(str(tmp_path / "keys.db"))
+    await store.close()
+    assert unindexed_foreign_keys(str(tmp_path / "keys.db")) == []
+
+
+@pytest.mark.sqlite_only
+def test_the_check_finds_an_unindexed_foreign_key(tmp_path):
+    """The check itself fails on a child table whose key columns only follow another column in its index."""
+    path = str(tmp_path / "plain.db")
+    with sqlite3.connect(path) as conn:
+        conn.executescript("CREATE TABLE p (a TEXT, b TEXT, UNIQUE (a, b));"
+                           "CREATE TABLE c (w TEXT, a TEXT, b TEXT, FOREIGN KEY (a, b) REFERENCES p (a, b));"
+                           "CREATE INDEX c_by_w ON c (w, a, b);")
+    assert unindexed_foreign_keys(path) == ["c(a, b)"]
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE INDEX c_by_key ON c (b, a, w)")
+    assert unindexed_foreign_keys(path) == []
+
+
+async def test_a_database_with_the_earlier_indexes_gets_the_new_ones_on_open(tmp_path):
+    """A database made before the intent-keyed indexes led with the intent keeps its rows and gets them on open."""
+    url = db_url(tmp_path, "earlier.db")
+    store = await Store.open(url)
+
+    def make_earlier(uow):
+        uow.intents.insert("liqx", "lqi_1", "ref-1", "CREATED", None, {}, 0)
+        uow.timeline.add("liqx", "lqi_1", "note", 0, {})
+        for table, columns in EARLIER_INDEXES.items():
+            uow.execute(f"DROP INDEX {table}_of_intent")
+            uow.execute(f"CREATE INDEX {table}_by_intent ON {table} ({columns})")
+
+    try:
+        await store.commit(make_earlier)
+    finally:
+        await store.close()
+    store = await Store.open(url)
+    try:
+        assert await store.read(lambda uow: len(uow.timeline.read("liqx", "lqi_1"))) == 1
+        names = await store.read(index_names)
+    finally:
+        await store.close()
+    assert {f"{table}_of_intent" for table in EARLIER_INDEXES} <= names
+    assert {f"{table}_by_intent" for table in EARLIER_INDEXES} & names == set()
+
+
+def index_names(uow) -> set[str]:
+    """The names of the database's indexes, asked the database's own way."""
+    sql = ("SELECT name FROM sqlite_master WHERE type = 'index'" if uow.dialect == "sqlite" else
+           "SELECT indexname AS name FROM pg_indexes WHERE schemaname = current_schema()")
+    return {row["name"] for row in uow.all(sql)}
+
+
+#: The intent-keyed indexes as the schema had them before they led with the intent's key.
+EARLIER_INDEXES = {"timeline": "world, provider, intent_id, seq", "events": "world, provider, intent_id, seq",
+                   "sessions": "world, provider, intent_id", "jobs": "world, provider, intent_id, done",
+                   "fault_log": "world, provider, intent_id"}
