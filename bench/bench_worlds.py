@@ -72,9 +72,7 @@ async def main() -> None:
                    log=tmp / "server.log")
     base, headers = f"http://127.0.0.1:{port}", {"Content-Type": "application/json"}
     url = f"{base}/liqx/v1/payin-intents"
-    one_rps: list[float] = []
-    many_rps: list[float] = []
-    cpu: dict[str, list[float]] = {"one": [], "many": []}
+    rounds: dict[str, list] = {"one": [], "many": []}   # each state's rounds' figures (req/s, CPU per create)
     try:
         await wait_up(f"{base}/_sandbox/health")
         async with aiohttp.ClientSession() as http:
@@ -91,14 +89,13 @@ async def main() -> None:
                 elif state == "one" and ids:
                     await delete_worlds(http, base, ids)
                     ids = []
-                rps, side_headers = (one_rps, one_headers) if state == "one" else (many_rps, many_headers)
-                figures = await measure(url, side_headers, args.seconds, args.concurrency, True, server.pid)
-                rps.append(figures.rps)
-                cpu[state].append(figures.cpu_ms)
+                side_headers = one_headers if state == "one" else many_headers
+                rounds[state].append(await measure(url, side_headers, args.seconds, args.concurrency, True, server.pid))
     finally:
         server.terminate()
         server.wait(10)
     p50, p99 = percentile(latencies, 50) * 1000, percentile(latencies, 99) * 1000
+    one_rps, many_rps = ([f.rps for f in rounds[state]] for state in ("one", "many"))
     one_mid, many_mid = statistics.median(one_rps), statistics.median(many_rps)
     print(f"{f'world creation ({len(latencies)} sequential)':<44}: p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  (SPEC §11 < 10 ms)")
     print(f"LIQX create, the default world alone        : {one_mid:8.0f} req/s (median of {args.rounds} rounds;"
@@ -106,7 +103,7 @@ async def main() -> None:
     print(f"{f'LIQX create, in the last of {args.worlds} worlds':<44}: {many_mid:8.0f} req/s (median of {args.rounds} rounds;"
           f" {min(many_rps):.0f}–{max(many_rps):.0f})")
     print(f"ratio many / one (one server)               : {many_mid / one_mid:8.2f}   (SPEC §11 target within 5%)")
-    one_cpu, many_cpu = statistics.median(cpu["one"]), statistics.median(cpu["many"])
+    one_cpu, many_cpu = (statistics.median(f.cpu_ms for f in rounds[state]) for state in ("one", "many"))
     print(f"server CPU per create, one / many           : {one_cpu:.3f} / {many_cpu:.3f} ms = {one_cpu / many_cpu:.2f}"
           " (the same ratio by CPU: steadier than req/s when the machine's load moves)")
 
