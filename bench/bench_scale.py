@@ -11,13 +11,19 @@ lookup keys, `transition` timeline entry, expiry timer) plus the `api_call` time
 5,000 intents per transaction. Only HTTP, authentication and schema validation are skipped; the
 rows are the API's rows. Then the sandbox is started on that database and measured over HTTP.
 
-Each step prints how much of the database file the kernel's page cache held when it started. A
-get reads one intent picked at random among all stored, so from a file the host has partly let go
-(a 1 M database is 2.6 GB, and some hosts reclaim file pages unused for minutes) some gets wait on
-the disk, every request behind them on the store's one thread with them. When the file was not
-all cached, get is measured once more after reading the file through, so the server's own growth
-and the host's cache can be told apart.
-Run: `python bench/bench_scale.py [--seconds 5] [--million] [--quick]`.
+The sizes are filled first (the smaller ones kept as copies), then measured in `--rounds`
+rounds that alternate over them, each size on its own database; each figure is the median of its
+rounds. A 1 M fill takes minutes and this machine's speed drifts by a tenth within one, so a
+1 k figure taken before the fill and a 1 M figure after it compared two machines: their p99s at
+1 k moved between 3.7 and 6.8 ms for get within one hour.
+
+Each size prints the least of its database file the kernel's page cache held when a round
+started. A get reads one intent picked at random among all stored, so from a file the host has
+partly let go (a 1 M database is 2.6 GB, and some hosts reclaim file pages unused for minutes)
+some gets wait on the disk, every request behind them on the store's one thread with them. When
+the largest file was not all cached, its get is measured once more after reading the file
+through, so the server's own growth and the host's cache can be told apart.
+Run: `python bench/bench_scale.py [--seconds 5] [--rounds 3] [--million] [--quick]`.
 """
 
 from __future__ import annotations
@@ -27,6 +33,9 @@ import asyncio
 import itertools
 import json
 import random
+import shutil
+import sqlite3
+import statistics
 import sys
 import tempfile
 import time
@@ -133,37 +142,77 @@ async def measure(db_path: Path, sample: list[str], seconds: float, concurrency:
         stop(proc)
 
 
+def copy_db(source: Path, target: Path) -> None:
+    """`target` made a copy of the closed database `source` (SQLite's backup: the WAL's pages included)."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    src, dst = sqlite3.connect(source), sqlite3.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds over the sizes (default 3)")
     parser.add_argument("--million", action="store_true", help="also fill to 1,000,000 (tens of minutes, ~1.5 GB)")
     parser.add_argument("--quick", action="store_true", help="a smoke run: short and small, figures meaningless")
     args = parser.parse_args()
     sizes = [1_000, 100_000] + ([1_000_000] if args.million else [])
     if args.quick:
-        args.seconds, args.concurrency, sizes = 0.5, 4, [200, 2_000]
-    db_path = Path(tempfile.mkdtemp(prefix="bench-scale-")) / "scale.db"
+        args.seconds, args.concurrency, args.rounds, sizes = 0.5, 4, 2, [200, 2_000]
+    work = Path(tempfile.mkdtemp(prefix="bench-scale-"))
+    db_path = work / "scale.db"
     sample: list[str] = []
-    have, first = 0, None
-    print(f"machine: {load_note()} at start")
-    for size in sizes:
-        fill_s = await grow(db_path, have, size, sample)
-        have = size
-        cached = cached_share(db_path)
-        figures = await measure(db_path, sample, args.seconds, args.concurrency, str(size))
-        first = first or figures
-        print(f"{size:>9,} stored (filled in {fill_s:5.1f} s, {load_note()}; {cached:.0%} of the "
-              f"{db_path.stat().st_size / 2**20:,.0f} MB file in the page cache): p99 create {figures['create']:6.1f} ms, "
-              f"get {figures['get']:6.1f} ms, list {figures['list']:6.1f} ms; RSS {figures['rss_mb']:5.0f} MB")
-        print(f"{'':>9}  ratio to the first size: create {figures['create'] / first['create']:.2f}x, "
-              f"get {figures['get'] / first['get']:.2f}x, list {figures['list'] / first['list']:.2f}x "
-              f"(SPEC §11 target <= 1.5x; RSS <= 200 MB at 1 M)")
-        if not cached >= 0.99:   # NaN too: the host may have let part of the file go; measure get cached as well
+    have = 0
+    fills: dict[int, float] = {}
+    known: dict[int, int] = {}    # size -> how many of `sample`'s ids its database holds
+    try:
+        print(f"machine: {load_note()} at start")
+        for size in sizes:
+            fills[size] = await grow(db_path, have, size, sample)
+            have, known[size] = size, len(sample)
+            if size != sizes[-1]:   # kept as it is now, measured from a fresh copy in every round
+                copy_db(db_path, work / f"kept-{size}.db")
+        # Rounds alternate over the sizes, each on its own database, so that every size is measured
+        # in each stretch of the machine's drift (a 1 M fill takes minutes; this VM's speed moves by a
+        # tenth within one). The smaller sizes start each round from their kept copy; the largest
+        # takes the creates of every round (a few thousand each, under 2% of a million).
+        rounds: dict[int, list[dict]] = {size: [] for size in sizes}
+        for n in range(args.rounds):
+            for size in sizes if n % 2 == 0 else sizes[::-1]:
+                path = db_path
+                if size != sizes[-1]:
+                    path = work / f"scale-{size}.db"
+                    copy_db(work / f"kept-{size}.db", path)
+                cached = cached_share(path)
+                figures = await measure(path, sample[:known[size]], args.seconds, args.concurrency, f"{size}-{n}")
+                rounds[size].append({**figures, "cached": cached})
+        first = None
+        for size in sizes:
+            figures = {key: statistics.median(r[key] for r in rounds[size]) for key in ("create", "get", "list")}
+            rss, cached = max(r["rss_mb"] for r in rounds[size]), min(r["cached"] for r in rounds[size])
+            first = first or figures
+            gets = ", ".join(f"{r['get']:.1f}" for r in rounds[size])
+            print(f"{size:>9,} stored (filled in {fills[size]:5.1f} s; at least {cached:.0%} of the "
+                  f"{(db_path if size == sizes[-1] else work / f'scale-{size}.db').stat().st_size / 2**20:,.0f} MB file "
+                  f"in the page cache): p99 create {figures['create']:6.1f} ms, get {figures['get']:6.1f} ms, "
+                  f"list {figures['list']:6.1f} ms (medians of {args.rounds} rounds; get {gets}); RSS at most {rss:5.0f} MB")
+            print(f"{'':>9}  ratio to the first size: create {figures['create'] / first['create']:.2f}x, "
+                  f"get {figures['get'] / first['get']:.2f}x, list {figures['list'] / first['list']:.2f}x "
+                  f"(SPEC §11 target <= 1.5x; RSS <= 200 MB at 1 M)")
+        largest = sizes[-1]
+        if not min(r["cached"] for r in rounds[largest]) >= 0.99:   # NaN too: the host may have let part of it go
             read_through(db_path)
-            warm = await measure(db_path, sample, args.seconds, args.concurrency, f"{size}-cached", only=("get",))
-            print(f"{'':>9}  get once the file was read through ({cached_share(db_path):.0%} cached): p99 "
-                  f"{warm['get']:6.1f} ms, {warm['get'] / first['get']:.2f}x the first size")
+            warm = await measure(db_path, sample, args.seconds, args.concurrency, f"{largest}-cached", only=("get",))
+            print(f"{'':>9}  get at {largest:,} once the file was read through ({cached_share(db_path):.0%} cached): "
+                  f"p99 {warm['get']:6.1f} ms, {warm['get'] / first['get']:.2f}x the first size")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     print(f"machine: {load_note()} at end")
 
 
