@@ -23,7 +23,7 @@ partly let go (a 1 M database is 2.6 GB, and some hosts reclaim file pages unuse
 some gets wait on the disk, every request behind them on the store's one thread with them. When
 the largest file was not all cached, its get is measured once more after reading the file
 through, so the server's own growth and the host's cache can be told apart.
-Run: `python bench/bench_scale.py [--seconds 5] [--rounds 3] [--million] [--quick]`.
+Run: `python bench/bench_scale.py [--seconds 5] [--rounds 5] [--million] [--quick]`.
 """
 
 from __future__ import annotations
@@ -158,7 +158,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds over the sizes (default 3)")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds over the sizes (default 5)")
     parser.add_argument("--million", action="store_true", help="also fill to 1,000,000 (tens of minutes, ~1.5 GB)")
     parser.add_argument("--quick", action="store_true", help="a smoke run: short and small, figures meaningless")
     args = parser.parse_args()
@@ -197,11 +197,11 @@ async def main() -> None:
             figures = {key: statistics.median(r[key] for r in rounds[size]) for key in ("create", "get", "list")}
             rss, cached = max(r["rss_mb"] for r in rounds[size]), min(r["cached"] for r in rounds[size])
             first = first or figures
-            gets = ", ".join(f"{r['get']:.1f}" for r in rounds[size])
+            each = "; ".join(f"{key} " + ", ".join(f"{r[key]:.1f}" for r in rounds[size]) for key in ("create", "get", "list"))
             print(f"{size:>9,} stored (filled in {fills[size]:5.1f} s; at least {cached:.0%} of the "
                   f"{(db_path if size == sizes[-1] else work / f'scale-{size}.db').stat().st_size / 2**20:,.0f} MB file "
                   f"in the page cache): p99 create {figures['create']:6.1f} ms, get {figures['get']:6.1f} ms, "
-                  f"list {figures['list']:6.1f} ms (medians of {args.rounds} rounds; get {gets}); RSS at most {rss:5.0f} MB")
+                  f"list {figures['list']:6.1f} ms (medians of {args.rounds} rounds: {each}); RSS at most {rss:5.0f} MB")
             print(f"{'':>9}  ratio to the first size: create {figures['create'] / first['create']:.2f}x, "
                   f"get {figures['get'] / first['get']:.2f}x, list {figures['list'] / first['list']:.2f}x "
                   f"(SPEC §11 target <= 1.5x; RSS <= 200 MB at 1 M)")
