@@ -182,31 +182,34 @@ async def main() -> None:
         # in each stretch of the machine's drift (a 1 M fill takes minutes; this VM's speed moves by a
         # tenth within one). The smaller sizes start each round from their kept copy; the largest
         # takes the creates of every round (some 7,500 each, under 4% of a million over five rounds).
+        def path_of(size: int) -> Path:   # the database a size is measured on
+            return db_path if size == sizes[-1] else work / f"scale-{size}.db"
+
         rounds: dict[int, list[dict]] = {size: [] for size in sizes}
         for n in range(args.rounds):
             for size in sizes if n % 2 == 0 else sizes[::-1]:
-                path = db_path
-                if size != sizes[-1]:
-                    path = work / f"scale-{size}.db"
+                path = path_of(size)
+                if path != db_path:
                     copy_db(work / f"kept-{size}.db", path)
                 cached = cached_share(path)
                 figures = await measure(path, sample[:known[size]], args.seconds, args.concurrency, f"{size}-{n}")
                 rounds[size].append({**figures, "cached": cached})
-        first = None
+        first, least_cached = None, {}
         for size in sizes:
             figures = {key: statistics.median(r[key] for r in rounds[size]) for key in ("create", "get", "list")}
             rss, cached = max(r["rss_mb"] for r in rounds[size]), min(r["cached"] for r in rounds[size])
+            least_cached[size] = cached
             first = first or figures
             each = "; ".join(f"{key} " + ", ".join(f"{r[key]:.1f}" for r in rounds[size]) for key in ("create", "get", "list"))
             print(f"{size:>9,} stored (filled in {fills[size]:5.1f} s; at least {cached:.0%} of the "
-                  f"{(db_path if size == sizes[-1] else work / f'scale-{size}.db').stat().st_size / 2**20:,.0f} MB file "
+                  f"{path_of(size).stat().st_size / 2**20:,.0f} MB file "
                   f"in the page cache): p99 create {figures['create']:6.1f} ms, get {figures['get']:6.1f} ms, "
                   f"list {figures['list']:6.1f} ms (medians of {args.rounds} rounds: {each}); RSS at most {rss:5.0f} MB")
             print(f"{'':>9}  ratio to the first size: create {figures['create'] / first['create']:.2f}x, "
                   f"get {figures['get'] / first['get']:.2f}x, list {figures['list'] / first['list']:.2f}x "
                   f"(SPEC §11 target <= 1.5x; RSS <= 200 MB at 1 M)")
         largest = sizes[-1]
-        if not min(r["cached"] for r in rounds[largest]) >= 0.99:   # NaN too: the host may have let part of it go
+        if not least_cached[largest] >= 0.99:   # NaN too: the host may have let part of it go
             read_through(db_path)
             warm = await measure(db_path, sample, args.seconds, args.concurrency, f"{largest}-cached", only=("get",))
             print(f"{'':>9}  get at {largest:,} once the file was read through ({cached_share(db_path):.0%} cached): "
