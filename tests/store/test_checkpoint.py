@@ -62,8 +62,8 @@ async def test_a_memory_database_has_no_checkpointer():
 @pytest.mark.sqlite_only
 async def test_the_wal_starts_over_under_writes_that_never_pause(tmp_path, monkeypatch):
     """Commits always in flight: once past its limit the WAL is made to start over and cut back,
-    instead of growing with every commit (without this it reached 55 MB here, and 1.4 GB in a
-    minute of creates)."""
+    instead of growing with every commit (without this it reached 48-55 MB here, and 1.4 GB in
+    a minute of creates)."""
     limit = 256 * 1024
     monkeypatch.setattr(sqlite, "CHECKPOINT_EVERY_S", 0.05)
     monkeypatch.setattr(sqlite, "WAL_LIMIT_BYTES", limit)
@@ -82,7 +82,13 @@ async def test_the_wal_starts_over_under_writes_that_never_pause(tmp_path, monke
     finally:
         await store.close()
     assert count == 40_000   # every commit kept
-    # It still grows between two checkpoints (2-4 MB here); never starting over, it reached 55 MB.
-    bound = 10 * 1024 * 1024
+    # The file only shrinks when the WAL starts over and is cut back: 16-38 times in a run here,
+    # and never without the restart (the WAL then grew with every commit).
+    cut_backs = sum(1 for before, after in zip(sizes, sizes[1:], strict=False) if after < before)
+    assert cut_backs >= 5, sizes
+    # Between two cut-backs it grows for as long as a checkpoint takes: 2-5 MB here, 11.8 MB once
+    # in a full CI run (two test workers sharing the machine). Never starting over, it held
+    # 24-48 MB over the second half.
+    bound = 20 * 1024 * 1024
     assert max(sizes[len(sizes) // 2:]) < bound, max(sizes)
     assert sizes[-1] < bound
