@@ -121,10 +121,17 @@ class Dispatcher:
         store.watch(deliveries=self.queued)
 
     def queued(self, world: str, due_ms: int | None) -> None:
-        """A commit queued deliveries in `world`, due at `due_ms` (None: maybe now)."""
-        clock = self.worlds.clock_of(world)
-        if clock is not None:
-            self.schedule.note(world, clock.now_ms() if due_ms is None else due_ms)
+        """A commit queued deliveries in `world`, due at `due_ms` (None: maybe now).
+
+        A world not loaded here keeps its note too: another process made it, and this one hears
+        of its first deliveries before it has read the world's record. The note gets its real
+        deadline when the world is loaded (`WorldLifecycle` re-keys it); dropped, the deliveries
+        stayed pending for good.
+        """
+        if due_ms is None:
+            clock = self.worlds.clock_of(world)
+            due_ms = clock.now_ms() if clock is not None else 0   # 0: due whenever its clock says
+        self.schedule.note(world, due_ms)
 
     def wake(self) -> None:
         """Look at every world's due time again now."""

@@ -165,10 +165,9 @@ class WorldLifecycle:
             return
         record = await self._store.read(_world_record, world=world_id)
         world = self._worlds.find(world_id)
-        if record is None:
-            if world is not None:
-                self._worlds.remove(world_id)
-                self._forget(world_id)
+        if record is None:   # deleted; notes of its work may be here even if it never was
+            self._worlds.remove(world_id)
+            self._forget(world_id)
             return
         if world is None:
             self._adopt(self._from_record(record))
@@ -182,6 +181,10 @@ class WorldLifecycle:
     def _adopt(self, world: World) -> None:
         self._worlds.add(world)
         self._watch_clock(world)
+        # Deliveries and timers queued in it before it was loaded here (another process made it)
+        # were noted with no clock to map them onto real time: they get their deadlines now.
+        self._dispatcher.rekey(world.id)
+        self._timers.rekey(world.id)
         if world.expires_ms is not None and self._expiry_wake is not None:
             self._expiry_wake.set()
 
