@@ -123,10 +123,10 @@ class Dispatcher:
     def queued(self, world: str, due_ms: int | None) -> None:
         """A commit queued deliveries in `world`, due at `due_ms` (None: maybe now).
 
-        A world not loaded here keeps its note too: another process made it, and this one hears
-        of its first deliveries before it has read the world's record. The note gets its real
-        deadline when the world is loaded (`WorldLifecycle` re-keys it); dropped, the deliveries
-        stayed pending for good.
+        A world not loaded here keeps its note too: another process made it, and this one may
+        hear of its first deliveries before it has read the world's record. The note gets its
+        real deadline when the world is loaded (`WorldLifecycle` re-keys it); a dropped note
+        would leave those deliveries pending until a restart, as nothing else schedules them.
         """
         if due_ms is None:
             clock = self.worlds.clock_of(world)
