@@ -165,7 +165,7 @@ class WorldLifecycle:
             return
         record = await self._store.read(_world_record, world=world_id)
         world = self._worlds.find(world_id)
-        if record is None:   # deleted; notes of its work may be here even if it never was
+        if record is None:   # deleted: forgotten, with any notes of its work kept before it was loaded
             self._worlds.remove(world_id)
             self._forget(world_id)
             return
