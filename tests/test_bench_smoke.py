@@ -6,8 +6,11 @@ benchmarks from rotting as the code under them changes.
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -16,8 +19,17 @@ BENCHES = ("bench_create.py", "bench_delivery.py", "bench_lateness.py", "bench_s
 
 
 def test_every_benchmark_runs_quick_and_prints_its_ratio_to_a_baseline():
-    """Each benchmark, run with --quick in its own process, exits 0 and prints a line with its ratio."""
-    procs = {name: subprocess.Popen([sys.executable, str(ROOT / "bench" / name), "--quick"], cwd=ROOT,
+    """Each benchmark, run with --quick in its own process, exits 0 and prints a line with its ratio.
+
+    Their databases and logs go to a directory of this test's, removed after it: a benchmark keeps
+    its files for whoever runs it by hand to look at. The directory is a short one under the system's
+    temporary directory, not pytest's: a PostgreSQL benchmark's socket lives in it, and a socket's
+    path has at most 107 bytes.
+    """
+    tmp = tempfile.mkdtemp(prefix="bench-smoke-")
+    os.chmod(tmp, 0o755)   # the PostgreSQL benchmark's server runs as its own user and must reach its directory
+    env = {**os.environ, "TMPDIR": tmp}
+    procs = {name: subprocess.Popen([sys.executable, str(ROOT / "bench" / name), "--quick"], cwd=ROOT, env=env,
                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
              for name in BENCHES}
     outputs = {}
@@ -29,6 +41,7 @@ def test_every_benchmark_runs_quick_and_prints_its_ratio_to_a_baseline():
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
     for name, proc in procs.items():
         assert proc.returncode == 0, f"{name} failed:\n{outputs[name]}"
         assert "ratio" in outputs[name], f"{name} printed no ratio:\n{outputs[name]}"
