@@ -11,6 +11,7 @@ import asyncio
 import os
 import re
 import socket
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -216,6 +217,16 @@ class Receiver:
                 await self.arrived.wait()
         await asyncio.wait_for(enough(), timeout)
         return self.requests
+
+
+async def until(predicate, timeout: float = 10.0) -> bool:
+    """Real-time polling for a background task's or thread's effect (no sandbox time is involved)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        await asyncio.sleep(0.02)
+    return predicate()
 
 
 async def serve_posts(handler, shutdown_timeout: float = 60.0) -> tuple[web.AppRunner, str]:

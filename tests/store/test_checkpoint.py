@@ -6,26 +6,16 @@ import asyncio
 import os
 import sqlite3
 import threading
-import time
 
 import pytest
 
 from sandbox.store import Store, sqlite
+from tests.support import until
 
 
 def _add_intents(uow, start: int, count: int) -> None:
     for n in range(start, start + count):
         uow.intents.insert("liqx", f"lqi_{n}", f"ref-{n}", "CREATED", None, {"n": n, "pad": "x" * 500}, 0)
-
-
-async def _until(predicate, timeout: float = 10.0) -> bool:
-    """Real-time polling for a background thread's effect (no sandbox time is involved)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        await asyncio.sleep(0.02)
-    return predicate()
 
 
 async def test_commits_leave_checkpoints_to_the_background_thread(tmp_path, monkeypatch):
@@ -39,7 +29,7 @@ async def test_commits_leave_checkpoints_to_the_background_thread(tmp_path, monk
         for start in range(0, 600, 100):
             await store.commit(_add_intents, start, 100)
         # 600 rows of half a kilobyte are several hundred kilobytes: only a checkpoint puts them in the file.
-        assert await _until(lambda: os.path.getsize(path) > size_before + 200_000)
+        assert await until(lambda: os.path.getsize(path) > size_before + 200_000)
         # Every committed row is readable through a fresh connection, WAL and file together.
         with sqlite3.connect(path) as other:
             assert other.execute("SELECT COUNT(*) FROM intents").fetchone()[0] == 600

@@ -8,13 +8,12 @@ dropped then left the webhook pending for good: found as a CI run's timeout).
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 
 from sandbox.clock import iso, to_ms
 from sandbox.delivery.outbox import Outgoing, emit
 from sandbox.providers.liqx.events import webhook_body
-from tests.support import start_receiver, start_sandbox, stop_sandbox
+from tests.support import start_receiver, start_sandbox, stop_sandbox, until
 
 EVENT_ID = "evt_" + "loadedlate".ljust(24, "0")   # the contract's shape: 24 lowercase letters and digits
 
@@ -49,15 +48,6 @@ async def test_a_webhook_queued_before_its_world_is_loaded_goes_out_once_it_is(t
         await receiver.runner.cleanup()
 
 
-async def _loaded(services, world_id: str) -> None:
-    """Real-time polling for the reload the notice started (no sandbox time is involved)."""
-    for _ in range(500):
-        if services.worlds.find(world_id) is not None:
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("the world was never loaded")
-
-
 async def test_a_timer_noted_before_its_world_is_loaded_gets_its_deadline_once_it_is(tmp_path):
     running = await start_sandbox(tmp_path)
     try:
@@ -68,7 +58,7 @@ async def test_a_timer_noted_before_its_world_is_loaded_gets_its_deadline_once_i
         services.timers.notice(world_id, 4_102_444_800_000)   # a timer due in 2100, on a clock not known here
         assert services.timers.schedule.next_deadline() is None
         services.store.world_changed(world_id)
-        await _loaded(services, world_id)
+        assert await until(lambda: services.worlds.find(world_id) is not None), "the world was never loaded"
         assert services.timers.schedule.next_deadline() is not None, "the note never got its real deadline"
     finally:
         await stop_sandbox(running)
