@@ -65,10 +65,23 @@ async def test_a_store_held_up_at_the_due_time_does_not_make_the_webhook_late(tm
     try:
         due_ms = await _first_attempt_failed(running, receiver)
         due_at = await _sleep_until_before(running, due_ms, CLAIM_AHEAD_S / 2)
-        running.sb.store._writer.run_soon(time.sleep, 0.4)
+        freed: list[float] = []
+
+        def hold() -> None:
+            time.sleep(0.4)
+            freed.append(time.monotonic())
+
+        running.sb.store._writer.run_soon(hold)
         await receiver.wait_for(2)
+        for _ in range(200):
+            if freed:
+                break
+            await asyncio.sleep(0.005)
         late = arrivals[1] - due_at
-        assert -0.01 < late < 0.1, f"the retry arrived {late * 1000:.0f} ms after its due time"
+        assert late > -0.01, f"the retry left {-late * 1000:.0f} ms before its due time"
+        # Not behind the held store: it arrives while the store is still held. (Not a bound on
+        # `late`: a loop kept waiting for a core notes an on-time arrival late.)
+        assert freed and arrivals[1] < freed[0], f"the retry arrived {late * 1000:.0f} ms after its due time, once the store was free"
         assert running.clock.now_ms() >= due_ms
     finally:
         await stop_sandbox(running)
