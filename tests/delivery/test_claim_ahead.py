@@ -52,6 +52,13 @@ async def _sleep_until_before(running, due_ms: int, before_s: float) -> float:
     return due_at
 
 
+def _hold(seconds: float, freed: list[float]) -> None:
+    """Keep the calling thread (the loop's, or the store's) busy for `seconds`, then note the
+    monotonic time it was free again."""
+    time.sleep(seconds)
+    freed.append(time.monotonic())
+
+
 async def _delivery_status(running) -> str:
     [delivery] = (await running.control("GET", "/deliveries?provider=liqx"))["data"]
     return delivery["status"]
@@ -59,19 +66,15 @@ async def _delivery_status(running) -> str:
 
 async def test_a_store_held_up_at_the_due_time_does_not_make_the_webhook_late(tmp_path):
     """The store's thread is blocked for 0.4 s from just before a retry is due: the retry still
-    arrives on time, because it was claimed before the block and no commit stands before its POST."""
+    arrives while it is blocked, because it was claimed before the block and no commit stands
+    before its POST."""
     running = await start_sandbox(tmp_path, clock=Clock(START, time_scale=10))
     receiver, arrivals = await _timed_receiver()
     try:
         due_ms = await _first_attempt_failed(running, receiver)
         due_at = await _sleep_until_before(running, due_ms, CLAIM_AHEAD_S / 2)
         freed: list[float] = []
-
-        def hold() -> None:
-            time.sleep(0.4)
-            freed.append(time.monotonic())
-
-        running.sb.store._writer.run_soon(hold)
+        running.sb.store._writer.run_soon(_hold, 0.4, freed)
         await receiver.wait_for(2)
         for _ in range(200):
             if freed:
@@ -96,8 +99,8 @@ async def test_a_claim_made_ahead_is_handed_back_when_the_clock_stops_before_the
     try:
         due_ms = await _first_attempt_failed(running, receiver)
         due_at = await _sleep_until_before(running, due_ms, CLAIM_AHEAD_S * 0.8)
-        # The clock is frozen as soon as the claim is seen: the margin left for the look is most of
-        # the claim's lead, not a fixed part of it (a slow machine's round trip once used up 83 ms).
+        # The clock is frozen as soon as the claim is seen, so the look has most of the claim's lead
+        # (on a loaded machine one round trip outlasted a third of it).
         while (status := await _delivery_status(running)) != "in_flight" and time.monotonic() < due_at:
             await asyncio.sleep(0.005)
         running.clock.set(time_scale=0)
@@ -235,14 +238,9 @@ async def test_a_webhook_claimed_ahead_is_written_by_its_timer_before_work_queue
         assert due_ms is not None and len(arrivals) == 1
         due_at = await _sleep_until_before(running, due_ms, CLAIM_AHEAD_S / 2)
         freed: list[float] = []
-
-        def hold(seconds: float) -> None:
-            time.sleep(seconds)
-            freed.append(time.monotonic())
-
         # Hold the loop across the due time, so both timers below expire in the same pass.
         loop.call_later(due_at - 0.01 - time.monotonic(), time.sleep, 0.05)
-        loop.call_later(due_at + 0.001 - time.monotonic(), loop.call_soon, hold, 0.3)
+        loop.call_later(due_at + 0.001 - time.monotonic(), loop.call_soon, _hold, 0.3, freed)
         for _ in range(200):
             if len(arrivals) == 2 and freed:
                 break
