@@ -16,7 +16,7 @@ from sandbox.clock import Clock
 from sandbox.delivery.dispatcher import CLAIM_AHEAD_S
 from sandbox.worlds import DEFAULT
 from tests.providers.liqx_support import PAYIN, create_payin, point_at
-from tests.support import START, Receiver, serve_posts, start_sandbox, stop_sandbox
+from tests.support import START, Receiver, serve_posts, start_sandbox, stop_sandbox, until
 
 
 async def _timed_receiver() -> tuple[Receiver, list[float]]:
@@ -76,10 +76,7 @@ async def test_a_store_held_up_at_the_due_time_does_not_make_the_webhook_late(tm
         freed: list[float] = []
         running.sb.store._writer.run_soon(_hold, 0.4, freed)
         await receiver.wait_for(2)
-        for _ in range(200):
-            if freed:
-                break
-            await asyncio.sleep(0.005)
+        await until(lambda: bool(freed), 1.0)
         late = arrivals[1] - due_at
         assert late > -0.01, f"the retry left {-late * 1000:.0f} ms before its due time"
         # Not behind the held store: it arrives while the store is still held. (Not a bound on
@@ -241,10 +238,7 @@ async def test_a_webhook_claimed_ahead_is_written_by_its_timer_before_work_queue
         # Hold the loop across the due time, so both timers below expire in the same pass.
         loop.call_later(due_at - 0.01 - time.monotonic(), time.sleep, 0.05)
         loop.call_later(due_at + 0.001 - time.monotonic(), loop.call_soon, _hold, 0.3, freed)
-        for _ in range(200):
-            if len(arrivals) == 2 and freed:
-                break
-            await asyncio.sleep(0.01)
+        await until(lambda: len(arrivals) == 2 and bool(freed), 2.0)
         assert len(arrivals) == 2
         assert freed
         late = arrivals[1] - due_at
