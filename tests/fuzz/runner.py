@@ -75,8 +75,9 @@ def _run(operation, mode, base_url: str, headers: dict, examples: int, session, 
             return
         try:
             case.validate_response(response, checks=[response_schema_conformance])
-        except Exception as exc:  # a check failure: record it, keep fuzzing
-            figures.schema_violations.append(f"{where}: {str(exc)[:500]}")
+        except (Exception, BaseExceptionGroup) as exc:  # a failed check (a `FailureGroup`): record it, keep fuzzing
+            reasons = " | ".join(str(e) for e in getattr(exc, "exceptions", (exc,)))
+            figures.schema_violations.append(f"{where}: {reasons[:500]}")
 
     try:
         one()
