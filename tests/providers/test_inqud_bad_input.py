@@ -7,9 +7,13 @@ import pytest
 from tests.providers.inqud_support import (
     API_REQUEST,
     FIXED,
+    SUGGESTED,
     act,
     base,
     create_checkout,
+    create_request,
+    creds,
+    get_request,
     secret_headers,
 )
 from tests.support import contract_issues
@@ -62,6 +66,10 @@ REQUEST_CASES = [
     ("amount without amountIn", without(API_REQUEST, "amountIn"), "/amountIn"),
     ("amountIn without amount", without(API_REQUEST, "amount"), "/amount"),
     ("amount too large", {**API_REQUEST, "amount": 10_000_000}, "/amount"),
+    # Past the 28 digits of Python's default decimal context, and near a JSON number's largest:
+    # converting either to the quoted places raised a 500 before amounts were worked out in `WIDE`.
+    ("amount of 31 digits", {**API_REQUEST, "amount": 1234567890123456789012345678901}, "/amount"),
+    ("amount of 1e300", {**API_REQUEST, "amount": 1e300}, "/amount"),
     ("zero amount", {**API_REQUEST, "amount": 0}, "/amount"),
 ]
 
@@ -113,6 +121,34 @@ async def test_bad_hosted_page_actions_are_400(sandbox, body, field):
     assert status == 200
     status, answer, _ = await sandbox.request("POST", f"/inqud/pay/api/checkouts/{checkout['id']}/actions", json=body)
     assert status == 400 and field in {d["field"] for d in answer["details"]}
+
+
+async def test_a_suggested_amount_far_past_the_limits_is_400_naming_it(sandbox):
+    """The payer's own amount on a suggested-price page, 1e30 USD: 400 on `/amount`, not a 500."""
+    project = f"/inqud/sandbox/projects/{creds(sandbox)['project_id']}"
+    status, _, _ = await sandbox.request("PUT", project, json={"suggestedAmounts": {"currency": "USD", "amounts": [20]}},
+                                         headers=secret_headers(sandbox))
+    assert status == 200
+    _, checkout, _ = await create_checkout(sandbox, SUGGESTED)
+    status, answer, _ = await sandbox.request("POST", f"/inqud/pay/api/checkouts/{checkout['id']}/select",
+                                              json={"cryptoCurrency": "ETHEREUM_USDT", "amount": 1e30})
+    assert status == 400 and [d["field"] for d in answer["details"]] == ["/amount"], answer
+    assert "above the maximum" in answer["details"][0]["issue"]
+
+
+async def test_a_payment_of_1e300_is_confirmed_as_overpaid(sandbox):
+    """The sandbox wallet pays 1e300 into a no-price request: the confirmation works its fees out
+    and ends in CONFLICT, overpaid (its job raised `InvalidOperation`, leaving it pending for good)."""
+    _, request, _ = await create_request(sandbox, {"cryptoCurrency": "ETHEREUM_USDT"})
+    status, answer = await act(sandbox, request["id"], "pay", 1e300)
+    assert status == 200, answer
+    await sandbox.advance(3600)
+    status, paid, _ = await get_request(sandbox, request["id"])
+    assert status == 200 and paid["status"] == "CONFLICT" and paid["overpaid"] is True
+    assert paid["paidAmount"] == 10 ** 300
+    # 5 % plus the fixed 0.1 (a JSON number: a fraction goes out as the nearest float), the rest processed.
+    assert paid["merchantPlatformFee"] == 5e298 and paid["processingAmount"] == 9.5e299
+    assert not contract_issues("inqud", "responses", "request", paid)
 
 
 async def test_hosted_page_actions_out_of_order_are_409(sandbox):

@@ -55,6 +55,24 @@ async def test_exact_out_adds_the_fee_to_the_input(sandbox):
         ("250.00", "0.25", "250.25")
 
 
+@pytest.mark.parametrize(("kind", "given", "fee", "other"), [
+    ("exactIn", "999999999999999.999999999999999999", "1000000000000.000000000000000000",
+     "998999999999999.999999999999999999"),
+    ("exactOut", "123456789012345.123456789012345678", "123456789012.345123456789012346",
+     "123580245801357.468580245801358024"),
+])
+async def test_the_largest_amounts_are_priced_to_the_last_place(sandbox, kind, given, fee, other):
+    """15 integer digits and 18 places, as many as an amount may have: the fee (0.1 %, rounded up)
+    and the other leg are exact. Their 33 digits are past Python's default 28, where quantizing
+    them raised a 500."""
+    leg, other_leg = ("source", "destination") if kind == "exactIn" else ("destination", "source")
+    payload = body(type=kind, source={"chainId": 8453, "tokenSymbol": "USDC"},
+                   destination=dict(MERCHANT["destination"]))
+    payload[leg]["amount"] = given
+    payment = await created(sandbox, payload)
+    assert (payment[leg]["amount"], payment["source"]["fee"], payment[other_leg]["amount"]) == (given, fee, other)
+
+
 @pytest.mark.parametrize(("chain", "family"), [("stellar", "stellar"), (900, "solana"), ("cctp:6", "evm")])
 async def test_deposit_address_has_the_source_chains_shape(sandbox, chain, family):
     """Stellar and Solana deposits are a pooled address plus a memo; EVM deposits get their own address."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from decimal import ROUND_UP, Decimal
 
+from sandbox.amounts import wide
 from sandbox.ids import Ids
 
 #: code -> details. `decimals` is how many places pay amounts are quoted in.
@@ -35,6 +36,7 @@ MERCHANT_PERCENT_FEE = Decimal("5")
 MIN_USD, MAX_USD = Decimal("5"), Decimal("100000")
 
 
+@wide
 def number(value: Decimal | int | float | None):
     """A JSON number: integral values as ints, others as floats (Inqud's amounts are numbers)."""
     if value is None:
@@ -43,6 +45,7 @@ def number(value: Decimal | int | float | None):
     return int(value) if value == value.to_integral_value() else float(value)
 
 
+@wide
 def quantize_up(value: Decimal, places: int) -> Decimal:
     """Round up to `places` decimals (a payer never pays less than the quote)."""
     return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_UP)
@@ -56,6 +59,7 @@ def rate(code: str, amount_in: str) -> Decimal:
     return (USD_PRICE[symbol] / USD_PRICE[amount_in]).quantize(Decimal("0.00000001")).normalize()
 
 
+@wide
 def converted(code: str, amount: Decimal, amount_in: str) -> Decimal:
     """`amount` of `amount_in` expressed in `code`'s currency, rounded up to its quoted places."""
     return quantize_up(amount / rate(code, amount_in), CRYPTO[code]["decimals"])
@@ -66,6 +70,7 @@ def merchant_fixed_fee(code: str) -> Decimal:
     return MERCHANT_FIXED_FEE[CRYPTO[code]["currency"]]
 
 
+@wide
 def merchant_fee(code: str, pay_amount: Decimal) -> Decimal:
     """Merchant platform fee on a pay amount: percent plus fixed, as in Inqud's example."""
     places = CRYPTO[code]["decimals"]

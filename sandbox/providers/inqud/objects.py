@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from sandbox.amounts import wide
 from sandbox.clock import iso
 from sandbox.providers import base
 from sandbox.providers.inqud import catalog
@@ -75,6 +76,7 @@ def new_checkout(ctx: Ctx, body: dict, project: dict, expires_at: datetime) -> d
     }
 
 
+@wide
 def new_request(ctx: Ctx, project: dict, code: str, amount: Decimal | None, amount_in: str | None,
                 client_order_id: str | None, checkout_id: str | None, expires_at: datetime) -> dict:
     """A request in WAITING_PAYMENT with its deposit address; `amount` None makes a no-price request."""
@@ -108,6 +110,7 @@ def new_request(ctx: Ctx, project: dict, code: str, amount: Decimal | None, amou
     return request
 
 
+@wide
 def settle_amounts(request: dict, paid: Decimal) -> None:
     """Fees and processing amount on what was actually paid (no-price requests learn it only now)."""
     fee = catalog.merchant_fee(request["_code"], paid)

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from decimal import ROUND_UP, Decimal
 from urllib.parse import urlsplit
 
+from sandbox.amounts import wide
 from sandbox.clock import iso
 from sandbox.errors import ValidationFailed
 from sandbox.ids import Ids
@@ -76,6 +77,7 @@ def _chain(leg: dict, field: str) -> Chain:
     return chain
 
 
+@wide
 def price(body: dict) -> Priced:
     """Resolve both legs and compute the fee: exactIn deducts it from the input, exactOut adds it."""
     kind = body.get("type", "exactIn")
@@ -142,6 +144,7 @@ def quote(body: dict) -> dict:
     }
 
 
+@wide
 def _percent(priced: Priced) -> str:
     """The effective rate, as ROZO reports it when the minimum fee applies to a small order."""
     base = Decimal(priced.source_amount if priced.kind == "exactIn" else priced.destination_amount)
