@@ -73,3 +73,21 @@ async def test_openapi_documents_the_worlds_api_and_not_the_inspector_pages(sand
     assert "201" in paths["/_sandbox/faults"]["post"]["responses"]
     assert "200" in paths["/_sandbox/worlds"]["get"]["responses"]
     assert not [path for path in paths if path.startswith("/_sandbox/ui")]
+
+
+async def test_a_providers_errors_are_documented_as_its_error_contract(sandbox):
+    """Every LIQX and Mizu operation's `default` answer is the provider's error envelope, which a real
+    error answer fits; the control API's errors are the sandbox's own and carry no schema."""
+    _, document, _ = await sandbox.request("GET", "/_sandbox/openapi.json")
+    for path, operations in document["paths"].items():
+        for operation in operations.values():
+            default = operation["responses"]["default"]
+            provider = path.strip("/").split("/", 1)[0]
+            if provider == "_sandbox":
+                assert "content" not in default, path
+            else:
+                assert default["content"]["application/json"]["schema"] == {
+                    "$ref": f"#/components/schemas/{provider}.responses.error"}, path
+    status, error, _ = await sandbox.request("GET", "/liqx/v1/intents/lqi_missing", headers=credentials(sandbox, "liqx"))
+    assert status == 404
+    assert_contract("liqx", "responses", "error", error)

@@ -1,8 +1,9 @@
 """`GET /_sandbox/openapi.json`: an OpenAPI 3.1 document for the providers that document an API, and the control API (SPEC §9).
 
 Paths come from the live router, so the document can never list a route that does not exist or
-miss one that does; bodies point at the same JSON Schema contracts the sandbox validates with
-(OpenAPI 3.1 speaks JSON Schema 2020-12, so they are embedded as they are). Control-API bodies
+miss one that does; bodies, and a provider's error answers, point at the same JSON Schema
+contracts the sandbox validates with (OpenAPI 3.1 speaks JSON Schema 2020-12, so they are
+embedded as they are). Control-API bodies
 are the JSON Schemas of the pydantic models their handlers validate with (`@accepts`). Which
 operations a provider documents is its own declaration (`Provider.openapi`); a provider that
 publishes its own document (ROZO, Inqud) declares none and is left out.
@@ -53,8 +54,10 @@ def _rebase(node, base: str):
     return node
 
 
-def _schema_ref(components: dict, contracts: Contracts, provider: str, kind: str, name: str) -> dict:
-    """Embed a contract under `components/schemas` (its internal references rebased) and point at it."""
+def schema_ref(components: dict, contracts: Contracts, provider: str, kind: str, name: str) -> dict:
+    """Embed a contract under `components/schemas` (its internal references rebased) and point at it.
+
+    A contract's own `#/$defs/…` references would otherwise resolve against the whole document."""
     key = f"{provider}.{kind}.{name}"
     if key not in components:
         components[key] = _rebase(contracts.schema(provider, kind, name), f"#/components/schemas/{key}")
@@ -75,6 +78,15 @@ def _model_ref(components: dict, model) -> dict:
     components.update(schema.pop("$defs", {}))
     components[model.__name__] = schema
     return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def _error_answer(components: dict, contracts: Contracts, segment: str) -> dict:
+    """Any status but the success one: a provider's error envelope is its `responses/error` contract,
+    so a client (or a fuzzer) can hold every error answer to it; the control API's is the sandbox's own."""
+    answer = {"description": "an error in the provider's error envelope"}
+    if segment != CONTROL and (segment, "responses", "error") in contracts.names():
+        answer["content"] = {"application/json": {"schema": schema_ref(components, contracts, segment, "responses", "error")}}
+    return answer
 
 
 def build(app: web.Application, providers: Mapping, contracts: Contracts, settings: Settings, base_url: str) -> dict:
@@ -98,7 +110,7 @@ def build(app: web.Application, providers: Mapping, contracts: Contracts, settin
             "tags": [tags[segment]],
             "summary": ((handler.__doc__ or "").strip().splitlines() or [f"{method} {path}"])[0],
             "security": security,
-            "responses": {"default": {"description": "an error in the provider's error envelope"}},
+            "responses": {"default": _error_answer(components, contracts, segment)},
         }
         params = [part[1:-1] for part in path.split("/") if part.startswith("{") and part.endswith("}")]
         parameters = [{"name": p, "in": "path", "required": True, "schema": {"type": "string"}} for p in params]
@@ -111,7 +123,7 @@ def build(app: web.Application, providers: Mapping, contracts: Contracts, settin
             declared.request, declared.status, declared.response)
         if request_name:
             operation["requestBody"] = {"required": True, "content": {"application/json": {
-                "schema": _schema_ref(components, contracts, segment, "requests", request_name)}}}
+                "schema": schema_ref(components, contracts, segment, "requests", request_name)}}}
         elif getattr(handler, "body_model", None) is not None:
             operation["requestBody"] = {"required": handler.body_required, "content": {"application/json": {
                 "schema": _model_ref(components, handler.body_model)}}}
@@ -120,7 +132,7 @@ def build(app: web.Application, providers: Mapping, contracts: Contracts, settin
         response: dict = {"description": "success"}
         if response_name:
             response["content"] = {"application/json": {
-                "schema": _schema_ref(components, contracts, segment, "responses", response_name)}}
+                "schema": schema_ref(components, contracts, segment, "responses", response_name)}}
         operation["responses"][status] = response
         paths.setdefault(path, {})[method.lower()] = operation
     names = " and ".join(p.title for p in documented.values()) or "No provider"
