@@ -1,9 +1,11 @@
-"""Fuzzing in CI: Schemathesis against the sandbox's own OpenAPI document and against ROZO's published one.
+"""Fuzzing in CI: Schemathesis against the sandbox's own OpenAPI document, ROZO's published one and Inqud's API.
 
-`/_sandbox/openapi.json` (LIQX, Mizu and the control API) and ROZO's OpenAPI v2.0.0 (served under
-the sandbox's ROZO path) are fuzzed with a fixed seed and a bounded number of cases per
-operation, so the run is repeatable and short. Any 5xx or answer outside its documented schema
-fails the test, which prints the run's figures.
+`/_sandbox/openapi.json` (LIQX, Mizu and the control API), ROZO's OpenAPI v2.0.0 (served under
+the sandbox's ROZO path) and a document for Inqud's API built from its contracts
+(`inqud_document.py`) are fuzzed with a fixed seed and a bounded number of cases per operation,
+so the run is repeatable and short. Any 5xx or answer outside its documented schema (errors
+included: a provider's error answers are held to its error contract) fails the test, which prints
+the run's figures.
 
 No webhook may leave the machine: the sandbox under test is configured as bound beyond loopback
 with `webhook_allow` = loopback only, and every provider's webhook URL is pointed at its built-in
@@ -20,7 +22,9 @@ from urllib.parse import urlsplit
 import yaml
 
 from sandbox import DATA_DIR
+from tests.fuzz import inqud_document
 from tests.fuzz.runner import fuzz
+from tests.providers.inqud_support import API_REQUEST, FIXED, create_checkout, create_request, secret_headers
 from tests.support import start_sandbox, stop_sandbox
 
 TOKEN = "fuzz-admin-token"
@@ -90,5 +94,25 @@ async def test_fuzzing_rozo_published_openapi_finds_no_5xx_and_no_schema_violati
         figures = await asyncio.to_thread(fuzz, document, running.base_url + ROZO_BASE, lambda path: key, EXAMPLES)
         assert figures.operations >= 5
         _report("rozo openapi", figures)
+    finally:
+        await stop_sandbox(running)
+
+
+async def test_fuzzing_inqud_api_finds_no_5xx_and_no_schema_violation(tmp_path):
+    """Inqud's partner API, its project settings and its hosted page's endpoints, on a live checkout
+    and request: no 5xx, every answer in its contract or in Inqud's error contract."""
+    running, admin = await _locked_down(tmp_path)
+    try:
+        status, checkout, _ = await create_checkout(running, FIXED)
+        assert status == 200, checkout
+        status, request, _ = await create_request(running, API_REQUEST)
+        assert status == 200, request
+        document = inqud_document.document(running.sb.contracts, running.key("inqud", "project_id"),
+                                           checkout["id"], request["id"])
+        headers = secret_headers(running)
+        figures = await asyncio.to_thread(fuzz, document, running.base_url, lambda path: headers, EXAMPLES)
+        assert figures.operations == len(inqud_document.OPERATIONS)
+        _report("inqud", figures)
+        await _assert_nothing_left_the_machine(running, admin)
     finally:
         await stop_sandbox(running)
