@@ -1,4 +1,4 @@
-"""Decimal arithmetic on a client's amounts, exact at any size a contract lets through.
+"""Decimal arithmetic on a client's amounts, at any size a contract lets through, never a 500.
 
 Python's default decimal context keeps 28 significant digits. Past that, a sum or product is
 silently rounded, and quantizing one raises `InvalidOperation`. Clients can send more digits than

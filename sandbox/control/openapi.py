@@ -3,10 +3,10 @@
 Paths come from the live router, so the document can never list a route that does not exist or
 miss one that does; bodies, and a provider's error answers, point at the same JSON Schema
 contracts the sandbox validates with (OpenAPI 3.1 speaks JSON Schema 2020-12, so they are
-embedded as they are). Control-API bodies
-are the JSON Schemas of the pydantic models their handlers validate with (`@accepts`). Which
-operations a provider documents is its own declaration (`Provider.openapi`); a provider that
-publishes its own document (ROZO, Inqud) declares none and is left out.
+embedded as they are). Control-API bodies are the JSON Schemas of the pydantic models their
+handlers validate with (`@accepts`). Which operations a provider documents is its own
+declaration (`Provider.openapi`); a provider that publishes its own document (ROZO, Inqud)
+declares none and is left out.
 """
 
 from __future__ import annotations

@@ -22,20 +22,20 @@ SELECT = {"type": "object", "properties": {"cryptoCurrency": {"enum": list(CRYPT
 ACTION = {"type": "object", "properties": {"action": {"enum": list(ACTIONS)}, "amount": {"type": "number"}}}
 
 #: (method, path with `{project}`, `{checkout}` and `{request}` filled in later, the request body's
-#: contract (or its schema, or None for no body), success status, response contract)
+#: contract as `kind/name` (or its schema, or None for no body), success status, response contract)
 OPERATIONS = (
-    ("POST", API + "/{project}/checkouts", "create-checkout", "200", "checkout"),
-    ("POST", API + "/{project}/requests", "create-request", "200", "request"),
+    ("POST", API + "/{project}/checkouts", "requests/create-checkout", "200", "checkout"),
+    ("POST", API + "/{project}/requests", "requests/create-request", "200", "request"),
     ("GET", API + "/requests/{request}", None, "200", "request"),
     ("GET", API + "/{project}/checkouts/{checkout}", None, "200", "checkout"),
     ("GET", API + "/{project}/requests/{request}", None, "200", "request"),
     ("GET", "/inqud/sandbox/projects/{project}", None, "200", "project"),
-    ("PUT", "/inqud/sandbox/projects/{project}", "project-settings", "200", "project"),
+    ("PUT", "/inqud/sandbox/projects/{project}", "requests/project-settings", "200", "project"),
     ("GET", "/inqud/pay/api/checkouts/{checkout}", None, "200", None),
     ("POST", "/inqud/pay/api/checkouts/{checkout}/select", SELECT, "200", None),
     ("POST", "/inqud/pay/api/checkouts/{checkout}/actions", ACTION, "200", None),
     ("POST", "/inqud/pay/api/requests/{request}/actions", ACTION, "200", None),
-    ("POST", "/inqud/pay/api/checkouts/{checkout}/events", "status-changed", "200", None),
+    ("POST", "/inqud/pay/api/checkouts/{checkout}/events", "browser/status-changed", "202", None),
 )
 
 
@@ -49,8 +49,9 @@ def document(contracts, project: str, checkout: str, request: str) -> dict:
         if isinstance(request_contract, dict):
             schema = request_contract
         elif request_contract:
-            kind = "browser" if request_contract == "status-changed" else "requests"
-            schema = schema_ref(components, contracts, "inqud", kind, request_contract)
+            schema = schema_ref(components, contracts, "inqud", *request_contract.split("/"))
+            if request_contract.startswith("browser/"):   # an event naming another checkout is refused
+                schema = {"allOf": [schema, {"properties": {"id": {"const": checkout}}}]}
         if request_contract:
             operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": schema}}}
         success: dict = {"description": "success"}
