@@ -91,3 +91,20 @@ async def test_a_providers_errors_are_documented_as_its_error_contract(sandbox):
     status, error, _ = await sandbox.request("GET", "/liqx/v1/intents/lqi_missing", headers=credentials(sandbox, "liqx"))
     assert status == 404
     assert_contract("liqx", "responses", "error", error)
+
+
+async def test_hosted_page_calls_are_documented_public_with_their_contracts(sandbox):
+    """A pay page's and a widget's own calls need no credential, and carry their statuses and contracts:
+    a start is 201 with the pay state, an event post is 202 with its browser contract."""
+    _, document, _ = await sandbox.request("GET", "/_sandbox/openapi.json")
+    start = document["paths"]["/mizu/pay/{link_id}/payments"]["post"]
+    assert start["security"] == []
+    assert start["responses"]["201"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/mizu.responses.pay-state"}
+    assert start["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/mizu.requests.start-payment"}
+    event = document["paths"]["/liqx/widget/{token}/events"]["post"]
+    assert event["security"] == [] and "202" in event["responses"]
+    assert event["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/liqx.browser.widget-message"}
+    assert document["paths"]["/liqx/v1/payin-intents"]["post"]["security"] == [{"liqxBearer": []}]

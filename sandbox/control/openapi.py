@@ -104,8 +104,8 @@ def build(app: web.Application, providers: Mapping, contracts: Contracts, settin
             security = [] if settings.loopback_only else [{"adminToken": []}]
             declared = None
         else:
-            security = [{f"{segment}Bearer": []}]
             declared = documented[segment].openapi.get((method, path.removeprefix(f"/{segment}")))
+            security = [] if declared is not None and declared.public else [{f"{segment}Bearer": []}]
         operation: dict = {
             "tags": [tags[segment]],
             "summary": ((handler.__doc__ or "").strip().splitlines() or [f"{method} {path}"])[0],
@@ -122,8 +122,9 @@ def build(app: web.Application, providers: Mapping, contracts: Contracts, settin
         request_name, status, response_name = (None, str(getattr(handler, "success_status", 200)), None) if declared is None else (
             declared.request, declared.status, declared.response)
         if request_name:
+            kind, _, name = request_name.rpartition("/")
             operation["requestBody"] = {"required": True, "content": {"application/json": {
-                "schema": schema_ref(components, contracts, segment, "requests", request_name)}}}
+                "schema": schema_ref(components, contracts, segment, kind or "requests", name)}}}
         elif getattr(handler, "body_model", None) is not None:
             operation["requestBody"] = {"required": handler.body_required, "content": {"application/json": {
                 "schema": _model_ref(components, handler.body_model)}}}

@@ -81,11 +81,16 @@ class Credential:
 
 @dataclass(frozen=True, slots=True)
 class Operation:
-    """One documented API operation for `/_sandbox/openapi.json`: contracts and the success status."""
+    """One documented operation for `/_sandbox/openapi.json`: contracts and the success status.
+
+    `request` names a `requests/` contract, or another kind's as `kind/name` (a hosted page's
+    event post is checked against `browser/<name>`). A `public` operation takes no credential:
+    a hosted page's own calls."""
 
     request: str | None
     status: str
     response: str | None
+    public: bool = False
 
 
 @dataclass(slots=True)

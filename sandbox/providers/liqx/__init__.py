@@ -30,6 +30,12 @@ class Liqx(Provider):
         ("GET", "/v1/intents/{intent_id}"): Operation(None, "200", "intent"),
         ("GET", "/v1/intents"): Operation(None, "200", "intent-list"),
         ("POST", "/v1/intents/{intent_id}/widget-sessions"): Operation(None, "201", "widget-session"),
+        # The widget's own calls, keyed by its session token.
+        ("GET", "/widget/{token}"): Operation(None, "200", None, public=True),
+        ("GET", "/widget/{token}/state"): Operation(None, "200", None, public=True),
+        ("POST", "/widget/{token}/actions"): Operation(None, "200", None, public=True),
+        ("POST", "/widget/{token}/events"): Operation("browser/widget-message", "202", None, public=True),
+        ("GET", "/sdk/v1/liqx-widget.js"): Operation(None, "200", None, public=True),
     }
     openapi_tag = "LIQX (provisional contract)"
     auth_scheme = {"type": "http", "scheme": "bearer", "description": "liqx_sk_sandbox_…"}

@@ -36,6 +36,14 @@ class Mizu(Provider):
         ("GET", "/api/v1/payment-links/{link_id}"): Operation(None, "200", "payment-link"),
         ("GET", "/api/v1/payments/{payment_id}"): Operation(None, "200", "payment"),
         ("GET", "/api/v1/payments"): Operation(None, "200", "payment-list"),
+        # The pay page's own calls.
+        ("GET", "/pay/{link_id}"): Operation(None, "200", None, public=True),
+        ("POST", "/pay/{link_id}/payments"): Operation("start-payment", "201", "pay-state", public=True),
+        ("GET", "/pay/{link_id}/payments/{payment_id}"): Operation(None, "200", "pay-state", public=True),
+        ("POST", "/pay/{link_id}/payments/{payment_id}/actions"): Operation("pay-action", "200", "pay-state",
+                                                                          public=True),
+        ("POST", "/pay/{link_id}/payments/{payment_id}/events"): Operation("browser/pay-event", "202", None,
+                                                                         public=True),
     }
     openapi_tag = "Mizu Financial (provisional API)"
     auth_scheme = {"type": "http", "scheme": "bearer", "description": "mizu_sk_sandbox_…"}
