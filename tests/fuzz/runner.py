@@ -8,6 +8,7 @@ is checked for a 5xx and against the response schema the document gives it; the 
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -40,15 +41,33 @@ class Figures:
                 f"{len(self.schema_violations)} schema violations")
 
 
+def pinned(document: dict, values: dict[str, str]) -> dict:
+    """A copy of `document` whose path parameters named in `values` take only that value when the
+    case is positive (negative cases still send others): a live object's id, so the fuzzed bodies
+    reach the handler behind it instead of its 404."""
+    document = copy.deepcopy(document)
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", ()):
+                if parameter["in"] == "path" and parameter["name"] in values:
+                    parameter["schema"] = {"type": "string", "enum": [values[parameter["name"]]]}
+    return document
+
+
 def fuzz(document: dict, base_url: str, headers_for: Callable[[str], dict], examples: int,
-         skip: Callable[[str, str], bool] = lambda method, path: False) -> Figures:
-    """Fuzz every operation of `document` against `base_url` (blocking: run it in a thread)."""
+         skip: Callable[[str, str], bool] = lambda method, path: False,
+         first: Callable[[str, str], bool] = lambda method, path: False) -> Figures:
+    """Fuzz every operation of `document` against `base_url` (blocking: run it in a thread).
+
+    Operations for which `first` holds go first, the others keep the document's order: a reset
+    fuzzed before them would delete the live objects `pinned` named."""
     schema = schemathesis.openapi.from_dict(document)
+    operations = sorted((result.ok() for result in schema.get_all_operations()),
+                        key=lambda operation: not first(operation.method.upper(), operation.path))
     figures = Figures()
     session = requests.Session()
     try:
-        for result in schema.get_all_operations():
-            operation = result.ok()
+        for operation in operations:
             if skip(operation.method.upper(), operation.path):
                 continue
             figures.operations += 1
