@@ -1,8 +1,8 @@
 """Fuzzing in CI: Schemathesis against the sandbox's own OpenAPI document, ROZO's published one and Inqud's API.
 
 `/_sandbox/openapi.json` (LIQX, Mizu and the control API), ROZO's OpenAPI v2.0.0 (served under
-the sandbox's ROZO path) and a document for Inqud's API built from its contracts
-(`inqud_document.py`) are fuzzed with a fixed seed and a bounded number of cases per operation,
+the sandbox's ROZO path), and documents built from the contracts for Inqud's API and ROZO's pay
+page (`documents.py`) are fuzzed with a fixed seed and a bounded number of cases per operation,
 so the run is repeatable and short. Any 5xx or answer outside its documented schema (errors
 included: a provider's error answers are held to its error contract) fails the test, which prints
 the run's figures.
@@ -22,11 +22,12 @@ from urllib.parse import urlsplit
 import yaml
 
 from sandbox import DATA_DIR
-from tests.fuzz import inqud_document
+from tests.fuzz import documents
 from tests.fuzz.runner import fuzz, pinned
 from tests.providers.inqud_support import API_REQUEST, FIXED, create_checkout, create_request, secret_headers
 from tests.providers.liqx_support import create_payin
 from tests.providers.mizu_support import create_link, open_payment
+from tests.providers.rozo_support import created
 from tests.support import start_sandbox, stop_sandbox
 
 TOKEN = "fuzz-admin-token"
@@ -104,7 +105,8 @@ async def test_fuzzing_the_sandbox_openapi_finds_no_5xx_and_no_schema_violation(
 
 
 async def test_fuzzing_rozo_published_openapi_finds_no_5xx_and_no_schema_violation(tmp_path):
-    """Every operation of ROZO's published OpenAPI against the sandbox's ROZO path: no 5xx, answers in schema."""
+    """Every operation of ROZO's published OpenAPI against the sandbox's ROZO path, then its pay page:
+    no 5xx, answers in schema."""
     running, _ = await _locked_down(tmp_path)
     try:
         document = yaml.safe_load(ROZO_OPENAPI.read_text(encoding="utf-8"))
@@ -112,6 +114,12 @@ async def test_fuzzing_rozo_published_openapi_finds_no_5xx_and_no_schema_violati
         figures = await asyncio.to_thread(fuzz, document, running.base_url + ROZO_BASE, lambda path: key, EXAMPLES)
         assert figures.operations >= 5
         _report("rozo openapi", figures)
+        # The pay page, which ROZO's document does not have, on a live payment.
+        payment = await created(running)
+        page = documents.document(running.sb.contracts, "rozo", documents.ROZO_PAGE, {"payment": payment["id"]})
+        figures = await asyncio.to_thread(fuzz, page, running.base_url, lambda path: {}, EXAMPLES)
+        assert figures.operations == len(documents.ROZO_PAGE)
+        _report("rozo pay page", figures)
     finally:
         await stop_sandbox(running)
 
@@ -125,11 +133,11 @@ async def test_fuzzing_inqud_api_finds_no_5xx_and_no_schema_violation(tmp_path):
         assert status == 200, checkout
         status, request, _ = await create_request(running, API_REQUEST)
         assert status == 200, request
-        document = inqud_document.document(running.sb.contracts, running.key("inqud", "project_id"),
-                                           checkout["id"], request["id"])
+        values = {"project": running.key("inqud", "project_id"), "checkout": checkout["id"], "request": request["id"]}
+        document = documents.document(running.sb.contracts, "inqud", documents.INQUD, values)
         headers = secret_headers(running)
         figures = await asyncio.to_thread(fuzz, document, running.base_url, lambda path: headers, EXAMPLES)
-        assert figures.operations == len(inqud_document.OPERATIONS)
+        assert figures.operations == len(documents.INQUD)
         _report("inqud", figures)
         await _assert_nothing_left_the_machine(running, admin)
     finally:
