@@ -1,7 +1,9 @@
 """Deliveries are claimed a little before they are due, so a slow commit cannot make a webhook late.
 
-These tests run the world's clock (10x real time) because the property is about real time: the
-retry of a failed attempt falls due 5 sandbox seconds later, half a real second.
+The property is about real time. The retry of a failed attempt falls due 5 sandbox seconds
+later. The tests read that due time with the world's clock at real time, so a loaded machine has
+5 s to set up. Then they run the clock at 10x real time (`FAST`), which puts the retry within
+half a real second.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from sandbox.delivery.dispatcher import CLAIM_AHEAD_S
 from tests.providers.liqx_support import PAYIN, create_payin, point_at
 from tests.support import START, Receiver, serve_posts, start_sandbox, stop_sandbox, until
 
+FAST = 10
+
 
 async def _timed_receiver() -> tuple[Receiver, list[float]]:
     """A receiver answering 500 then 200, noting each arrival on the monotonic clock."""
@@ -31,20 +35,23 @@ async def _timed_receiver() -> tuple[Receiver, list[float]]:
 
 
 async def _first_attempt_failed(running, receiver) -> int:
-    """A completed LIQX payin whose first webhook got a 500; returns its retry's due time (sandbox ms)."""
+    """A completed LIQX payin whose first webhook got a 500; returns its retry's due time (sandbox ms),
+    with the clock then running `FAST`."""
     await point_at(running, receiver)
     _, intent, _ = await create_payin(running)
     await running.control("POST", f"/intents/liqx/{intent['intent_id']}/transition", {"to": "COMPLETED"})
     await receiver.wait_for(1)
-    return await _retry_due(running)
+    due_ms = await _retry_due(running)
+    running.clock.set(time_scale=FAST)
+    return due_ms
 
 
 async def _retry_due(running) -> int:
     """The due time (sandbox ms) of the retry of the one LIQX delivery's failed first attempt.
 
     Read from the delivery's stored row, which keeps it while the retry is claimed: the
-    dispatcher's schedule forgets it at the claim, a quarter second of real time after the
-    failure, and a test kept off the CPU that long would find nothing there."""
+    dispatcher's schedule forgets it at the claim, `CLAIM_AHEAD_S` before the due time, and a
+    test kept off the CPU until then would find nothing there."""
     deadline = time.monotonic() + 10.0
     while time.monotonic() < deadline:   # the outcome is written just after the receiver answered
         [delivery] = (await running.control("GET", "/deliveries?provider=liqx"))["data"]
@@ -77,7 +84,7 @@ async def test_a_store_held_up_at_the_due_time_does_not_make_the_webhook_late(tm
     """The store's thread is blocked for 0.4 s from just before a retry is due: the retry still
     arrives while it is blocked, because it was claimed before the block and no commit stands
     before its POST."""
-    running = await start_sandbox(tmp_path, clock=Clock(START, time_scale=10))
+    running = await start_sandbox(tmp_path, clock=Clock(START, time_scale=1))
     receiver, arrivals = await _timed_receiver()
     try:
         due_ms = await _first_attempt_failed(running, receiver)
@@ -100,7 +107,7 @@ async def test_a_store_held_up_at_the_due_time_does_not_make_the_webhook_late(tm
 async def test_a_claim_made_ahead_is_handed_back_when_the_clock_stops_before_the_due_time(tmp_path):
     """Claimed ahead, then the world's clock is frozen short of the due time: nothing is sent, the
     delivery is `pending` again, and it is sent once the clock is advanced to it."""
-    running = await start_sandbox(tmp_path, clock=Clock(START, time_scale=10))
+    running = await start_sandbox(tmp_path, clock=Clock(START, time_scale=1))
     receiver, _ = await _timed_receiver()
     try:
         due_ms = await _first_attempt_failed(running, receiver)
@@ -129,7 +136,7 @@ async def test_a_claim_made_ahead_is_handed_back_when_the_clock_stops_before_the
 async def test_copies_a_duplicate_rule_adds_at_a_claim_made_ahead_follow_the_attempt(tmp_path):
     """An attempt-level `duplicate` queues its copies when the attempt is claimed; claimed ahead,
     the copies are spaced from the attempt's due time, so they still arrive after it."""
-    running = await start_sandbox(tmp_path, clock=Clock(START, time_scale=10))
+    running = await start_sandbox(tmp_path, clock=Clock(START, time_scale=1))
     receiver, _ = await _timed_receiver()
     try:
         await running.control("POST", "/faults", {"provider": "liqx", "action": "duplicate", "attempt": 2,
@@ -230,7 +237,7 @@ async def test_a_webhook_claimed_ahead_is_written_by_its_timer_before_work_queue
     It never leaves before its due time."""
     receiver = _ReceiverOnItsOwnLoop()
     arrivals = receiver.arrivals
-    running = await start_sandbox(tmp_path, clock=Clock(START, time_scale=10))
+    running = await start_sandbox(tmp_path, clock=Clock(START, time_scale=1))
     loop = asyncio.get_running_loop()
     try:
         await running.control("PUT", "/endpoints/liqx", {"url": receiver.url})
@@ -238,6 +245,7 @@ async def test_a_webhook_claimed_ahead_is_written_by_its_timer_before_work_queue
         await running.control("POST", f"/intents/liqx/{intent['intent_id']}/transition", {"to": "COMPLETED"})
         assert await until(lambda: len(arrivals) == 1), "the first attempt arrived"
         due_ms = await _retry_due(running)
+        running.clock.set(time_scale=FAST)
         assert len(arrivals) == 1
         due_at = await _sleep_until_before(running, due_ms, CLAIM_AHEAD_S / 2)
         freed: list[float] = []
