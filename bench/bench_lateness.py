@@ -117,11 +117,28 @@ async def creates(url: str, key: str, per_s: float, start: float, stop_at: float
     return done
 
 
+class StartedLate(RuntimeError):
+    """The sandbox was up only after the first delivery fell due: its lateness would be the start-up's."""
+
+
 async def run(seconds: float, creates_per_s: float, due_per_s: float, tmp: Path, flags: tuple = ()) -> dict:
+    """One configuration's figures. The deliveries fall due twice the measured start-up after the
+    sandbox is launched; if the machine got busier in between (the smoke test runs every benchmark
+    at once), the run starts over on a fresh database with twice the lead, at most three times."""
     lead_s = 2 * await startup_s(tmp, flags) + 1.0
+    for attempt in range(3):
+        try:
+            return await _measure(seconds, creates_per_s, due_per_s, tmp, flags, lead_s, attempt)
+        except StartedLate:
+            lead_s *= 2
+    raise RuntimeError(f"the sandbox took longer than {lead_s / 2:.1f} s to start three times; the machine is too loaded")
+
+
+async def _measure(seconds: float, creates_per_s: float, due_per_s: float, tmp: Path, flags: tuple, lead_s: float,
+                   attempt: int) -> dict:
     receiver_port, sandbox_port = free_port(), free_port()
     receiver = spawn(["bench/receiver_server.py", str(receiver_port), "0", "record"])
-    db_path = tmp / f"lateness-{creates_per_s}-{due_per_s}{'-process' if flags else ''}.db"
+    db_path = tmp / f"lateness-{creates_per_s}-{due_per_s}{'-process' if flags else ''}-{attempt}.db"
     try:
         await wait_up(f"http://127.0.0.1:{receiver_port}/count")
         start = time.time() + lead_s
@@ -135,7 +152,7 @@ async def run(seconds: float, creates_per_s: float, due_per_s: float, tmp: Path,
             base = f"http://127.0.0.1:{sandbox_port}"
             await wait_up(f"{base}/_sandbox/health")
             if time.time() > start:
-                raise RuntimeError(f"the sandbox took longer than {lead_s:.1f} s to start; the machine is too loaded")
+                raise StartedLate()
             async with aiohttp.ClientSession() as http:
                 async with http.get(f"{base}/_sandbox/config") as response:
                     key = (await response.json())["providers"]["liqx"]["api_key"]
