@@ -22,12 +22,22 @@ import json
 import statistics
 import subprocess
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from common import closed_loop, cpu_s, free_port, load_note, percentile, spawn, stop, thread_cpu_s, wait_up
+from common import (
+    closed_loop,
+    cpu_s,
+    free_port,
+    load_note,
+    percentile,
+    scratch,
+    spawn,
+    stop,
+    thread_cpu_s,
+    wait_up,
+)
 
 BODY = {"external_ref": "", "external_user_id": "partner-user-001", "depositor_name": "홍길동",
         "amount_krw": "100000", "amount_usdt": "75.50", "user_email": "demo@example.com",
@@ -117,7 +127,7 @@ async def localstripe(seconds: float, concurrency: int, prefill: int,
         stop(proc)
 
 
-async def main() -> None:
+async def main(tmp: Path) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=4, help="seconds of each round (default 4)")
     parser.add_argument("--rounds", type=int, default=6, help="alternating rounds of echo and create (default 6)")
@@ -131,7 +141,6 @@ async def main() -> None:
         args.seconds, args.rounds, args.concurrency, args.localstripe_prefill = 0.5, 2, 4, 0
     print(f"machine: {load_note()} at start")
     echo_port, sandbox_port = free_port(), free_port()
-    tmp = Path(tempfile.mkdtemp(prefix="bench-create-"))
     echo = spawn(["bench/echo_server.py", str(echo_port)])
     sandbox = spawn(["-m", "sandbox", "serve", "--port", str(sandbox_port), "--db", str(tmp / "s.db"), "--seed", "1"],
                     log=tmp / "sandbox.log")
@@ -182,4 +191,5 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    with scratch("bench-create-") as tmp:
+        asyncio.run(main(tmp))

@@ -16,7 +16,6 @@ import argparse
 import asyncio
 import json
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,7 +24,7 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from common import free_port, load_note, spawn, stop, wait_up  # noqa: E402
+from common import free_port, load_note, scratch, spawn, stop, wait_up  # noqa: E402
 
 from sandbox.clock import iso, to_ms  # noqa: E402
 from sandbox.delivery.destinations import DestinationPolicy  # noqa: E402
@@ -121,7 +120,7 @@ async def run(count: int, delay_s: float, tmp: Path) -> tuple[float, float, floa
         stop(receiver)
 
 
-async def main() -> None:
+async def main(tmp: Path) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=6000)
     parser.add_argument("--slow-events", type=int, default=6000)
@@ -130,7 +129,6 @@ async def main() -> None:
     if args.quick:
         args.events = args.slow_events = 100
     print(f"machine: {load_note()} at start")
-    tmp = Path(tempfile.mkdtemp(prefix="bench-delivery-"))
     for label, count, delay_s in (("fast receiver  ", args.events, 0.0), ("100 ms receiver", args.slow_events, 0.1)):
         rate, base, own = await run(count, delay_s, tmp)
         print(f"{label} : {rate:7.0f} deliveries/s  (direct aiohttp client baseline {base:7.0f} req/s, "
@@ -140,4 +138,5 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    with scratch("bench-delivery-") as tmp:
+        asyncio.run(main(tmp))

@@ -20,7 +20,6 @@ import gc
 import json
 import os
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench_create import BODY  # noqa: E402
 from bench_delivery import event  # noqa: E402
-from common import cpu_s, free_port, load_note, percentile, spawn, stop, wait_up, with_children  # noqa: E402
+from common import cpu_s, free_port, load_note, percentile, scratch, spawn, stop, wait_up, with_children  # noqa: E402
 
 from sandbox.delivery.outbox import emit  # noqa: E402
 from sandbox.store import Store  # noqa: E402
@@ -183,7 +182,7 @@ async def _measure(seconds: float, creates_per_s: float, due_per_s: float, tmp: 
             "timer_p99_ms": percentile(timer, 99) * 1000, "sandbox_cores": cores, "machine_busy": busy}
 
 
-async def main() -> None:
+async def main(tmp: Path) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--quick", action="store_true", help="a smoke run: short and small, figures meaningless")
@@ -191,7 +190,6 @@ async def main() -> None:
     configs = [(400, 20, ()), (1000, 1000, ()), (1000, 1000, ("--delivery-process",))]
     if args.quick:
         args.seconds, configs = 1.0, [(20, 20, ()), (20, 20, ("--delivery-process",))]
-    tmp = Path(tempfile.mkdtemp(prefix="bench-lateness-"))
     print(f"machine: {load_note()} at start")
     for creates_per_s, due_per_s, flags in configs:
         r = await run(args.seconds, creates_per_s, due_per_s, tmp, flags)
@@ -204,4 +202,5 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    with scratch("bench-lateness-") as tmp:
+        asyncio.run(main(tmp))

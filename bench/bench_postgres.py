@@ -35,7 +35,6 @@ import argparse
 import asyncio
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -46,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench_create import Figures, measure  # noqa: E402
 from bench_delivery import fill  # noqa: E402
 from bench_scale import grow  # noqa: E402
-from common import free_port, load_note, spawn, stop, wait_up, with_children  # noqa: E402
+from common import free_port, load_note, scratch, spawn, stop, wait_up, with_children  # noqa: E402
 
 from sandbox.store import Store  # noqa: E402
 from tests import pg  # noqa: E402
@@ -207,7 +206,7 @@ def report(name: str, row: dict, base: dict) -> None:
         print(f"{'':<24}  database growth per delivered webhook {row['webhook_bytes']:,.0f} bytes")
 
 
-async def main() -> None:
+async def main(tmp: Path) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--concurrency", type=int, default=32)
@@ -223,7 +222,6 @@ async def main() -> None:
     missing = pg.available()
     if missing and os.environ.get("CI") == "true":
         raise SystemExit(f"PostgreSQL is required under CI=true: {missing}")
-    tmp = Path(tempfile.mkdtemp(prefix="bench-postgres-"))
     base = await sqlite_row(args, tmp)
     report("SQLite, 1 process", base, base)
     if missing:
@@ -249,4 +247,5 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    with scratch("bench-postgres-") as tmp:
+        asyncio.run(main(tmp))

@@ -21,13 +21,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import tempfile
 import time
 from pathlib import Path
 
 import aiohttp
 from bench_create import measure
-from common import free_port, percentile, spawn, wait_up
+from common import free_port, percentile, scratch, spawn, wait_up
 
 
 async def create_worlds(http: aiohttp.ClientSession, base: str, count: int) -> tuple[list[float], list[str], str]:
@@ -56,7 +55,7 @@ async def default_key(base: str) -> str:
         return (await response.json())["providers"]["liqx"]["api_key"]
 
 
-async def main() -> None:
+async def main(tmp: Path) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=4, help="length of one measuring round")
     parser.add_argument("--rounds", type=int, default=12, help="measuring rounds in each state")
@@ -66,7 +65,6 @@ async def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.seconds, args.rounds, args.worlds = 1, 2, 50
-    tmp = Path(tempfile.mkdtemp(prefix="bench-worlds-"))
     port = free_port()
     server = spawn(["-m", "sandbox", "serve", "--port", str(port), "--db", str(tmp / "s.db"), "--seed", "1"],
                    log=tmp / "server.log")
@@ -109,4 +107,5 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    with scratch("bench-worlds-") as tmp:
+        asyncio.run(main(tmp))

@@ -7,13 +7,17 @@ absolute numbers mean nothing across machines; ratios do.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ctypes
 import mmap
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import aiohttp
@@ -25,6 +29,25 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def scratch(prefix: str) -> Iterator[Path]:
+    """A run's own directory for its databases and servers' logs, under the system's temporary one.
+
+    Removed once the run has finished (a run leaves up to half a gigabyte of databases behind); kept,
+    its path printed, when the run fails or is interrupted, so the servers' logs can be read.
+    """
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield path
+    except BaseException as failure:
+        if isinstance(failure, SystemExit) and not failure.code:   # `--help`: nothing ran
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            print(f"the run's databases and logs are kept in {path}", file=sys.stderr)
+        raise
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def spawn(args: list[str], env: dict | None = None, log: Path | None = None,

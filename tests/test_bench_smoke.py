@@ -19,12 +19,12 @@ BENCHES = ("bench_create.py", "bench_delivery.py", "bench_lateness.py", "bench_s
 
 
 def test_every_benchmark_runs_quick_and_prints_its_ratio_to_a_baseline():
-    """Each benchmark, run with --quick in its own process, exits 0 and prints a line with its ratio.
+    """Each benchmark, run with --quick in its own process, exits 0, prints a line with its ratio and
+    leaves no file behind (a full run's databases take up to half a gigabyte each).
 
-    Their databases and logs go to a directory of this test's, removed after it: a benchmark keeps
-    its files for whoever runs it by hand to look at. The directory is a short one under the system's
-    temporary directory, not pytest's: a PostgreSQL benchmark's socket lives in it, and a socket's
-    path has at most 107 bytes.
+    Their databases and logs go to a directory of this test's (`TMPDIR`), removed after it. The
+    directory is a short one under the system's temporary directory, not pytest's: a PostgreSQL
+    benchmark's socket lives in it, and a socket's path has at most 107 bytes.
     """
     tmp = tempfile.mkdtemp(prefix="bench-smoke-")
     os.chmod(tmp, 0o755)   # the PostgreSQL benchmark's server runs as its own user and must reach its directory
@@ -36,6 +36,7 @@ def test_every_benchmark_runs_quick_and_prints_its_ratio_to_a_baseline():
     try:
         for name, proc in procs.items():
             outputs[name] = proc.communicate(timeout=240)[0]
+        left = sorted(p.name for p in Path(tmp).iterdir())
     finally:
         for proc in procs.values():
             if proc.poll() is None:
@@ -45,3 +46,4 @@ def test_every_benchmark_runs_quick_and_prints_its_ratio_to_a_baseline():
     for name, proc in procs.items():
         assert proc.returncode == 0, f"{name} failed:\n{outputs[name]}"
         assert "ratio" in outputs[name], f"{name} printed no ratio:\n{outputs[name]}"
+    assert not left, f"the benchmarks left {left} in the temporary directory"
