@@ -13,6 +13,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCHES = ("bench_create.py", "bench_delivery.py", "bench_lateness.py", "bench_scale.py", "bench_worlds.py",
            "bench_postgres.py")
@@ -47,3 +49,21 @@ def test_every_benchmark_runs_quick_and_prints_its_ratio_to_a_baseline():
         assert proc.returncode == 0, f"{name} failed:\n{outputs[name]}"
         assert "ratio" in outputs[name], f"{name} printed no ratio:\n{outputs[name]}"
     assert not left, f"the benchmarks left {left} in the temporary directory"
+
+
+def test_a_failed_run_keeps_its_directory_and_says_where(tmp_path, monkeypatch, capsys):
+    """A run that fails keeps its databases and logs, naming the directory; a finished one or `--help` does not."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.syspath_prepend(str(ROOT / "bench"))
+    from common import scratch
+
+    with scratch("bench-ok-") as finished:
+        (finished / "s.db").write_bytes(b"x")
+    with pytest.raises(SystemExit), scratch("bench-help-") as helped:
+        raise SystemExit(0)
+    with pytest.raises(RuntimeError), scratch("bench-failed-") as failed:
+        (failed / "sandbox.log").write_text("why it failed")
+        raise RuntimeError("only 3 of 100 delivered")
+    assert not finished.exists() and not helped.exists()
+    assert (failed / "sandbox.log").read_text() == "why it failed"
+    assert str(failed) in capsys.readouterr().err
