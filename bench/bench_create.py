@@ -33,6 +33,7 @@ from common import (
     load_note,
     percentile,
     scratch,
+    set_aside,
     spawn,
     stop,
     thread_cpu_s,
@@ -96,15 +97,30 @@ def _has_localstripe(python: str) -> bool:
     return subprocess.run([python, "-c", "import localstripe"], capture_output=True).returncode == 0
 
 
-async def localstripe(seconds: float, concurrency: int, prefill: int,
+#: Where PyPI's localstripe writes its state on every change (versions that read
+#: `LOCALSTRIPE_DISK_PATH` are pointed into the run's own directory instead).
+LOCALSTRIPE_STATE = Path("/tmp/localstripe.pickle")  # noqa: S108 (localstripe's own fixed path)
+
+
+async def localstripe(tmp: Path, seconds: float, concurrency: int, prefill: int,
                       python: str = sys.executable) -> tuple[float, float] | None:
-    """localstripe's create-payment-intent rate after `prefill` stored intents; None when not installed."""
+    """localstripe's create-payment-intent rate after `prefill` stored intents; None when not installed.
+
+    A file localstripe keeps at its fixed path is left as it was (`set_aside`).
+    """
     if not _has_localstripe(python):
         return None
+    with set_aside(LOCALSTRIPE_STATE, tmp):
+        return await _localstripe(tmp, seconds, concurrency, prefill, python)
+
+
+async def _localstripe(tmp: Path, seconds: float, concurrency: int, prefill: int,
+                       python: str) -> tuple[float, float]:
     import aiohttp
     port = free_port()
     proc = spawn(["-c", "import sys; from localstripe.server import start; "
-                  f"sys.argv = ['localstripe', '--port', '{port}', '--from-scratch']; start()"], python=python)
+                  f"sys.argv = ['localstripe', '--port', '{port}', '--from-scratch']; start()"],
+                 env={"LOCALSTRIPE_DISK_PATH": str(tmp / "localstripe.pickle")}, python=python)
     url = f"http://127.0.0.1:{port}/v1/payment_intents"
     headers = {"Authorization": "Bearer sk_test_bench"}
     try:
@@ -163,7 +179,7 @@ async def main(tmp: Path) -> None:
                                                   pid=pid, warm=n < 2))
     finally:
         stop(echo, sandbox)
-    peer = await localstripe(args.seconds, args.concurrency, args.localstripe_prefill, args.localstripe_python)
+    peer = await localstripe(tmp, args.seconds, args.concurrency, args.localstripe_prefill, args.localstripe_python)
     echo_rps, create_rps = (statistics.median(f.rps for f in rounds[side]) for side in ("echo", "create"))
     echo_p99, create_p99 = (statistics.median(f.p99_ms for f in rounds[side]) for side in ("echo", "create"))
     echo_cpu, create_cpu = (statistics.median(f.cpu_ms for f in rounds[side]) for side in ("echo", "create"))

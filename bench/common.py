@@ -50,6 +50,27 @@ def scratch(prefix: str) -> Iterator[Path]:
     shutil.rmtree(path, ignore_errors=True)
 
 
+@contextlib.contextmanager
+def set_aside(path: Path, scratch_dir: Path) -> Iterator[None]:
+    """Leave a file that another program writes at a fixed path (not under `TMPDIR`) as it was.
+
+    PyPI's localstripe keeps its state in `/tmp/localstripe.pickle` whatever the environment says:
+    a run with it would overwrite a user's file there and leave its own behind. The file is moved
+    into the run's `scratch_dir` while the block runs; afterwards what the block wrote there is
+    removed and the file put back (a run killed in between leaves it in the kept scratch directory).
+    """
+    kept = scratch_dir / f"set-aside-{path.name}"
+    had = path.exists()
+    if had:
+        shutil.move(path, kept)
+    try:
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+        if had:
+            shutil.move(kept, path)
+
+
 def spawn(args: list[str], env: dict | None = None, log: Path | None = None,
           python: str = sys.executable) -> subprocess.Popen:
     out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 (closed with the process)

@@ -67,3 +67,24 @@ def test_a_failed_run_keeps_its_directory_and_says_where(tmp_path, monkeypatch, 
     assert not finished.exists() and not helped.exists()
     assert (failed / "sandbox.log").read_text() == "why it failed"
     assert str(failed) in capsys.readouterr().err
+
+
+def test_a_file_another_program_keeps_at_a_fixed_path_is_left_as_it_was(tmp_path, monkeypatch):
+    """What a peer writes at its fixed path during a run (localstripe's state file) is removed, and a
+    file that was there before, moved aside meanwhile, is put back as it was, also when the run fails."""
+    monkeypatch.syspath_prepend(str(ROOT / "bench"))
+    from common import set_aside
+
+    fixed, run_dir = tmp_path / "peer.pickle", tmp_path / "run"
+    run_dir.mkdir()
+    with set_aside(fixed, run_dir):
+        fixed.write_bytes(b"the run's")
+    assert not fixed.exists()
+
+    fixed.write_bytes(b"the user's")
+    with pytest.raises(RuntimeError), set_aside(fixed, run_dir):
+        assert not fixed.exists()
+        fixed.write_bytes(b"the run's")
+        raise RuntimeError("the peer failed")
+    assert fixed.read_bytes() == b"the user's"
+    assert not list(run_dir.iterdir())
