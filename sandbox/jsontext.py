@@ -30,6 +30,9 @@ _DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
 _RUN_OF_19 = b"0" * 19
 _TWO_TO_63 = float(2**63)
 _MAY_HOLD_FLOATS = (float, dict, list)
+#: What `_refuse_non_finite` walks into. A tuple of types, not `dict | list | tuple`: that union is
+#: built anew each time the expression runs.
+_CONTAINERS = (dict, list, tuple)
 
 
 class Fragment:
@@ -57,7 +60,7 @@ def _refuse_non_finite(value: Any) -> None:
         for item in node.values() if isinstance(node, dict) else node:
             if type(item) is str or item is None:   # most leaves: the cheapest test first
                 continue
-            if isinstance(item, dict | list | tuple):
+            if isinstance(item, _CONTAINERS):
                 stack.append(item)
             elif isinstance(item, float) and not math.isfinite(item):
                 raise ValueError("Out of range float values are not JSON compliant")
@@ -71,7 +74,7 @@ def dumps_bytes(value: Any) -> bytes:
         return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"),
                           default=_fragment_value).encode("utf-8")
     if b"null" in encoded:
-        _refuse_non_finite(value if isinstance(value, dict | list | tuple) else [value])
+        _refuse_non_finite(value if isinstance(value, _CONTAINERS) else [value])
     return encoded
 
 

@@ -288,13 +288,14 @@ class Provider:
         """Extra members of a provider's own `Ctx` subclass."""
         return {}
 
-    async def commit(self, where: Where, fn: Callable[..., T], *args: Any) -> T:
-        """Run `fn(uow, *args)` as one write transaction, then wake whoever it queued work for."""
-        return await _sandbox(where).store.commit(fn, *args)
+    def commit(self, where: Where, fn: Callable[..., T], *args: Any) -> Awaitable[T]:
+        """Run `fn(uow, *args)` as one write transaction, then wake whoever it queued work for
+        (the store's awaitable itself: no coroutine of its own per request)."""
+        return _sandbox(where).store.commit(fn, *args)
 
-    async def read(self, where: Where, fn: Callable[..., T], *args: Any) -> T:
-        """Run `fn(uow, *args)` as a read."""
-        return await _sandbox(where).store.read(fn, *args)
+    def read(self, where: Where, fn: Callable[..., T], *args: Any) -> Awaitable[T]:
+        """Run `fn(uow, *args)` as a read (the store's awaitable)."""
+        return _sandbox(where).store.read(fn, *args)
 
     async def find(self, where: Where, object_id: str) -> IntentRow | None:
         """The stored object of this provider with that id, or None."""
