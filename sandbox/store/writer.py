@@ -45,7 +45,7 @@ LOOP_GROUP_MAX = 32
 #: requests read in one pass reach their commit a pass or two later (each handler is a task of its
 #: own, and some await before they commit): waiting two passes takes them into one group, 15
 #: creates under `bench_create`'s load instead of 8, so half as many COMMITs, each writing pages
-#: the group shares (about 5% more creates/s, 6% less CPU per create, side by side). A pass of a
+#: the group shares (2–5% more creates/s, 5–6% less CPU per create, side by side: bench/README.md). A pass of a
 #: loop with nothing else to do takes microseconds, so a lone request hardly waits.
 GATHER_PASSES = 2
 #: How often a group the database aborted as a deadlock or serialization victim is tried again.
