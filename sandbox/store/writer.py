@@ -41,11 +41,11 @@ GROUP_MAX = 256
 #: 30–50 ms, and webhooks due meanwhile went out that late. 32 is more than a closed loop of 32
 #: clients ever queues at once.
 LOOP_GROUP_MAX = 32
-#: How many more passes of the loop a unit of work held there waits before its group runs. The
-#: requests read in one pass reach their commit a pass or two later (each handler is a task of its
-#: own, and some await before they commit): waiting two passes takes them into one group, 15
-#: creates under `bench_create`'s load instead of 8, so half as many COMMITs, each writing pages
-#: the group shares (2–5% more creates/s, 5–6% less CPU per create, side by side: bench/README.md). A pass of a
+#: How many more passes of the loop a commit held there waits before its group runs. The requests
+#: read in one pass reach their commit a pass or two later (each handler is a task of its own, and
+#: some await before they commit): waiting two passes takes them into one group, 15 creates under
+#: `bench_create`'s load instead of 8, so half as many COMMITs, each writing pages the group shares
+#: (2–5% more creates/s, 5–6% less CPU per create, side by side: bench/README.md). A pass of a
 #: loop with nothing else to do takes microseconds, so a lone request hardly waits.
 GATHER_PASSES = 2
 #: How often a group the database aborted as a deadlock or serialization victim is tried again.

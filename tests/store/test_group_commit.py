@@ -12,7 +12,7 @@ import asyncio
 import pytest
 
 from sandbox.store import Store
-from sandbox.store.writer import LOOP_GROUP_MAX
+from sandbox.store.writer import GATHER_PASSES, LOOP_GROUP_MAX
 from tests.support import db_url, query
 
 
@@ -187,3 +187,27 @@ async def test_a_backlog_on_the_loop_is_committed_a_bounded_group_at_a_time_with
     commits = [n for n, event in enumerate(events) if event == "COMMIT"]
     assert len(commits) == -(-100 // LOOP_GROUP_MAX)
     assert all("tick" in events[a:b] for a, b in zip(commits, commits[1:], strict=False))
+
+
+@pytest.mark.sqlite_only
+async def test_commits_asked_for_a_pass_of_the_loop_apart_share_one_group(tmp_path):
+    """Handlers of requests read together reach their commit a pass or two apart: commits asked for
+    in consecutive passes of the loop, up to `GATHER_PASSES` of them, are one transaction (one
+    COMMIT), and each is still answered with its own result."""
+    store = await Store.open(str(tmp_path / "g.db"))
+    commits: list[str] = []
+
+    async def later(passes: int) -> str:
+        for _ in range(passes):
+            await asyncio.sleep(0)   # one pass of the loop
+        return await store.commit(_put, f"p{passes}")
+
+    try:
+        store.trace(lambda sql: commits.append(sql) if sql == "COMMIT" else None)
+        assert await asyncio.gather(*(later(n) for n in range(GATHER_PASSES))) == \
+            [f"p{n}" for n in range(GATHER_PASSES)]
+        store.trace(None)
+    finally:
+        await store.close()
+    assert GATHER_PASSES >= 2
+    assert commits == ["COMMIT"]
