@@ -153,8 +153,8 @@ class LoopWriter(Writer):
     Here a unit of work queued by `submit` runs on the loop itself, grouped as on the thread
     (consecutive commits in one transaction, answered after the COMMIT), one group of at most
     `LOOP_GROUP_MAX` per pass so requests keep being read, and timers keep firing, between groups.
-    A read runs at the loop's next pass; a commit `GATHER_PASSES` passes later, so that the commits
-    of the requests read together join its group.
+    A read runs at the loop's next pass; a commit `GATHER_PASSES` passes after that, so that the
+    commits of the requests read together join its group.
 
     What may block for long runs on the store's thread instead, in the same order: plain calls
     (opening and closing the connection, and `run_soon`'s work, the checkpointer's last copy with
