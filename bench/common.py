@@ -72,9 +72,10 @@ def set_aside(path: Path, scratch_dir: Path) -> Iterator[None]:
 
 
 def spawn(args: list[str], env: dict | None = None, log: Path | None = None,
-          python: str = sys.executable) -> subprocess.Popen:
+          python: str = sys.executable, cwd: Path = ROOT) -> subprocess.Popen:
+    """`python args...` started in `cwd` (a checkout's root: `-m sandbox` then runs that checkout's code)."""
     out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 (closed with the process)
-    return subprocess.Popen([python, *args], cwd=ROOT, env={**os.environ, **(env or {})},
+    return subprocess.Popen([python, *args], cwd=cwd, env={**os.environ, **(env or {})},
                             stdout=out, stderr=subprocess.STDOUT)
 
 

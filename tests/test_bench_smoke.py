@@ -17,7 +17,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCHES = ("bench_create.py", "bench_delivery.py", "bench_lateness.py", "bench_scale.py", "bench_worlds.py",
-           "bench_postgres.py")
+           "bench_postgres.py", "bench_compare.py")
+#: Arguments a benchmark needs besides `--quick` (the comparison: the revision to measure the working tree against).
+ARGUMENTS = {"bench_compare.py": ["HEAD"]}
 
 
 def test_every_benchmark_runs_quick_and_prints_its_ratio_to_a_baseline():
@@ -31,8 +33,8 @@ def test_every_benchmark_runs_quick_and_prints_its_ratio_to_a_baseline():
     tmp = tempfile.mkdtemp(prefix="bench-smoke-")
     os.chmod(tmp, 0o755)   # the PostgreSQL benchmark's server runs as its own user and must reach its directory
     env = {**os.environ, "TMPDIR": tmp}
-    procs = {name: subprocess.Popen([sys.executable, str(ROOT / "bench" / name), "--quick"], cwd=ROOT, env=env,
-                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    procs = {name: subprocess.Popen([sys.executable, str(ROOT / "bench" / name), "--quick", *ARGUMENTS.get(name, [])],
+                                    cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
              for name in BENCHES}
     outputs = {}
     try:
