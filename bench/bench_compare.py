@@ -5,7 +5,13 @@ Why a benchmark of its own: a product change worth a few percent cannot be seen 
 round to the next (bench/README.md). Here both versions serve at once, each from its own checkout
 with its own database, each loaded by its own closed loop of `--concurrency` clients from this
 process, so every round sees the same machine for both; the ratio is change / base in each round,
-and the figure their geometric mean with the spread of the rounds. Both versions run with this
+and the figure their geometric mean with the spread of the rounds.
+
+Read the CPU per create first. Two servers and the load generator share the machine, so neither
+server is saturated: its creates/s here follow its latency (a closed loop), while `bench_create.py`'s
+lone server is saturated and its creates/s follow its CPU per create. A change that trades latency
+for CPU (a longer wait to gather a group commit) shows fewer creates/s here and more there. Both
+versions run with this
 interpreter (the checkout's own `sandbox` package first on the path, as `python -m` puts its
 working directory first).
 
@@ -100,8 +106,10 @@ async def main(tmp: Path) -> None:
     cpu = [change.cpu_ms / base.cpu_ms for base, change in rounds]
     print(f"versions: base {args.base}, change {args.change} ({args.rounds} rounds of {args.seconds:g} s, "
           f"{args.concurrency} clients each)")
-    print(f"ratio change / base, creates/s    : {geometric_mean(rps):5.3f}   (rounds {min(rps):.3f}-{max(rps):.3f})")
-    print(f"ratio change / base, CPU per create: {geometric_mean(cpu):5.3f}   (rounds {min(cpu):.3f}-{max(cpu):.3f})")
+    print(f"ratio change / base, CPU per create: {geometric_mean(cpu):5.3f}   (rounds {min(cpu):.3f}-{max(cpu):.3f}; "
+          "what a saturated server's creates/s follow)")
+    print(f"ratio change / base, creates/s     : {geometric_mean(rps):5.3f}   (rounds {min(rps):.3f}-{max(rps):.3f}; "
+          "at this load, neither server saturated: latency shows too)")
     print(f"machine: {load_note()} at end")
 
 
