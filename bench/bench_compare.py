@@ -10,10 +10,10 @@ and the figure their geometric mean with the spread of the rounds.
 Read the CPU per create first. Two servers and the load generator share the machine, so neither
 server is saturated: its creates/s here follow its latency (a closed loop), while `bench_create.py`'s
 lone server is saturated and its creates/s follow its CPU per create. A change that trades latency
-for CPU (a longer wait to gather a group commit) shows fewer creates/s here and more there. Both
-versions run with this
-interpreter (the checkout's own `sandbox` package first on the path, as `python -m` puts its
-working directory first).
+for CPU (a longer wait to gather a group commit) shows fewer creates/s here and more there.
+
+Both versions run with this interpreter (the checkout's own `sandbox` package first on the path,
+as `python -m` puts its working directory first).
 
 The baseline is BASE, measured in the same rounds. Run the same revision on both sides to see the
 harness's own spread (the figures are then 1.00 within it). A checkout of a revision is made with
