@@ -17,7 +17,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCHES = ("bench_create.py", "bench_delivery.py", "bench_lateness.py", "bench_scale.py", "bench_worlds.py",
-           "bench_postgres.py", "bench_compare.py")
+           "bench_postgres.py", "bench_compare.py", "bench_http_floor.py")
 #: Arguments a benchmark needs besides `--quick` (the comparison: the revision to measure the working tree against).
 ARGUMENTS = {"bench_compare.py": ["HEAD"]}
 
