@@ -1,10 +1,11 @@
-"""What aiohttp's server costs a request, next to a bare protocol over httptools, and its share of a create.
+"""What aiohttp costs a request, next to a bare protocol over httptools, and that cost as a share of a create.
 
 The create row of SPEC §11 (`bench_create.py`) reads the sandbox's CPU per create against the load
-generator's cost per echo request. This benchmark measures the part of a create that is the HTTP
-server itself, so that what a leaner server layer could take off a create is a figure, not a guess.
-Three servers, each a child process on uvloop (as `sandbox serve` runs), loaded in alternating
-rounds by the same closed loop with the LIQX create's request (its body and headers):
+generator's cost per echo request. This benchmark measures how much of a create is aiohttp itself
+— its server protocol, its request and response objects, its router — so that what leaving it
+would take off a create is a figure, not a guess. Three servers, each a child process on uvloop
+(as `sandbox serve` runs), loaded in alternating rounds by the same closed loop with the LIQX
+create's request (its body and headers):
 
 - `aiohttp`: an aiohttp application with one route, no middleware and no access log, whose handler
   reads the body and answers 201 with a fixed JSON body the size of a create's answer;
@@ -12,9 +13,12 @@ rounds by the same closed loop with the LIQX create's request (its body and head
   answers the same bytes: the floor of a Python server on this loop (the socket calls, the parse);
 - `create`: the sandbox's LIQX create, as `bench_create.py` measures it.
 
-Prints each server's CPU per request (medians of the rounds), what aiohttp's server adds to a
-request over the floor, and that difference as a share of a create. The ratio is bare / aiohttp
-by CPU per request. Run: `python bench/bench_http_floor.py [--seconds 4] [--rounds 6]
+Prints each server's CPU per request (medians of the rounds), what aiohttp adds to a request over
+the floor, and that difference as a share of a create: an upper bound of what serving the create
+without aiohttp could take off it. Most of it is not in aiohttp's connection protocol but in what
+every request through an aiohttp application makes (bench/README.md: a connection layer of the
+sandbox's own under the same application took 2–3% off a create). The ratio is bare / aiohttp by
+CPU per request. Run: `python bench/bench_http_floor.py [--seconds 4] [--rounds 6]
 [--concurrency 32] [--quick]`.
 """
 
@@ -122,7 +126,7 @@ async def main(tmp: Path, args: argparse.Namespace) -> None:
               f"  (medians of {args.rounds} rounds of {args.seconds:g} s)")
     added = cpu["aiohttp"] - cpu["bare"]
     shares = [(a.cpu_ms - b.cpu_ms) / c.cpu_ms for a, b, c in zip(*rounds.values(), strict=True)]
-    print(f"aiohttp's server over the floor: {added * 1000:6.1f} us/req = {added / cpu['create']:.0%} of a create's CPU "
+    print(f"aiohttp over the floor: {added * 1000:6.1f} us/req = {added / cpu['create']:.0%} of a create's CPU "
           f"(rounds: {', '.join(f'{share:.0%}' for share in shares)})")
     print(f"ratio bare / aiohttp by server CPU per request: {cpu['bare'] / cpu['aiohttp']:.2f}")
     print(f"machine: {load_note()} at end")
