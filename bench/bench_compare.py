@@ -36,9 +36,8 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
-import aiohttp
 from bench_create import Figures, measure
-from common import ROOT, free_port, load_note, scratch, spawn, stop, wait_up
+from common import ROOT, free_port, liqx_key, load_note, scratch, spawn, stop, wait_up
 
 
 @contextlib.contextmanager
@@ -61,8 +60,7 @@ async def start(code: Path, tmp: Path, name: str) -> tuple[subprocess.Popen, str
                  log=tmp / f"{name}.log", cwd=code)
     try:
         await wait_up(f"http://127.0.0.1:{port}/_sandbox/health")
-        async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{port}/_sandbox/config") as response:
-            key = (await response.json())["providers"]["liqx"]["api_key"]
+        key = await liqx_key(f"http://127.0.0.1:{port}")
     except BaseException:
         stop(proc)
         raise

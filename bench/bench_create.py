@@ -30,6 +30,7 @@ from common import (
     closed_loop,
     cpu_s,
     free_port,
+    liqx_key,
     load_note,
     percentile,
     scratch,
@@ -163,10 +164,7 @@ async def main(tmp: Path) -> None:
     try:
         await wait_up(f"http://127.0.0.1:{echo_port}/health")
         await wait_up(f"http://127.0.0.1:{sandbox_port}/_sandbox/health")
-        import aiohttp
-        async with aiohttp.ClientSession() as http:
-            async with http.get(f"http://127.0.0.1:{sandbox_port}/_sandbox/config") as response:
-                key = (await response.json())["providers"]["liqx"]["api_key"]
+        key = await liqx_key(f"http://127.0.0.1:{sandbox_port}")
         json_headers = {"Content-Type": "application/json"}
         sides = {"echo": (f"http://127.0.0.1:{echo_port}/echo", json_headers, False, echo.pid),
                  "create": (f"http://127.0.0.1:{sandbox_port}/liqx/v1/payin-intents",

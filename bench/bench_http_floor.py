@@ -31,7 +31,7 @@ import sys
 from pathlib import Path
 
 from bench_create import Figures, measure
-from common import free_port, load_note, scratch, spawn, stop, wait_up
+from common import free_port, liqx_key, load_note, scratch, spawn, stop, wait_up
 
 #: A JSON answer of about the size of a LIQX create's (600 bytes of body).
 ANSWER = b'{"intent_id": "lqi_bench", "padding": "' + b"x" * 560 + b'"}'
@@ -102,10 +102,7 @@ async def main(tmp: Path, args: argparse.Namespace) -> None:
         await wait_up(f"http://127.0.0.1:{ports['aiohttp']}/health")
         await wait_up(f"http://127.0.0.1:{ports['bare']}/health")
         await wait_up(f"http://127.0.0.1:{ports['create']}/_sandbox/health")
-        import aiohttp
-        async with aiohttp.ClientSession() as http:
-            async with http.get(f"http://127.0.0.1:{ports['create']}/_sandbox/config") as response:
-                key = (await response.json())["providers"]["liqx"]["api_key"]
+        key = await liqx_key(f"http://127.0.0.1:{ports['create']}")
         headers = {"Content-Type": "application/json", "Authorization": f"Bearer {key}"}
         urls = {"aiohttp": f"http://127.0.0.1:{ports['aiohttp']}/create",
                 "bare": f"http://127.0.0.1:{ports['bare']}/create",

@@ -30,7 +30,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench_create import BODY  # noqa: E402
 from bench_delivery import event  # noqa: E402
-from common import cpu_s, free_port, load_note, percentile, scratch, spawn, stop, wait_up, with_children  # noqa: E402
+from common import (  # noqa: E402
+    cpu_s,
+    free_port,
+    liqx_key,
+    load_note,
+    percentile,
+    scratch,
+    spawn,
+    stop,
+    wait_up,
+    with_children,
+)
 
 from sandbox.delivery.outbox import emit  # noqa: E402
 from sandbox.store import Store  # noqa: E402
@@ -152,9 +163,7 @@ async def _measure(seconds: float, creates_per_s: float, due_per_s: float, tmp: 
             await wait_up(f"{base}/_sandbox/health")
             if time.time() > start:
                 raise StartedLate()
-            async with aiohttp.ClientSession() as http:
-                async with http.get(f"{base}/_sandbox/config") as response:
-                    key = (await response.json())["providers"]["liqx"]["api_key"]
+            key = await liqx_key(base)
             stop_at = start + seconds
             # The load generator's own collections were its longest pauses (a full one walked every
             # object the sandbox's import left here: 60-200 ms), and a pause bunches the creates

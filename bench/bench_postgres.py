@@ -45,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench_create import Figures, measure  # noqa: E402
 from bench_delivery import fill  # noqa: E402
 from bench_scale import grow  # noqa: E402
-from common import free_port, load_note, scratch, spawn, stop, wait_up, with_children  # noqa: E402
+from common import free_port, liqx_key, load_note, scratch, spawn, stop, wait_up, with_children  # noqa: E402
 
 from sandbox.store import Store  # noqa: E402
 from tests import pg  # noqa: E402
@@ -95,9 +95,7 @@ class Setup:
 
     async def create(self, seconds: float, concurrency: int) -> Figures:
         """The create benchmark spread round robin over the processes (req/s, p99, CPU per request)."""
-        async with aiohttp.ClientSession() as http:
-            async with http.get(f"http://127.0.0.1:{self.ports[0]}/_sandbox/config") as response:
-                key = (await response.json())["providers"]["liqx"]["api_key"]
+        key = await liqx_key(f"http://127.0.0.1:{self.ports[0]}")
         urls = [f"http://127.0.0.1:{port}/liqx/v1/payin-intents" for port in self.ports]
         return await measure(urls, {"Content-Type": "application/json", "Authorization": f"Bearer {key}"},
                              seconds, concurrency, unique=True, pid=[proc.pid for proc in self.procs],

@@ -42,15 +42,14 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import aiohttp
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench_create import BODY  # noqa: E402
-from common import (  # noqa: E402
+from common import (
     cached_share,
     closed_loop,
     free_port,
+    liqx_key,  # noqa: E402
     load_note,
     percentile,
     read_through,
@@ -104,9 +103,7 @@ async def measure(db_path: Path, sample: list[str], seconds: float, concurrency:
     base = f"http://127.0.0.1:{port}"
     try:
         await wait_up(f"{base}/_sandbox/health")
-        async with aiohttp.ClientSession() as http:
-            async with http.get(f"{base}/_sandbox/config") as response:
-                key = (await response.json())["providers"]["liqx"]["api_key"]
+        key = await liqx_key(base)
         auth = {"Authorization": f"Bearer {key}"}
         post_headers = {**auth, "Content-Type": "application/json"}
         rng = random.Random(1)

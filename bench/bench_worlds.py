@@ -26,7 +26,7 @@ from pathlib import Path
 
 import aiohttp
 from bench_create import measure
-from common import free_port, percentile, scratch, spawn, wait_up
+from common import free_port, liqx_key, percentile, scratch, spawn, wait_up
 
 
 async def create_worlds(http: aiohttp.ClientSession, base: str, count: int) -> tuple[list[float], list[str], str]:
@@ -50,11 +50,6 @@ async def delete_worlds(http: aiohttp.ClientSession, base: str, ids: list[str]) 
             assert response.status in (200, 204), await response.text()
 
 
-async def default_key(base: str) -> str:
-    async with aiohttp.ClientSession() as http, http.get(f"{base}/_sandbox/config") as response:
-        return (await response.json())["providers"]["liqx"]["api_key"]
-
-
 async def main(tmp: Path) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=4, help="length of one measuring round")
@@ -74,7 +69,7 @@ async def main(tmp: Path) -> None:
     try:
         await wait_up(f"{base}/_sandbox/health")
         async with aiohttp.ClientSession() as http:
-            one_headers = {**headers, "Authorization": f"Bearer {await default_key(base)}"}
+            one_headers = {**headers, "Authorization": f"Bearer {await liqx_key(base)}"}
             latencies: list[float] = []
             ids: list[str] = []
             # State by state: one many | many one | one many …, so each state follows the other as often.

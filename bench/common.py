@@ -93,6 +93,12 @@ async def wait_up(url: str, timeout: float = 120) -> None:
     raise RuntimeError(f"{url} did not come up")
 
 
+async def liqx_key(base: str) -> str:
+    """The LIQX API key of the default world of the sandbox at `base` (what every create benchmark presents)."""
+    async with aiohttp.ClientSession() as http, http.get(f"{base}/_sandbox/config") as response:
+        return (await response.json())["providers"]["liqx"]["api_key"]
+
+
 async def closed_loop(make_request, seconds: float, concurrency: int) -> tuple[int, list[float]]:
     """`concurrency` workers each sending one request after another for `seconds`; returns count and latencies."""
     latencies: list[float] = []
