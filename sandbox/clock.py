@@ -28,8 +28,19 @@ LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 
 
 def to_ms(moment: datetime) -> int:
-    """Milliseconds since the epoch: the store's unit for due times."""
-    return int(round(moment.timestamp() * 1000))
+    """Milliseconds since the epoch (an aware datetime's): the store's unit for due times.
+
+    A half millisecond rounds up, in integers: moving a time by whole milliseconds then moves its
+    milliseconds by exactly as many. `round()` of a float rounds a half to the even neighbour (or
+    either way, after the float's own error), so a clock frozen at x.5 ms and advanced by the
+    milliseconds to a due time could land a millisecond short of it, and stay there.
+    """
+    return _half_up_ms((moment - _EPOCH) // _MICROSECOND)
+
+
+def _half_up_ms(us: int) -> int:
+    """Microseconds since the epoch to milliseconds, a half rounded up."""
+    return (us + 500) // 1000
 
 
 def from_ms(ms: int) -> datetime:
@@ -113,7 +124,7 @@ class Clock:
     def now_ms(self) -> int:
         """`to_ms(self.now())`, in integers rather than through a datetime (it is read several times
         for each delivery): the same arithmetic on the anchor's microseconds."""
-        return round((self._anchor_us + round(self._elapsed_s() * 1_000_000)) / 1_000_000 * 1000)
+        return _half_up_ms(self._anchor_us + round(self._elapsed_s() * 1_000_000))
 
     def ms_after(self, seconds: float) -> int:
         """Sandbox time once `seconds` of real time have passed from now (now itself when frozen)."""

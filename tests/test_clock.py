@@ -104,3 +104,26 @@ def test_now_ms_is_the_milliseconds_of_now_on_any_anchor_scale_and_elapsed_time(
         clock.set(time_scale=scale / 2)   # re-anchored where it stands
         fake.now += elapsed / 3
         assert clock.now_ms() == to_ms(clock.now())
+
+
+@given(anchor=st.datetimes(min_value=datetime(2000, 1, 2), max_value=datetime(2199, 12, 30), timezones=st.just(UTC)),
+       half=st.booleans(), ahead_ms=st.integers(1, 10**9))
+def test_a_frozen_clock_advanced_by_the_milliseconds_to_a_due_time_lands_on_it(anchor, half, ahead_ms):
+    """Whatever fraction of a millisecond the frozen clock stands at (half of one included, which
+    `round()` sent to the even neighbour), advancing it by `(due_ms - now_ms()) / 1000` seconds
+    reaches `due_ms` exactly: the due delivery or timer fires, never a millisecond short forever."""
+    if half:
+        anchor = anchor.replace(microsecond=anchor.microsecond // 1000 * 1000 + 500)
+    clock = Clock(anchor, time_scale=0)
+    due_ms = clock.now_ms() + ahead_ms
+    clock.advance((due_ms - clock.now_ms()) / 1000)
+    assert clock.now_ms() == due_ms == to_ms(clock.now())
+    assert clock.real_seconds_until(due_ms) == 0.0
+
+
+def test_half_a_millisecond_rounds_up_on_either_side_of_an_even_millisecond():
+    """The examples `round()` got wrong: 1.5 ms and 2.5 ms after a whole second both round up."""
+    second = datetime(2026, 12, 3, 6, 0, 0, tzinfo=UTC)
+    assert to_ms(second + timedelta(microseconds=1500)) - to_ms(second) == 2
+    assert to_ms(second + timedelta(microseconds=2500)) - to_ms(second) == 3
+    assert to_ms(second + timedelta(microseconds=2499)) - to_ms(second) == 2
