@@ -145,6 +145,7 @@ async def serve(settings) -> None:
     from sandbox.app import create_app
     from sandbox.keys import SANDBOX
     from sandbox.logs import REQUESTS, RequestLog
+    from sandbox.web.fastpath import ApiSite
 
     if not settings.loopback_only and not settings.admin_token:
         settings.admin_token = secrets.token_urlsafe(24)
@@ -169,7 +170,7 @@ async def serve(settings) -> None:
         if isinstance(exc, (sqlite3.Error, OSError)) and _about_database(exc, settings.db):
             raise StartError(f"--db {settings.db}: cannot be used as the database ({exc})") from exc
         raise  # anything else at start is a bug (or SchemaMismatch, reported by run_serve)
-    site = web.SockSite(runner, sock)
+    site = ApiSite(runner, sock, access_log=RequestLog(REQUESTS, ""))
     await site.start()
     settle_heap()
     stop = asyncio.Event()

@@ -95,6 +95,7 @@ class InProcessServer:
 
         from sandbox.app import create_app
         from sandbox.settings import load_settings
+        from sandbox.web.fastpath import ApiSite
 
         self._loop = asyncio.get_running_loop()
         self._stopping = asyncio.Event()
@@ -108,7 +109,7 @@ class InProcessServer:
             runner = web.AppRunner(create_app(settings), handle_signals=False, access_log=None)
             await runner.setup()
             try:
-                await web.SockSite(runner, sock).start()
+                await ApiSite(runner, sock).start()
                 host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host  # a wildcard bind
                 host = f"[{host}]" if ":" in host else host
                 self.url = f"http://{host}:{settings.port}"

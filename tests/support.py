@@ -27,6 +27,7 @@ from sandbox.engine import Sandbox
 from sandbox.keys import SANDBOX
 from sandbox.providers.base import Provider
 from sandbox.settings import Settings, load_settings
+from sandbox.web.fastpath import ApiSite
 
 START = datetime(2026, 11, 22, 9, 0, 0, tzinfo=UTC)
 CHROMIUM = "/usr/bin/chromium"
@@ -179,7 +180,7 @@ async def start_sandbox(tmp_path: Path, *, clock: Clock | None = None, settings:
     app = create_app(settings, clock, providers=providers)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    await web.SockSite(runner, sock).start()
+    await ApiSite(runner, sock).start()
     http = aiohttp.ClientSession()
     return Running(app, runner, f"http://127.0.0.1:{port}", clock, http)
 

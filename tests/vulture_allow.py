@@ -17,7 +17,10 @@ _._srcfile, _.logThreads, _.logProcesses, _.logMultiprocessing  # the logging mo
 _.loops  # tests prove idle workers never woke
 _.opened, _.parked  # tests count the webhook client's connections
 _.connection_made, _.data_received, _.connection_lost  # asyncio.Protocol methods the event loop calls
-_.on_headers_complete, _.on_body, _.on_message_complete  # httptools calls them while parsing
+_.eof_received, _.pause_writing, _.resume_writing  # asyncio.Protocol's too (sandbox/web/fastpath.py)
+_._server  # aiohttp's BaseSite.stop closes the server a site's start made
+_._headers  # aiohttp's HeadersMixin reads it (the API path's request)
+_.on_headers_complete, _.on_body, _.on_message_complete, _.on_url, _.on_header  # httptools calls them while parsing
 _.in_process  # SandboxServer field read by partners
 pytest_addoption, pytest_configure  # pytest hooks
 observe  # scenario field shown by docs and the inspector

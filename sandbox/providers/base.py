@@ -63,6 +63,8 @@ THIS: web.AppKey[Provider] = web.AppKey("provider")
 
 #: Where a provider finds its world's `Sandbox` view: a request, or the view background work was given.
 Where = Any
+#: What a request is: aiohttp's, or the API path's (`sandbox.web.fastpath.ApiRequest`, a dict).
+_REQUESTS = (web.Request, dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +157,7 @@ def _add_timeline(uow: UnitOfWork, provider: str, object_id: str, kind: str, at_
 
 def _sandbox(where: Where) -> Sandbox:
     """The sandbox of a request's world, or the world-bound sandbox background work was given."""
-    return sandbox_for(where) if isinstance(where, web.Request) else where
+    return sandbox_for(where) if isinstance(where, _REQUESTS) else where
 
 
 class Provider:
