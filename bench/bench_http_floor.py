@@ -14,11 +14,12 @@ create's request (its body and headers):
 - `create`: the sandbox's LIQX create, as `bench_create.py` measures it.
 
 Prints each server's CPU per request (medians of the rounds), what aiohttp adds to a request over
-the floor, and that difference as a share of a create: an upper bound of what serving the create
-without aiohttp could take off it. Most of it is not in aiohttp's connection protocol but in what
-every request through an aiohttp application makes (bench/README.md: a connection layer of the
-sandbox's own under the same application took 2–3% off a create). The ratio is bare / aiohttp by
-CPU per request. Run: `python bench/bench_http_floor.py [--seconds 4] [--rounds 6]
+the floor, and that difference as a share of a create. Most of it is not in aiohttp's connection
+protocol but in what every request through an aiohttp application makes (bench/README.md: a
+connection layer of the sandbox's own under the same application took 2–3% off a create; since
+`d853548` the sandbox serves its providers' APIs without those objects,
+`sandbox/web/fastpath.py`, so the share now says what they would add back). The ratio is bare /
+aiohttp by CPU per request. Run: `python bench/bench_http_floor.py [--seconds 4] [--rounds 6]
 [--concurrency 32] [--quick]`.
 """
 

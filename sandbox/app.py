@@ -6,7 +6,9 @@ and their workers — leases, dispatcher, timers, the worlds' TTL watch — star
 before it (in-flight attempts get up to 5 s).
 Each provider is a sub-app at `/<name>`, the control API at `/_sandbox`. One middleware renders
 every error in the shape of the provider whose URL space it happened in, so a partner never sees
-a foreign error envelope — and never a bare 500.
+a foreign error envelope — and never a bare 500. The providers' API routes are served through the
+same middleware and handlers by `sandbox.web.fastpath.ApiSite` without aiohttp's per-request
+objects; everything else by aiohttp itself.
 """
 
 from __future__ import annotations
