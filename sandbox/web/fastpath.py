@@ -234,6 +234,7 @@ class ApiProtocol(asyncio.Protocol):
         self._write_paused = False
         self._read_paused = False
         self._closing = False
+        self._task: asyncio.Task | None = None
         self.idle_since = time.monotonic()
 
     # --- asyncio's callbacks ---------------------------------------------------------------------
@@ -321,7 +322,8 @@ class ApiProtocol(asyncio.Protocol):
         del buffer[:end + 4 + length]
         request = ApiRequest(method, path, query, headers, body, self._site.app, match_info)
         self._busy = True
-        asyncio.get_running_loop().create_task(self._answer(request, handler))
+        # Held here: the loop keeps only a weak reference to a task.
+        self._task = asyncio.get_running_loop().create_task(self._answer(request, handler))
 
     def _plan(self, head: _Head, parser: httptools.HttpRequestParser) -> tuple | None:
         """What answers this request here, or None when aiohttp must."""
@@ -354,6 +356,23 @@ class ApiProtocol(asyncio.Protocol):
         return handler, sub, match_info, method, path, query, CIMultiDictProxy(headers), length
 
     async def _answer(self, request: ApiRequest, handler: Handler) -> None:
+        try:
+            await self._respond(request, handler)
+        except Exception:   # writing the answer failed (a sandbox bug): this connection cannot go on
+            log.exception("could not answer %s %s", request.method, request.path)
+            if self._transport is not None:
+                self._transport.close()
+        finally:
+            self._task = None
+            self._busy = False
+        self.idle_since = time.monotonic()
+        if self._site.stopping:
+            self.close_if_idle()
+        elif self._buffer:
+            self._next()
+        self._resume_reading()
+
+    async def _respond(self, request: ApiRequest, handler: Handler) -> None:
         started = time.monotonic()
         try:
             response = await request_middleware(request, handler)
@@ -377,13 +396,6 @@ class ApiProtocol(asyncio.Protocol):
         access = self._site.access_log
         if access is not None and access.enabled:
             access.log(request, response, time.monotonic() - started)
-        self._busy = False
-        self.idle_since = time.monotonic()
-        if self._site.stopping:
-            self.close_if_idle()
-        elif self._buffer:
-            self._next()
-        self._resume_reading()
 
     def _hand_over(self) -> None:
         """Give the connection to aiohttp's protocol, with what it sent from this request on."""
