@@ -1,8 +1,9 @@
 """The providers' JSON APIs served without aiohttp's per-request objects; everything else by aiohttp.
 
 Why: on the LIQX create, aiohttp's request, stream, router match, middleware wrappers and response
-(its `prepare`, header building and writer) cost about a fifth of the server's CPU, more than the
-sandbox's own Python of the request (bench/README.md, "The serving path"). Here a connection
+(its `prepare`, header building and writer) cost more of the server's CPU than the sandbox's own
+Python of the request: served this way a create takes 15% less (bench/README.md, "the providers'
+APIs served without aiohttp's per-request objects"). Here a connection
 frames each request itself (the head up to the blank line, then `Content-Length` bytes), parses
 the head with httptools (llhttp, the parser aiohttp's own C parser is built on), and, for a route
 of a provider's API table (`Provider.routes`), runs the application's own middleware
@@ -70,6 +71,7 @@ class ApiRoutes:
     def of(cls, app: web.Application) -> ApiRoutes:
         """The table of `app`'s provider sub-apps, in the order aiohttp would match them."""
         table = cls()
+        dynamic = []
         for resource in app.router.resources():
             sub = getattr(resource, "_app", None)
             if not isinstance(sub, web.Application) or THIS not in sub:
@@ -83,7 +85,11 @@ class ApiRoutes:
                 if full is None:
                     table.plain.setdefault((route.method, prefix + route.path), (handler, sub))
                 else:
-                    table.dynamic.append((route.method, full.get_info()["pattern"], handler, sub))
+                    fixed = full.canonical.partition("{")[0].rpartition("/")[0]
+                    dynamic.append((-len(fixed), len(dynamic), route.method, full.get_info()["pattern"], handler, sub))
+        # aiohttp tries a path's exact resource first, then the dynamic ones by their fixed start,
+        # the longest first (its router's index); among equals, the first added.
+        table.dynamic = [entry[2:] for entry in sorted(dynamic, key=lambda entry: entry[:2])]
         return table
 
     def match(self, method: str, path: str) -> tuple[Handler, web.Application, dict[str, str]] | None:
@@ -99,9 +105,10 @@ class ApiRoutes:
         return None
 
 
-def _chain(sub: web.Application, handler: Handler) -> Handler:
+def _chain(sub: web.Application, route_handler: Handler) -> Handler:
     """The route's handler inside its sub-app's middlewares, with `request.app` the sub-app meanwhile
     (as aiohttp sets the current app for the handlers and middlewares of a sub-app)."""
+    handler = route_handler
     for middleware in reversed(tuple(sub.middlewares)):
         handler = partial(middleware, handler=handler)
 
@@ -111,6 +118,7 @@ def _chain(sub: web.Application, handler: Handler) -> Handler:
             return await handler(request)
         finally:
             request.app = outer
+    run.route_handler = route_handler   # type: ignore[attr-defined] (which route this runs: the tests compare)
     return run
 
 

@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 
 import httptools
 import pytest
 from aiohttp import web
+from aiohttp.test_utils import make_mocked_request
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sandbox.app import create_app
+from sandbox.providers import registered
+from sandbox.settings import load_settings
 from sandbox.web import fastpath
 from tests.providers.liqx_support import PAYIN
 from tests.support import free_socket
@@ -188,12 +193,16 @@ async def test_both_paths_answer_alike(sandbox):
                  request("GET", "/liqx/v1/intents/lqi_missing", headers=key),
                  request("GET", f"/liqx/v1/intents/{intent_id}"),
                  request("POST", "/liqx/v1/payin-intents", b"[]", {**key, "Content-Type": "application/json"}),
-                 request("OPTIONS", "/rozo/api/v1/payments", headers={"Origin": "https://shop.example",
-                                                                      "Access-Control-Request-Method": "POST"}),
-                 request("GET", "/rozo/api/v1/payments/none")]
+                 request("OPTIONS", "/rozo/functions/v1/payment-api/payments",
+                         headers={"Origin": "https://shop.example", "Access-Control-Request-Method": "POST"}),
+                 request("GET", "/rozo/functions/v1/payment-api/payments/none"),
+                 request("GET", "/mizu/api/v1/payments?limit=1"),
+                 request("GET", "/inqud/v1/user/crypto-acquiring/requests/none")]
         fast = await exchange(sandbox.base_url, [b"".join(reads)], len(reads))
         slow = await exchange(other, [b"".join(reads)], len(reads))
         assert len(fast) == len(slow) == len(reads)
+        assert [status for status, _, _ in fast][-4:-2] == [204, 404]   # ROZO's preflight, and its 404 with CORS
+        assert fast[-3][1]["access-control-allow-origin"] == "*"
         for (f_status, f_headers, f_body), (s_status, s_headers, s_body) in zip(fast, slow, strict=True):
             f_headers.pop("date"), s_headers.pop("date")
             assert (f_status, f_headers) == (s_status, s_headers)
@@ -203,3 +212,23 @@ async def test_both_paths_answer_alike(sandbox):
                 assert json.loads(f_body).keys() == json.loads(s_body).keys()
     finally:
         await plain.stop()
+
+
+async def test_every_api_route_is_taken_and_matched_as_aiohttp_matches_it(tmp_path):
+    """Each route of each provider's API table is in the path's table, and a path of it picks the
+    handler, and the values, that aiohttp's router picks."""
+    app = create_app(load_settings({"db": str(tmp_path / "s.db")}, environ={}))
+    table = fastpath.ApiRoutes.of(app)
+    checked = 0
+    for provider in registered():
+        for route in provider.routes:
+            path = f"/{provider.name}" + re.sub(r"\{(\w+)(:[^}]*)?\}", lambda m: f"v-{m.group(1)}", route.path)
+            found = table.match(route.method, path)
+            assert found is not None, (route.method, path)
+            matched = await app.router.resolve(make_mocked_request(route.method, path, app=app))
+            assert found[0].route_handler is matched.handler, (route.method, path)
+            assert found[2] == dict(matched), (route.method, path)
+            checked += 1
+    assert checked >= 20
+    assert table.match("GET", "/liqx/widget/abc") is None   # a page: aiohttp's
+    assert table.match("HEAD", "/liqx/v1/intents/x") is None
