@@ -29,13 +29,12 @@ import socket
 import time
 from collections import ChainMap
 from collections.abc import Awaitable, Callable
-from email.utils import formatdate
 from functools import partial
 from typing import Any
 
 import httptools
 from aiohttp import web
-from aiohttp.helpers import HeadersMixin
+from aiohttp.helpers import HeadersMixin, rfc822_formatted_time
 from aiohttp.http import SERVER_SOFTWARE
 from multidict import CIMultiDict, CIMultiDictProxy, MultiDictProxy
 from yarl import URL
@@ -171,20 +170,6 @@ class ApiRequest(dict, HeadersMixin):
     __eq__ = object.__eq__
 
 
-class _Date:
-    """The `Date` header's value, formatted once a second."""
-
-    second = -1
-    value = ""
-
-    @classmethod
-    def now(cls) -> str:
-        second = int(time.time())
-        if second != cls.second:
-            cls.second, cls.value = second, formatdate(second, usegmt=True)
-        return cls.value
-
-
 def _head(response: web.StreamResponse, length: int) -> bytes:
     """The answer's status line and headers, as aiohttp's `prepare` writes them for HTTP/1.1."""
     headers = response.headers
@@ -197,13 +182,14 @@ def _head(response: web.StreamResponse, length: int) -> bytes:
         if length and "Content-Type" not in headers:
             lines.append("Content-Type: application/octet-stream")
         lines.append(f"Content-Length: {length}")
-    lines.append(f"Date: {headers.get('Date') or _Date.now()}")
+    lines.append(f"Date: {headers.get('Date') or rfc822_formatted_time()}")
     lines.append(f"Server: {headers.get('Server') or SERVER_SOFTWARE}")
     return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8", "surrogateescape")
 
 
 class _TooLong(Exception):
-    """A line of the head is longer than aiohttp takes: aiohttp answers it."""
+    """A line of the head is longer than aiohttp takes: aiohttp answers it (raised from a callback,
+    it reaches the parser's caller as httptools' `HttpParserError`)."""
 
 
 class _Head:
@@ -316,7 +302,7 @@ class ApiProtocol(asyncio.Protocol):
         parser = httptools.HttpRequestParser(head)
         try:
             parser.feed_data(bytes(buffer[:end + 4]))
-        except (httptools.HttpParserError, _TooLong):
+        except httptools.HttpParserError:
             self._hand_over()   # aiohttp answers it (400, 431) in its own words
             return
         plan = self._plan(head, parser)
